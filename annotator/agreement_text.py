@@ -1,0 +1,110 @@
+"""The agreement report as a plain-text table for the command line."""
+
+from __future__ import annotations
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(ci95: list[float] | None) -> str:
+    return "" if ci95 is None else f"[{ci95[0]:.3f}, {ci95[1]:.3f}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned first column, right-aligned others, widths from the content."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for r in [header, *rows]:
+        cells = [str(r[0]).ljust(widths[0])]
+        cells += [str(c).rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def report_as_text(report: dict, max_documents: int | None = 20) -> str:
+    """A readable plain-text rendering of `agreement_report`'s result (lowest-alpha documents first)."""
+    labels = report["labels"]
+    out = [
+        f"Agreement of {len(report['annotators'])} annotators ({', '.join(report['annotators'])}) "
+        f"on {report['documents']} documents with at least two done annotators",
+        "n/a: undefined (no variation, no spans on either side, or no shared documents)",
+        "",
+        "Krippendorff's alpha (nominal, token units)",
+    ]
+    alpha = report["krippendorff_alpha"]
+    rows = [
+        [
+            "pooled",
+            _fmt(alpha["pooled"]["value"]),
+            _ci(alpha["pooled"]["ci95"]),
+            str(alpha["pooled"]["units"]),
+        ]
+    ]
+    for label in labels:
+        a = alpha["by_label"][label]
+        rows.append([label, _fmt(a["value"]), _ci(a["ci95"]), str(a["units"])])
+    out += _table(["label", "alpha", "95% CI", "units"], rows)
+
+    out += ["", "Fleiss' kappa (documents every annotator marked done)"]
+    fleiss = report["fleiss_kappa"]
+    rows = [["pooled", _fmt(fleiss["pooled"]["value"]), str(fleiss["pooled"]["documents"])]]
+    rows += [
+        [
+            label,
+            _fmt(fleiss["by_label"][label]["value"]),
+            str(fleiss["by_label"][label]["documents"]),
+        ]
+        for label in labels
+    ]
+    out += _table(["label", "kappa", "documents"], rows)
+
+    if report["pairs"]:
+        out += ["", "Pairs (documents both marked done)"]
+        rows = []
+        for p in report["pairs"]:
+            name = f"{p['a']} / {p['b']}"
+            rows.append(
+                [
+                    f"{name}  (all labels)",
+                    str(p["documents"]),
+                    _fmt(p["cohen_kappa"]["pooled"]),
+                    _fmt(p["f1_exact"]["micro"]),
+                    _fmt(p["f1_overlap"]["micro"]),
+                    _fmt(p["f1_partial"]["micro"]),
+                ]
+            )
+            for label in labels:
+                rows.append(
+                    [
+                        f"  {label}",
+                        "",
+                        _fmt(p["cohen_kappa"]["by_label"][label]),
+                        _fmt(p["f1_exact"]["by_label"][label]),
+                        _fmt(p["f1_overlap"]["by_label"][label]),
+                        _fmt(p["f1_partial"]["by_label"][label]),
+                    ]
+                )
+        out += _table(["pair", "documents", "kappa", "F1 exact", "F1 overlap", "F1 partial"], rows)
+
+    docs = sorted(
+        report["by_document"],
+        key=lambda d: (d["alpha"] is None, d["alpha"] if d["alpha"] is not None else 0.0),
+    )
+    if docs:
+        shown = docs if max_documents is None else docs[:max_documents]
+        out += ["", "Documents, lowest alpha first (undefined last)"]
+        rows = [
+            [
+                str(d["external_id"]),
+                str(d["document_id"]),
+                _fmt(d["alpha"]),
+                _fmt(d["f1_overlap_mean"]),
+            ]
+            for d in shown
+        ]
+        out += _table(["document", "id", "alpha", "mean F1 overlap"], rows)
+        if len(shown) < len(docs):
+            out.append(f"... {len(docs) - len(shown)} more documents (see --json)")
+    return "\n".join(out) + "\n"
