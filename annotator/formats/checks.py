@@ -1,0 +1,135 @@
+"""Checks of imported spans before snapping, and offset-preserving text canonicalisation."""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import replace
+
+from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+
+_SHOW = 60  # characters of each string shown in a mismatch message
+
+
+def span_problem(span: ImportedSpan, text: str) -> str | None:
+    """What is wrong with one span on `text`, or None when it can be snapped and stored."""
+    start, end = span.start, span.end
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{name} {value!r} is not an integer"
+    if start < 0:
+        return f"negative start {start}"
+    if start >= end:
+        return f"start {start} is not before end {end}"
+    if end > len(text):
+        return f"end {end} is past the end of the text ({len(text)} characters)"
+    if span.expected_text is not None and text[start:end] != span.expected_text:
+        return _mismatch(text[start:end], span.expected_text)
+    return None
+
+
+def check_spans(record: ImportRecord) -> list[str]:
+    """One message per bad span of `record`: offsets outside the text, empty or reversed, not
+    integers, or a span text the file claims that differs from the text at the offsets."""
+    return split_spans(record)[1]
+
+
+def split_spans(record: ImportRecord) -> tuple[list[ImportedSpan], list[str]]:
+    """The spans of `record` that pass `span_problem`, and a message for each one that does not."""
+    good, problems = [], []
+    for i, span in enumerate(record.spans or []):
+        problem = span_problem(span, record.text)
+        if problem is None:
+            good.append(span)
+        else:
+            where = span.source or record.source
+            problems.append(f"{where}: span {i} ({span.label} {span.start}-{span.end}): {problem}")
+    return good, problems
+
+
+def _mismatch(actual: str, expected: str) -> str:
+    at = next(
+        (i for i, (a, b) in enumerate(zip(actual, expected, strict=False)) if a != b),
+        min(len(actual), len(expected)),
+    )
+    lo = max(0, at - _SHOW // 2)
+    return (
+        f"the file's span text differs from the text at the offsets from character {at}: "
+        f"file {_excerpt(expected, lo)} vs text {_excerpt(actual, lo)}"
+    )
+
+
+def _excerpt(s: str, lo: int) -> str:
+    piece = repr(s[lo : lo + _SHOW])
+    return ("…" if lo else "") + piece + ("…" if lo + _SHOW < len(s) else "")
+
+
+def canonical_record(record: ImportRecord) -> ImportRecord:
+    """`record` with its text in canonical form (NFC, `\\n` line ends) and span offsets moved
+    to match; the record itself when the text is canonical already.
+
+    A span boundary inside a sequence that canonicalisation merges (`\\r\\n`, a letter and its
+    combining accent) moves outward to the merged character.
+    """
+    text = record.text
+    if "\r" not in text and unicodedata.is_normalized("NFC", text):
+        return record
+    pieces: list[str] = []
+    # new_at[i]: canonical offset of raw offset i when i is a segment boundary
+    new_at: dict[int, int] = {0: 0}
+    boundaries = [0]
+    length = 0
+    for seg_start, seg_end in _segments(text):
+        piece = unicodedata.normalize("NFC", text[seg_start:seg_end].replace("\r\n", "\n"))
+        piece = piece.replace("\r", "\n")
+        pieces.append(piece)
+        length += len(piece)
+        new_at[seg_end] = length
+        boundaries.append(seg_end)
+    canonical = "".join(pieces)
+    if canonical != unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")):
+        raise ImportFormatError(f"{record.source}: cannot map offsets onto the canonical text")
+
+    def move(offset: int, outward_right: bool) -> int:
+        if offset < 0:
+            return offset  # stays bad, and check_spans reports it
+        if offset > len(text):
+            return offset - len(text) + length
+        if offset in new_at:
+            return new_at[offset]
+        # inside a merged segment: widen to its edge
+        i = bisect.bisect_right(boundaries, offset)
+        return new_at[boundaries[i] if outward_right else boundaries[i - 1]]
+
+    spans = None
+    if record.spans is not None:
+        spans = []
+        for span in record.spans:
+            if isinstance(span.start, int) and isinstance(span.end, int):
+                span = replace(span, start=move(span.start, False), end=move(span.end, True))
+            spans.append(span)
+    return replace(record, text=canonical, spans=spans)
+
+
+def _segments(text: str):
+    """Half-open ranges that canonicalise independently: `\\r\\n`, or a starter with its marks."""
+    start = 0
+    i = 1
+    while i <= len(text):
+        if i == len(text):
+            yield start, i
+            break
+        ch = text[i]
+        joins = (ch == "\n" and text[i - 1] == "\r") or (
+            unicodedata.combining(ch) != 0 or _composes_with_previous(text[i - 1], ch)
+        )
+        if not joins:
+            yield start, i
+            start = i
+        i += 1
+
+
+def _composes_with_previous(prev: str, ch: str) -> bool:
+    # Hangul jamo and a few non-combining-class-0 compositions (e.g. U+0B3E) compose with the
+    # previous starter; NFC of the pair being one character tells us.
+    return len(unicodedata.normalize("NFC", prev + ch)) < 2

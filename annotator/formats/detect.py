@@ -1,0 +1,85 @@
+"""Guess an import format from a path's content, for `annotator import --format auto`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from annotator.formats.base import ImportFormatError
+from annotator.formats.ptc import is_labels_file
+from annotator.formats.toxic import TABLES
+
+FORMATS = ("text", "jsonl", "prodigy", "doccano", "brat", "labelstudio", "ptc", "toxic")
+
+_PRODIGY_KEYS = {"spans", "_annotator_id", "_session_id", "answer", "tokens", "_input_hash"}
+_DOCCANO_KEYS = {"label", "labels", "entities"}
+
+
+def detect_format(path: Path) -> str:
+    """One of FORMATS for `path` (a file or folder), judged by content, else ImportFormatError."""
+    path = Path(path)
+    if path.is_dir():
+        return _detect_folder(path)
+    if not path.is_file():
+        raise ImportFormatError(f"{path}: no such file or folder")
+    if path.suffix == ".ann" or (path.suffix == ".txt" and path.with_suffix(".ann").is_file()):
+        return "brat"
+    if path.name in TABLES:
+        return "toxic"
+    if is_labels_file(path):
+        return "ptc"
+    head = _head(path)
+    stripped = head.lstrip()
+    if stripped.startswith("["):
+        return "labelstudio"
+    if stripped.startswith("{"):
+        return _detect_jsonl(path, stripped.split("\n", 1)[0])
+    if path.suffix in (".json", ".jsonl"):
+        raise ImportFormatError(f"{path}:1: neither a JSON array nor JSON lines")
+    return "text"
+
+
+def _detect_folder(path: Path) -> str:
+    if all((path / name).is_file() for name in TABLES):
+        return "toxic"
+    if any(path.rglob("*.ann")):
+        return "brat"
+    if any(path.rglob("article*.txt")) and any(
+        is_labels_file(p) for p in path.rglob("*labels*") if p.is_file()
+    ):
+        return "ptc"
+    kinds = {p.suffix for p in path.iterdir() if p.is_file() and not p.name.startswith(".")}
+    if kinds and kinds <= {".txt", ".md"}:
+        return "text"
+    raise ImportFormatError(f"{path}: cannot tell the format of this folder; use --format")
+
+
+def _head(path: Path, size: int = 4096) -> str:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        return fh.read(size)
+
+
+def _detect_jsonl(path: Path, first: str) -> str:
+    # The first line may be longer than the head we read: read it whole.
+    with open(path, encoding="utf-8-sig") as fh:
+        for line in fh:
+            if line.strip():
+                first = line
+                break
+    try:
+        obj = json.loads(first)
+    except json.JSONDecodeError:
+        # a pretty-printed single object is not JSONL
+        raise ImportFormatError(f"{path}:1: first line is not a JSON object") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("text", obj.get("data")), str):
+        if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
+            raise ImportFormatError(
+                f"{path}:1: looks like Label Studio tasks as JSON lines; export as JSON instead"
+            )
+        raise ImportFormatError(f'{path}:1: a JSON line without "text"')
+    keys = set(obj)
+    if keys & _PRODIGY_KEYS:
+        return "prodigy"
+    if keys & _DOCCANO_KEYS:
+        return "doccano"
+    return "jsonl"

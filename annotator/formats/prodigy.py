@@ -1,0 +1,88 @@
+"""Prodigy JSONL (and our own export, which is Prodigy-compatible): one task per line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+from annotator.formats.reading import iter_jsonl, require_offset, require_text
+
+
+def read_prodigy(path: Path) -> Iterator[ImportRecord]:
+    """Records of a Prodigy JSONL file, streamed line by line.
+
+    `meta.external_id` / `meta.title` name the document (our export writes them); without them
+    the importer falls back to the text hash. `_annotator_id` (else `_session_id`) is the
+    annotator; `answer: accept` marks the document done. A task without a `spans` key carries no
+    spans (None); `"spans": []` is data: done, found nothing. `tokens` are ignored because the
+    importer tokenizes the text itself; the span's `token_start`/`token_end` are likewise
+    recomputed from the offsets.
+    """
+    path = Path(path)
+    for line_no, task in iter_jsonl(path):
+        where = f"{path}:{line_no}"
+        text = require_text(task, "text", where)
+        meta = task.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise ImportFormatError(f'{where}: "meta" must be an object')
+        annotator = task.get("_annotator_id", task.get("_session_id"))
+        if annotator is not None and not isinstance(annotator, str):
+            raise ImportFormatError(f'{where}: "_annotator_id" must be a string')
+        spans = None
+        if "spans" in task:
+            spans = _read_spans(task["spans"], where)
+        answer = task.get("answer")
+        if answer is not None and answer not in ("accept", "reject", "ignore"):
+            raise ImportFormatError(f'{where}: "answer" must be accept, reject or ignore')
+        external_id = meta.get("external_id")
+        title = meta.get("title")
+        yield ImportRecord(
+            text=text,
+            source=where,
+            external_id=str(external_id) if external_id is not None else None,
+            title=title if isinstance(title, str) else None,
+            meta={k: v for k, v in meta.items() if k not in ("external_id", "title")},
+            annotator=annotator,
+            spans=spans,
+            done=answer == "accept",
+        )
+
+
+def _read_spans(raw: Any, where: str) -> list[ImportedSpan]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ImportFormatError(f'{where}: "spans" must be a list')
+    spans = []
+    for i, span in enumerate(raw):
+        at = f"{where}: span {i}"
+        if not isinstance(span, dict):
+            raise ImportFormatError(f"{at}: must be an object")
+        label = span.get("label")
+        if not isinstance(label, str) or not label:
+            raise ImportFormatError(f'{at}: "label" missing or not a string')
+        start = require_offset(span.get("start"), '"start"', at)
+        end = require_offset(span.get("end"), '"end"', at)
+        attributes = span.get("attributes")
+        if attributes is not None and not isinstance(attributes, dict):
+            raise ImportFormatError(f'{at}: "attributes" must be an object')
+        note = span.get("note")
+        if note is not None and not isinstance(note, str):
+            raise ImportFormatError(f'{at}: "note" must be a string')
+        expected = span.get("text")
+        spans.append(
+            ImportedSpan(
+                start=start,
+                end=end,
+                label=label,
+                attributes=attributes or None,
+                note=note,
+                expected_text=expected if isinstance(expected, str) else None,
+                source=where,
+            )
+        )
+    return spans
