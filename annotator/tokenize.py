@@ -29,14 +29,14 @@ def canonical_text(text: str) -> str:
 class Analysis:
     """Token and sentence arrays of one text, as compact int32 columns."""
 
-    __slots__ = ("starts", "ends", "ws", "space", "sent_starts")
+    __slots__ = ("starts", "ends", "ws", "space", "sentences")
 
-    def __init__(self, starts, ends, ws, space, sent_starts):
+    def __init__(self, starts, ends, ws, space, sentences):
         self.starts = starts  # np.int32 token start offsets
         self.ends = ends  # np.int32 token end offsets (exclusive)
         self.ws = ws  # np.bool_ trailing whitespace flag
         self.space = space  # np.bool_ token is whitespace only
-        self.sent_starts = sent_starts  # np.int32 token index of each sentence start
+        self.sentences = sentences  # np.int32 token index of each sentence start
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -67,7 +67,9 @@ def analyse(text: str, lang: str = "de") -> Analysis:
     return _analysis_from_doc(pipeline(lang)(text))
 
 
-def analyse_many(texts: Iterable[str], lang: str = "de", batch_size: int = 64) -> Iterator[Analysis]:
+def analyse_many(
+    texts: Iterable[str], lang: str = "de", batch_size: int = 64
+) -> Iterator[Analysis]:
     """Tokens and sentences of many texts, streamed through `nlp.pipe`."""
     for doc in pipeline(lang).pipe(texts, batch_size=batch_size):
         yield _analysis_from_doc(doc)

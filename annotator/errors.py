@@ -1,0 +1,10 @@
+"""The one error type that carries an HTTP status; web renders it in one place."""
+
+
+class AppError(Exception):
+    """A refused operation: `status` is what a web caller answers (400, 403, 404, 409, ...)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status

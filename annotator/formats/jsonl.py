@@ -1,0 +1,56 @@
+"""JSONL of `{"text", "meta"}` records, read line by line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from annotator.formats.base import ImportFormatError, ImportRecord
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line; errors name the file and line."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from exc
+    with fh:
+        seen = False
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(f"{path}:{number}: not valid UTF-8") from exc
+            if not line.strip():
+                continue
+            seen = True
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportFormatError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(value, dict):
+                raise ImportFormatError(f"{path}:{number}: a line must be a JSON object")
+            yield number, value
+        if not seen:
+            raise ImportFormatError(f"{path}: empty file")
+
+
+def read_jsonl(path: Path) -> Iterator[ImportRecord]:
+    """One record per line: `text` (required), `meta` (optional object)."""
+    for number, value in iter_json_lines(path):
+        text = value.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ImportFormatError(f"{path}:{number}: field 'text' is missing or empty")
+        meta = value.get("meta", {})
+        if not isinstance(meta, dict):
+            raise ImportFormatError(f"{path}:{number}: field 'meta' must be an object")
+        external_id = meta.get("external_id", meta.get("id"))
+        title = meta.get("title")
+        yield ImportRecord(
+            text=text,
+            source=f"{path}:{number}",
+            external_id=str(external_id) if external_id is not None else f"{path.name}:{number}",
+            title=str(title) if title is not None else None,
+            meta=meta,
+        )

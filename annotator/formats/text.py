@@ -1,0 +1,43 @@
+"""Plain text files and folders of them: one document per `.txt` file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from annotator.formats.base import ImportFormatError, ImportRecord
+
+
+def read_utf8(path: Path) -> str:
+    """The file's text; ImportFormatError naming the file and byte for invalid UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{path}:{line}: not valid UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})"
+        ) from exc
+
+
+def read_text(path: Path) -> Iterator[ImportRecord]:
+    """One record for a `.txt` file, or one per `.txt` file under a folder (sorted)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        if not files:
+            raise ImportFormatError(f"{path}: no .txt files in this folder")
+        for file in files:
+            yield _record(file, file.relative_to(path).as_posix())
+    else:
+        yield _record(path, path.name)
+
+
+def _record(path: Path, external_id: str) -> ImportRecord:
+    text = read_utf8(path)
+    if not text.strip():
+        raise ImportFormatError(f"{path}: empty file")
+    title = next(line.strip() for line in text.splitlines() if line.strip())
+    return ImportRecord(text=text, source=str(path), external_id=external_id, title=title[:200])

@@ -1,0 +1,62 @@
+"""Snapping character ranges and token ranges to whole, non-whitespace tokens (DESIGN section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class SnapError(ValueError):
+    """A range that cannot become a span (out of the text, empty, whitespace only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapped:
+    start: int
+    end: int
+    token_start: int
+    token_end: int  # inclusive
+
+
+def snap_to_tokens(
+    starts: np.ndarray, ends: np.ndarray, space: np.ndarray, text_length: int, start: int, end: int
+) -> Snapped:
+    """Widen [start, end) to the non-whitespace tokens it touches."""
+    if not 0 <= start < end <= text_length:
+        if start < 0 or end < 0:
+            raise SnapError(f"offsets must not be negative (start {start}, end {end})")
+        if end > text_length or start > text_length:
+            raise SnapError(f"offsets run past the end of the text ({text_length} characters)")
+        raise SnapError(f"start must be less than end (start {start}, end {end})")
+    # First token ending after start, last token starting before end.
+    first = int(np.searchsorted(ends, start, side="right"))
+    last = int(np.searchsorted(starts, end, side="left")) - 1
+    return _trim(starts, ends, space, first, last)
+
+
+def snap_token_range(
+    starts: np.ndarray, ends: np.ndarray, space: np.ndarray, token_start: int, token_end: int
+) -> Snapped:
+    """The span covering tokens token_start..token_end (inclusive), whitespace trimmed."""
+    n = len(starts)
+    if not 0 <= token_start <= token_end < n:
+        raise SnapError(f"token range {token_start}..{token_end} is outside 0..{n - 1}")
+    return _trim(starts, ends, space, token_start, token_end)
+
+
+def _trim(starts, ends, space, first: int, last: int) -> Snapped:
+    while first <= last and space[first]:
+        first += 1
+    while last >= first and space[last]:
+        last -= 1
+    if first > last:
+        raise SnapError("the range holds only whitespace")
+    return Snapped(int(starts[first]), int(ends[last]), first, last)
+
+
+def is_snapped(starts: np.ndarray, ends: np.ndarray, start: int, end: int) -> bool:
+    """Whether [start, end) already lies on token boundaries."""
+    i = int(np.searchsorted(starts, start, side="left"))
+    j = int(np.searchsorted(ends, end, side="left"))
+    return i < len(starts) and starts[i] == start and j < len(ends) and ends[j] == end

@@ -1,0 +1,23 @@
+"""All SQL of the project lives in this package; functions take the database first."""
+
+from annotator.store.db import (  # noqa: F401
+    SCHEMA_VERSION,
+    StoreError,
+    connect,
+    migrate,
+    now,
+    schema_version,
+    write_transaction,
+)
+from annotator.store.documents import (  # noqa: F401
+    Document,
+    DocumentSummary,
+    TokenIndex,
+    count_documents,
+    document_by_external_id,
+    document_id_by_sha256,
+    get_document,
+    get_tokens,
+    insert_document,
+    list_documents,
+)

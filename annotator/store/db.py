@@ -1,0 +1,243 @@
+"""Opening the database and its numbered migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from annotator.errors import AppError
+
+
+class StoreError(AppError):
+    """A store operation refused (unknown row, conflict)."""
+
+
+def now() -> str:
+    """The current UTC time as an ISO 8601 string with microseconds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
+    """Open (and by default migrate) the database at `path` with WAL, foreign keys, busy timeout."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we manage transactions ourselves (db.atomic / explicit BEGIN).
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL in WAL mode: a commit survives a process crash (kill -9); only power loss may drop
+    # the last transactions, and the database never corrupts.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    db = sqlite_utils.Database(conn)
+    stat = path.stat()
+    db.identity = (str(path.resolve()), stat.st_dev, stat.st_ino)  # keys per-database caches
+    if migrate_schema:
+        migrate(db)
+    return db
+
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS document (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL UNIQUE,
+    lang TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL
+);
+-- Tokens and sentences are computed once at import and stored as packed little-endian arrays,
+-- so offsets never shift when spaCy changes and loading a long document costs one row.
+CREATE TABLE IF NOT EXISTS token (
+    document_id INTEGER PRIMARY KEY REFERENCES document(id) ON DELETE CASCADE,
+    count INTEGER NOT NULL,
+    starts BLOB NOT NULL,      -- int32 per token
+    ends BLOB NOT NULL,        -- int32 per token, exclusive
+    ws BLOB NOT NULL,          -- uint8 per token: trailing whitespace
+    space BLOB NOT NULL,       -- uint8 per token: the token is whitespace only
+    sentences BLOB NOT NULL    -- int32 token index of each sentence start
+);
+CREATE TABLE IF NOT EXISTS user (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('annotator', 'lead', 'gold')),
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    session_epoch INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+INSERT OR IGNORE INTO user (name, role, password_hash, disabled, created)
+    VALUES ('gold', 'gold', NULL, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+CREATE TABLE IF NOT EXISTS api_token (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS span (
+    id TEXT PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    label TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    token_start INTEGER NOT NULL,
+    token_end INTEGER NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    note TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    CHECK (start < "end" AND token_start <= token_end)
+);
+CREATE INDEX IF NOT EXISTS span_document_annotator ON span (document_id, annotator, start);
+CREATE TABLE IF NOT EXISTS document_status (
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'done')),
+    updated TEXT NOT NULL,
+    PRIMARY KEY (document_id, annotator)
+);
+CREATE TABLE IF NOT EXISTS event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    document_id INTEGER,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX IF NOT EXISTS event_entity ON event (entity, entity_id);
+-- The audit log is append-only: the database itself refuses to rewrite history.
+CREATE TRIGGER IF NOT EXISTS event_no_update BEFORE UPDATE ON event
+    BEGIN SELECT RAISE(ABORT, 'event is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS event_no_delete BEFORE DELETE ON event
+    BEGIN SELECT RAISE(ABORT, 'event is append-only'); END;
+"""
+
+_V2 = """
+-- Assignment of documents to annotators; a document without rows is assigned to everyone.
+CREATE TABLE IF NOT EXISTS assignment (
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    PRIMARY KEY (document_id, annotator)
+);
+CREATE TABLE IF NOT EXISTS gold_status (
+    document_id INTEGER PRIMARY KEY REFERENCES document(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('not_started', 'in_progress', 'adjudicated')),
+    updated TEXT NOT NULL
+);
+"""
+
+_V3 = """
+-- Failed logins, per user name and per address, for the login delay and lockout.
+CREATE TABLE IF NOT EXISTS login_failure (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failure_username ON login_failure (username, at);
+CREATE INDEX IF NOT EXISTS login_failure_address ON login_failure (address, at);
+"""
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+
+    return apply
+
+
+def _split_sql(sql: str) -> list[str]:
+    # executescript would commit our transaction; split on statement ends instead,
+    # keeping trigger bodies (which contain ';') whole.
+    statements, current = [], []
+    for line in sql.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        current.append(line)
+        joined = "\n".join(current)
+        if sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    return statements
+
+
+# Numbered migrations: never edit a released one, append a new one.
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
+    (1, "documents, tokens, users, spans, statuses, events", _script(_V1)),
+    (2, "assignments and gold status", _script(_V2)),
+    (3, "login failures", _script(_V3)),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The highest migration applied to `db` (0 for an empty database)."""
+    if "migration" not in db.table_names():
+        return 0
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM migration").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database, target: int | None = None) -> list[int]:
+    """Apply the pending migrations up to `target` (default: all), each in its own transaction."""
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migration (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied TEXT NOT NULL)"
+    )
+    applied = []
+    for number, name, apply in MIGRATIONS:
+        if target is not None and number > target:
+            break
+        # BEGIN IMMEDIATE: two workers starting at once cannot both apply the same migration.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = conn.execute("SELECT 1 FROM migration WHERE id = ?", [number]).fetchone()
+            if not done:
+                apply(conn)
+                conn.execute(
+                    "INSERT INTO migration (id, name, applied) VALUES (?, ?, ?)",
+                    [number, name, now()],
+                )
+                applied.append(number)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """`db.atomic()`, but the outermost level takes the write lock at BEGIN.
+
+    A deferred BEGIN (what `atomic()` issues) that reads first and writes later fails at once with
+    "database is locked" when another process committed in between; BEGIN IMMEDIATE waits for the
+    busy timeout instead. Nested levels are `atomic()` savepoints.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")

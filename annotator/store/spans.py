@@ -1,0 +1,185 @@
+"""Spans and per-annotator document status."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from annotator.store.db import now
+
+
+@dataclass(slots=True)
+class Span:
+    id: str
+    document_id: int
+    annotator: str
+    label: str
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    attributes: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    version: int = 1
+    created: str = ""
+    updated: str = ""
+
+    def api(self) -> dict[str, Any]:
+        """The span as the JSON API returns it (DESIGN section 6)."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "token_start": self.token_start,
+            "token_end": self.token_end,
+            "attributes": self.attributes,
+            "note": self.note,
+            "version": self.version,
+            "annotator": self.annotator,
+        }
+
+    def record(self) -> dict[str, Any]:
+        """Every field, for the audit log."""
+        return asdict(self)
+
+
+_COLUMNS = (
+    'id, document_id, annotator, label, start, "end", token_start, token_end, attributes, note, '
+    "version, created, updated"
+)
+
+
+def _span(row) -> Span:
+    return Span(*row[:8], json.loads(row[8]), *row[9:])
+
+
+def get_span(db: sqlite_utils.Database, span_id: str) -> Span | None:
+    """One span by id, if it exists."""
+    row = db.conn.execute(f"SELECT {_COLUMNS} FROM span WHERE id = ?", [span_id]).fetchone()
+    return _span(row) if row else None
+
+
+def list_spans(
+    db: sqlite_utils.Database, document_id: int, annotator: str | None = None
+) -> list[Span]:
+    """Spans of a document in text order, of one annotator or all."""
+    sql = f"SELECT {_COLUMNS} FROM span WHERE document_id = ?"
+    args: list = [document_id]
+    if annotator is not None:
+        sql += " AND annotator = ?"
+        args.append(annotator)
+    sql += ' ORDER BY start, "end" DESC, label, annotator'
+    return [_span(r) for r in db.conn.execute(sql, args).fetchall()]
+
+
+def same_label_overlaps(
+    db: sqlite_utils.Database,
+    document_id: int,
+    annotator: str,
+    label: str,
+    token_start: int,
+    token_end: int,
+    exclude_id: str | None = None,
+) -> list[Span]:
+    """The annotator's spans of `label` sharing a token with token_start..token_end."""
+    rows = db.conn.execute(
+        f"SELECT {_COLUMNS} FROM span WHERE document_id = ? AND annotator = ? AND label = ? "
+        "AND token_start <= ? AND token_end >= ? AND id != ? ORDER BY start",
+        [document_id, annotator, label, token_end, token_start, exclude_id or ""],
+    ).fetchall()
+    return [_span(r) for r in rows]
+
+
+def insert_span(db: sqlite_utils.Database, span: Span) -> Span:
+    """Insert a span row as given (timestamps filled in when empty)."""
+    stamp = now()
+    span.created = span.created or stamp
+    span.updated = span.updated or stamp
+    db.conn.execute(
+        f"INSERT INTO span ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            span.id,
+            span.document_id,
+            span.annotator,
+            span.label,
+            span.start,
+            span.end,
+            span.token_start,
+            span.token_end,
+            json.dumps(span.attributes, ensure_ascii=False),
+            span.note,
+            span.version,
+            span.created,
+            span.updated,
+        ],
+    )
+    return span
+
+
+def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) -> bool:
+    """Write `span`'s fields with version+1 if the stored version is `expected_version`."""
+    span.updated = now()
+    cur = db.conn.execute(
+        'UPDATE span SET label = ?, start = ?, "end" = ?, token_start = ?, token_end = ?, '
+        "attributes = ?, note = ?, version = version + 1, updated = ? "
+        "WHERE id = ? AND version = ?",
+        [
+            span.label,
+            span.start,
+            span.end,
+            span.token_start,
+            span.token_end,
+            json.dumps(span.attributes, ensure_ascii=False),
+            span.note,
+            span.updated,
+            span.id,
+            expected_version,
+        ],
+    )
+    if cur.rowcount == 1:
+        span.version = expected_version + 1
+        return True
+    return False
+
+
+def delete_span(db: sqlite_utils.Database, span_id: str) -> bool:
+    """Delete a span row; whether it existed."""
+    return db.conn.execute("DELETE FROM span WHERE id = ?", [span_id]).rowcount == 1
+
+
+def count_spans(db: sqlite_utils.Database, annotator: str | None = None) -> int:
+    """The number of spans, of one annotator or all."""
+    if annotator is None:
+        return db.conn.execute("SELECT COUNT(*) FROM span").fetchone()[0]
+    return db.conn.execute("SELECT COUNT(*) FROM span WHERE annotator = ?", [annotator]).fetchone()[
+        0
+    ]
+
+
+def get_status(db: sqlite_utils.Database, document_id: int, annotator: str) -> str | None:
+    """'in_progress', 'done' or None (not started) for one document and annotator."""
+    row = db.conn.execute(
+        "SELECT status FROM document_status WHERE document_id = ? AND annotator = ?",
+        [document_id, annotator],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_status(db: sqlite_utils.Database, document_id: int, annotator: str, status: str) -> None:
+    """Record an annotator's status on a document."""
+    db.conn.execute(
+        "INSERT INTO document_status (document_id, annotator, status, updated) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (document_id, annotator) DO UPDATE SET status = excluded.status, "
+        "updated = excluded.updated",
+        [document_id, annotator, status, now()],
+    )
+
+
+def statuses(db: sqlite_utils.Database) -> dict[tuple[int, str], str]:
+    """Every (document_id, annotator) -> status."""
+    rows = db.conn.execute("SELECT document_id, annotator, status FROM document_status")
+    return {(d, a): s for d, a, s in rows.fetchall()}

@@ -1,0 +1,94 @@
+"""Shared fixtures: an app on a real SQLite file with the demo corpus, users, clients, tokens."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from annotator import accounts, store
+from annotator.importer import import_paths
+from annotator.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+PASSWORD = "correct horse battery"
+USERS = {"lea": "lead", "anna": "annotator", "ben": "annotator"}
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    """A migrated database with the five corpus articles and the users lea, anna, ben."""
+    path = tmp_path / "annotator.db"
+    db = store.connect(path)
+    import_paths(db, [CORPUS], "text")
+    for name, role in USERS.items():
+        accounts.create_user(db, name, role, PASSWORD, actor="test")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def app(db_path, tmp_path):
+    """The app as pytest-flask wants it (pytest-flask builds `client` from this)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "test-secret",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    return app
+
+
+@pytest.fixture
+def db(db_path):
+    """A second connection to the app's database, for asserting what was stored."""
+    conn = store.connect(db_path)
+    yield conn
+    conn.conn.close()
+
+
+@pytest.fixture
+def tokens(db_path) -> dict[str, str]:
+    """An API token per user."""
+    db = store.connect(db_path)
+    made = {name: accounts.create_api_token(db, name, actor="test") for name in USERS}
+    db.conn.close()
+    return made
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Headers for an API call with a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def csrf_token_of(html: str) -> str:
+    """The CSRF token of a rendered page (its meta tag or hidden field)."""
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+def login(client, name: str, password: str = PASSWORD) -> str:
+    """Log `client` in through the form; returns the session's CSRF token."""
+    page = client.get("/login")
+    token = csrf_token_of(page.get_data(as_text=True))
+    response = client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return token
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Overrides pytest-flask's: one long request context would share `g` (the database
+    connection, Flask-WTF's cached CSRF token) between requests and clients, which no real
+    deployment does. Every test request gets its own context instead."""
+    yield

@@ -1,0 +1,86 @@
+"""The app factory, /healthz, login and logout."""
+
+from __future__ import annotations
+
+from annotator import store
+from annotator.web import create_app
+from tests.conftest import PASSWORD, csrf_token_of, login
+
+
+def test_factory_reads_prefixed_environment(monkeypatch, tmp_path):
+    db_file = tmp_path / "env.db"
+    monkeypatch.setenv("ANNOTATOR_DB", str(db_file))
+    monkeypatch.setenv("ANNOTATOR_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["DB"] == str(db_file)
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert store.schema_version(store.connect(db_file)) == store.SCHEMA_VERSION
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANNOTATOR_SECRET_KEY", raising=False)
+    config = {"DB": str(tmp_path / "a.db")}
+    first = create_app(config)
+    second = create_app(config)
+    # Flask's instance folder is next to the package; the key file must be reused, not remade.
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "schema_version": store.SCHEMA_VERSION, "documents": 5}
+
+
+def test_healthz_503_when_database_is_gone(app, db_path):
+    db_path.unlink()
+    db_path.mkdir()  # a folder where the database was: sqlite cannot open it
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "error"
+
+
+def test_login_page_carries_csrf(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert csrf_token_of(html)
+    assert 'name="username"' in html and 'name="password"' in html
+
+
+def test_login_wrong_password_and_unknown_user_look_the_same(client):
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    wrong = client.post(
+        "/login", data={"username": "anna", "password": "nope-nope", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/login", data={"username": "nobody", "password": "nope-nope", "csrf_token": token}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong user name or password." in wrong.get_data(as_text=True)
+    assert "Wrong user name or password." in unknown.get_data(as_text=True)
+
+
+def test_login_without_csrf_is_refused(client):
+    response = client.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_login_redirect_stays_on_site(client):
+    page = client.get("/login?next=//evil.example/x")
+    token = csrf_token_of(page.get_data(as_text=True))
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_logout_ends_session_everywhere(client, app):
+    login(client, "anna")
+    other = app.test_client()
+    login(other, "anna")
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert other.get("/api/me").status_code == 401
+    assert app.test_client().get("/api/me").status_code == 401
