@@ -97,7 +97,9 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
                 if more():
                     continue
                 bad_line = line + buf.count("\n", pos, exc.pos)
-                raise ImportFormatError(f"{path}:{bad_line}: not JSON ({exc.msg})") from None
+                raise ImportFormatError(
+                    f"{path}:{bad_line}: not JSON ({exc.msg}) in the element from line {line}"
+                ) from None
             if end == len(buf) and not eof and isinstance(obj, int | float):
                 # A number may continue in the next chunk; re-read it whole.
                 if more():
