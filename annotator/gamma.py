@@ -261,29 +261,39 @@ def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Align
 
 
 def gamma_cat_disorder(
-    units: Units, alignment: Alignment, diss: Dissimilarity = Dissimilarity()
+    units: Units,
+    alignment: Alignment,
+    diss: Dissimilarity = Dissimilarity(),
+    category: int | None = None,
 ) -> float:
-    """Categorical disorder of an alignment as pygamma-agreement 0.5.9 computes it.
+    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code).
 
-    Pairs of aligned units count their categorical dissimilarity, weighted by positional
-    confidence max(0, 1 - alpha * d_pos) and 1 / (units in the unitary alignment - 1); a unit
-    paired with an empty one counts delta_empty^2 with weight delta_empty (pygamma's
-    "experimental" handling of unaligned units, kept so that values match it).
+    As pygamma-agreement 0.5.9 computes it: pairs of aligned units count their categorical
+    dissimilarity, weighted by positional confidence max(0, 1 - alpha * d_pos) and by
+    1 / (units in the unitary alignment - 1); a unit paired with an empty one counts
+    delta_empty^2 with weight delta_empty (pygamma's "experimental" handling of unaligned
+    units, kept so that values match it). For gamma-k only pairs touching category k count.
     """
     t = alignment.tuples
     n = units.n_annotators
     real = t != EMPTY
+    cats = np.where(real, units.cats[np.maximum(t, 0)], -1)
     nv = real.sum(axis=1)
     base = np.where(nv >= 2, 1.0 / np.maximum(nv - 1, 1), 0.0)
     de = diss.delta_empty
     disorder = weight = 0.0
-    any_real_pair = False
+    any_pair = any_real_pair = False
     for i in range(n):
         for j in range(i + 1, n):
-            one_empty = real[:, i] ^ real[:, j]
-            disorder += one_empty.sum() * de * de
-            weight += one_empty.sum() * de
-            both = real[:, i] & real[:, j]
+            if category is None:
+                counted = np.ones(len(t), dtype=bool)
+            else:
+                counted = (cats[:, i] == category) | (cats[:, j] == category)
+            any_pair = any_pair or bool(counted.any())
+            one_empty = counted & (real[:, i] ^ real[:, j])
+            disorder += float(one_empty.sum()) * de * de
+            weight += float(one_empty.sum()) * de
+            both = counted & real[:, i] & real[:, j]
             if not both.any():
                 continue
             any_real_pair = True
@@ -301,5 +311,5 @@ def gamma_cat_disorder(
             disorder += float(np.sum((units.cats[u] != units.cats[v]) * de * w))
             weight += float(np.sum(w))
     if not any_real_pair:
-        return 0.0
+        return 0.0 if any_pair else 1.0
     return 0.0 if disorder == 0 else disorder / weight
