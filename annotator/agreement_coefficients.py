@@ -54,7 +54,7 @@ def _is_missing(value: object) -> bool:
 
 
 def nominal_alpha(reliability_data: Sequence[Sequence[Hashable | None]]) -> AlphaResult:
-    """Krippendorff's alpha (nominal) of a coders x units matrix; None or NaN marks a missing value."""
+    """Nominal alpha of a coders x units matrix; None or NaN marks a missing value."""
     codes: dict[Hashable, int] = {}
     rows = [list(row) for row in reliability_data]
     n_units = len(rows[0]) if rows else 0
@@ -170,7 +170,7 @@ def fleiss_kappa_from_counts(table: Sequence[Sequence[int]] | np.ndarray) -> Fle
 
 
 def binary_alpha(disagreement: np.ndarray, ones: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Nominal alpha of 0/1 units from o_01 (one off-diagonal coincidence), n_1 and n; NaN if undefined."""
+    """Nominal alpha of 0/1 units from o_01 (one off-diagonal cell), n_1 and n; NaN: undefined."""
     disagreement = np.asarray(disagreement, dtype=np.float64)
     ones = np.asarray(ones, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)

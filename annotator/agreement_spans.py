@@ -92,7 +92,7 @@ def merge_overlapping(spans: SpanColumns, doc_offset: np.ndarray, total_tokens: 
     if len(spans) == 0:
         return spans
     start, end = global_coordinates(spans, doc_offset, total_tokens)
-    lane = spans.owner * (int(start.max()) + 2)  # owners on separate stretches of the line
+    lane = spans.owner * (int(end.max()) + 2)  # owners on separate stretches of the line
     start, end = start + lane, end + lane
     order = np.lexsort((end, start))
     start, end = start[order], end[order]
@@ -216,8 +216,8 @@ def partial_f1(
     """
     if a_spans + b_spans == 0:
         return None
-    p = precision_sum / a_spans if a_spans else 0.0
-    r = recall_sum / b_spans if b_spans else 0.0
+    p = float(precision_sum) / float(a_spans) if a_spans else 0.0
+    r = float(recall_sum) / float(b_spans) if b_spans else 0.0
     return 0.0 if p + r == 0 else 2.0 * p * r / (p + r)
 
 

@@ -24,7 +24,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def report_as_text(report: dict, max_documents: int | None = 20) -> str:
-    """A readable plain-text rendering of `agreement_report`'s result (lowest-alpha documents first)."""
+    """`agreement_report`'s result as plain-text tables (lowest-alpha documents first)."""
     labels = report["labels"]
     out = [
         f"Agreement of {len(report['annotators'])} annotators ({', '.join(report['annotators'])}) "
