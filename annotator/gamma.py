@@ -32,6 +32,8 @@ EMPTY = -1
 # as two lone units); a tiny charge per unitary alignment breaks them towards fewer, larger
 # alignments, the choice pygamma's solver makes, so gamma-cat sees the same alignment.
 _TIE = 1e-7
+_SMALL = 60  # components up to this many units try exact search first, larger ones go to milp
+_STATES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +112,19 @@ def _budget(k: np.ndarray | int, n: int) -> np.ndarray | int:
     return (k - 1) * (n * (n - 1) // 2) + k * (k - 1) // 2
 
 
+def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
+    # A unit v of a unitary alignment T of k units may cost at most this much (sum of d(v, w)
+    # over the other members, in units of delta_empty): otherwise T without v plus v alone is
+    # strictly cheaper, because that swap changes the summed disorder by
+    # sum_w d(v, w) - (k - 1) - C(n, 2).
+    return n * (n - 1) // 2 + k - 1
+
+
 def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.ndarray]:
     n = units.n_annotators
-    limit = _budget(n, n) * diss.delta_empty
+    limit = _member_limit(n, n) * diss.delta_empty
     # alpha * ratio^2 * delta_empty <= limit bounds |start difference| by c * (l1 + l2)
-    reach = np.sqrt(_budget(n, n) / diss.alpha) if diss.alpha > 0 else np.inf
+    reach = np.sqrt(_member_limit(n, n) / diss.alpha) if diss.alpha > 0 else np.inf
     lengths = units.ends - units.starts
     rows, cols = [], []
     members = [np.flatnonzero(units.owners == a) for a in range(n)]
@@ -211,22 +221,71 @@ def _solve_many(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[lis
         sums, ks = new_sums[keep], new_ks[keep]
     keep = (ks >= 1) & (sums <= _budget(ks, n) * de * (1 + 1e-9))
     parts, sums, ks = parts[keep], sums[keep], ks[keep]
+    member = np.zeros(parts.shape)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                member[:, i] += d[parts[:, i], parts[:, j]]
+    keep = np.all(member <= (_member_limit(ks, n) * de * (1 + 1e-9))[:, None], axis=1)
+    parts, sums, ks = parts[keep], sums[keep], ks[keep]
     pairs = n * (n - 1) // 2
     costs = (sums + (pairs - ks * (ks - 1) // 2) * de) / pairs
+    chosen = _cover_small(parts, costs + _TIE, m) if m <= _SMALL else None
+    if chosen is None:
+        chosen = _cover_milp(parts, costs + _TIE, m, n)
+    glob = np.where(parts[chosen] == m, EMPTY, idx[np.minimum(parts[chosen], m - 1)])
+    return [tuple(t) for t in glob], list(costs[chosen])
+
+
+class _TooManyStates(Exception):
+    pass
+
+
+def _cover_small(parts: np.ndarray, costs: np.ndarray, m: int) -> np.ndarray | None:
+    # Exact cover by memoised search over the set of uncovered units: the lowest uncovered unit
+    # must be covered by an alignment whose lowest unit it is. Units are numbered by position,
+    # so the uncovered sets met stay few; far cheaper than a solver call. None when the search
+    # would grow too large (the caller then asks milp).
+    by_low: list[list[tuple[int, float, int]]] = [[] for _ in range(m)]
+    for t, row in enumerate(parts.tolist()):
+        mask = sum(1 << u for u in row if u != m)
+        by_low[(mask & -mask).bit_length() - 1].append((mask, float(costs[t]), t))
+    memo: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
+
+    def best(rem: int) -> tuple[float, tuple[int, ...]]:
+        if rem in memo:
+            return memo[rem]
+        if len(memo) > _STATES:
+            raise _TooManyStates
+        found: tuple[float, tuple[int, ...]] = (np.inf, ())
+        for mask, cost, t in by_low[(rem & -rem).bit_length() - 1]:
+            if mask & rem == mask:
+                sub_cost, sub = best(rem ^ mask)
+                if cost + sub_cost < found[0]:
+                    found = (cost + sub_cost, (t, *sub))
+        memo[rem] = found
+        return found
+
+    try:
+        return np.array(best((1 << m) - 1)[1], dtype=np.int64)
+    except _TooManyStates:
+        return None
+
+
+def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndarray:
+    # Exact cover as a 0/1 program: every unit in exactly one chosen unitary alignment.
     rows = parts.ravel()
     real = rows != m
     cols = np.repeat(np.arange(len(parts)), n)[real]
     a_mat = coo_matrix((np.ones(real.sum()), (rows[real], cols)), shape=(m, len(parts))).tocsr()
     result = milp(
-        costs + _TIE,
+        costs,
         constraints=LinearConstraint(a_mat, 1, 1),
         integrality=np.ones(len(parts)),
         bounds=Bounds(0, 1),
         options={"mip_rel_gap": 0.0},
     )
-    chosen = np.flatnonzero(result.x > 0.5)
-    glob = np.where(parts[chosen] == m, EMPTY, idx[np.minimum(parts[chosen], m - 1)])
-    return [tuple(t) for t in glob], list(costs[chosen])
+    return np.flatnonzero(result.x > 0.5)
 
 
 def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Alignment | None:
@@ -245,6 +304,7 @@ def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Align
     disorders: list = []
     for comp in range(n_comp):
         idx = order[bounds[comp] : bounds[comp + 1]]
+        idx = idx[np.argsort(units.starts[idx], kind="stable")]
         if len(idx) == 1:
             row = [EMPTY] * n
             row[units.owners[idx[0]]] = idx[0]
