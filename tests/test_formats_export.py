@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +29,7 @@ CORPUS = sorted((ROOT / "corpus").glob("*.txt"))
 SCHEMA = json.loads((ROOT / "schema" / "export.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
+SPANCAT_CONFIG = Path(__file__).resolve().parent / "fixtures" / "formats" / "spancat.cfg"
 
 
 def murmur3_32(data: bytes, seed: int = 0) -> int:
@@ -315,3 +318,38 @@ def test_write_jsonl_streams_one_line_per_record():
     assert write_jsonl(iter(records), out) == 5
     lines = out.getvalue().split("\n")
     assert lines[-1] == "" and [json.loads(line) for line in lines[:-1]] == records
+
+
+def test_spacy_train_consumes_the_docbin_export(tmp_path):
+    """The five corpus articles with token-aligned spans of our three labels train a spancat."""
+    records = corpus_records()
+    assert {s["label"] for r in records for s in r["spans"]} == set(LABELS)
+    write_docbin(records[:4], tmp_path / "train.spacy")
+    write_docbin(records[4:], tmp_path / "dev.spacy")
+    assert len(DocBin().from_disk(tmp_path / "train.spacy")) == 4
+    out = tmp_path / "model"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "train",
+            str(SPANCAT_CONFIG),
+            "--output",
+            str(out),
+            "--paths.train",
+            str(tmp_path / "train.spacy"),
+            "--paths.dev",
+            str(tmp_path / "dev.spacy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (out / "model-last" / "config.cfg").is_file()
+    assert (out / "model-last" / "spancat").is_dir()
+    # the trained pipeline knows our labels: spaCy read them from doc.spans["sc"]
+    nlp = spacy.load(out / "model-last")
+    assert set(nlp.get_pipe("spancat").labels) == set(LABELS)
+    assert nlp.get_pipe("spancat").cfg["spans_key"] == "sc"
