@@ -82,12 +82,11 @@ def import_records(
         while batch := list(islice(records, batch_size)):
             texts = [canonical_text(r.text) for r in batch]
             hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-            fresh = [
-                i
-                for i, h in enumerate(hashes)
-                if h not in seen and store.document_id_by_sha256(db, h) is None
-            ]
-            seen.update(hashes)
+            fresh = []
+            for i, h in enumerate(hashes):
+                if h not in seen and store.document_id_by_sha256(db, h) is None:
+                    fresh.append(i)
+                seen.add(h)  # a text twice in one run is stored once
             analyses = dict(zip(fresh, analyse_many([texts[i] for i in fresh], lang), strict=True))
             for i, record in enumerate(batch):
                 if i not in analyses:

@@ -1,0 +1,134 @@
+"""The command line through click's CliRunner, on real database files."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from annotator import store
+from annotator.cli import main
+from annotator.store import users as user_store
+from tests.conftest import CORPUS
+
+
+@pytest.fixture
+def cli(tmp_path):
+    path = tmp_path / "cli.db"
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(main, [*args, "--db", str(path)], input=input)
+
+    run.path = path
+    return run
+
+
+def _count(path) -> int:
+    db = store.connect(path)
+    try:
+        return store.count_documents(db)
+    finally:
+        db.conn.close()
+
+
+def test_every_command_has_help():
+    def walk(command, prefix):
+        yield prefix, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*prefix, name])
+
+    runner = CliRunner()
+    for path, command in walk(main, []):
+        assert command.help, f"annotator {' '.join(path)} has no help text"
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_init_is_idempotent(cli):
+    first = cli("init")
+    second = cli("init")
+    assert first.exit_code == second.exit_code == 0
+    assert f"schema version {store.SCHEMA_VERSION}" in second.output
+
+
+def test_import_prints_summary(cli):
+    result = cli("import", str(CORPUS))
+    assert result.exit_code == 0, result.output
+    assert "5 documents added, 0 skipped as duplicates" in result.output
+    assert "0 documents added, 5 skipped" in cli("import", str(CORPUS)).output
+
+
+def test_bad_imports_exit_nonzero_with_one_line_and_change_nothing(cli, tmp_path):
+    cli("import", str(CORPUS / "000_1c727f8edef44210.txt"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Köln".encode("latin-1"))
+    bad_json = tmp_path / "bad.jsonl"
+    bad_json.write_text('{"text": "a"}\nnot json\n', encoding="utf-8")
+    no_text = tmp_path / "nt.jsonl"
+    no_text.write_text('{"meta": {}}\n', encoding="utf-8")
+    cases = [
+        ([str(CORPUS), str(empty)], "empty.txt: empty file", 1),
+        ([str(CORPUS), str(latin)], "latin.txt:1: not valid UTF-8", 1),
+        ([str(CORPUS), str(bad_json)], "bad.jsonl:2: not valid JSON", 1),
+        ([str(CORPUS), str(no_text)], "nt.jsonl:1: field 'text' is missing", 1),
+        ([str(CORPUS), str(tmp_path / "nope")], "nope: no such file", 1),
+        (["--format", "nope", str(CORPUS)], "Invalid value for '--format'", 2),
+    ]
+    for args, message, status in cases:
+        result = cli("import", *args)
+        assert result.exit_code == status, (args, result.output)
+        assert message in result.output
+        assert _count(cli.path) == 1
+
+
+def test_user_add_list_disable(cli):
+    added = cli("user", "add", "anna", "--role", "annotator", "--password-stdin",
+                input="long enough secret\n")
+    assert added.exit_code == 0, added.output
+    generated = cli("user", "add", "lea", "--role", "lead")
+    assert "with password " in generated.output
+    assert cli("user", "list").output.splitlines() == ["anna\tannotator", "lea\tlead"]
+    assert cli("user", "disable", "anna").exit_code == 0
+    assert "anna\tannotator\tdisabled" in cli("user", "list").output
+    db = store.connect(cli.path)
+    assert user_store.get_user(db, "anna").disabled
+
+
+def test_user_errors(cli):
+    cli("user", "add", "anna", "--role", "annotator")
+    assert "already exists" in cli("user", "add", "anna", "--role", "lead").output
+    short = cli("user", "add", "bo", "--role", "lead", "--password-stdin", input="short\n")
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert cli("user", "add", "gold", "--role", "lead").exit_code == 1
+    assert cli("user", "add", "x", "--role", "boss").exit_code == 2
+    missing = cli("user", "disable", "nobody")
+    assert missing.exit_code == 1 and "no user called 'nobody'" in missing.output
+
+
+def test_demo_prepares_database_and_accounts(tmp_path):
+    path = tmp_path / "demo.db"
+    result = CliRunner().invoke(main, ["demo", "--db", str(path), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "5 documents" in result.output
+    for name in ("lea", "anna", "ben"):
+        assert f" {name} " in result.output
+    # Run twice: same documents, accounts kept, passwords renewed and working.
+    again = CliRunner().invoke(main, ["demo", "--db", str(path), "--no-serve"])
+    line = next(x for x in again.output.splitlines() if " anna " in x)
+    from annotator.accounts import authenticate
+
+    db = store.connect(path)
+    assert store.count_documents(db) == 5
+    assert authenticate(db, "anna", line.split()[-1]) is not None
+
+
+def test_unopenable_database_is_a_clean_error(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not an SQLite file" * 100)
+    result = CliRunner().invoke(main, ["init", "--db", str(garbage)])
+    assert result.exit_code == 1
+    assert "cannot open the database" in result.output

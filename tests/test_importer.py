@@ -1,0 +1,109 @@
+"""Import of text files, folders and {"text", "meta"} JSONL; bad input changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+
+import pytest
+
+from annotator import store
+from annotator.formats.base import ImportFormatError
+from annotator.importer import import_paths
+from tests.conftest import CORPUS
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    db = store.connect(tmp_path / "i.db")
+    yield db
+    db.conn.close()
+
+
+def test_corpus_folder_imports_with_tokens_and_dedupes(empty_db):
+    report = import_paths(empty_db, [CORPUS])
+    assert (report.documents_added, report.documents_skipped) == (5, 0)
+    again = import_paths(empty_db, [CORPUS])
+    assert (again.documents_added, again.documents_skipped) == (0, 5)
+    doc = store.get_document(empty_db, 1)
+    source = (CORPUS / doc.external_id).read_text(encoding="utf-8")
+    assert doc.text == source
+    assert doc.text_sha256 == hashlib.sha256(source.encode()).hexdigest()
+    assert doc.title == source.splitlines()[0]
+    tokens = store.get_tokens(empty_db, doc.id)
+    assert len(tokens) > 100
+    # Every non-whitespace character is inside exactly one token.
+    covered = set()
+    for s, e in tokens.pairs():
+        covered.update(range(s, e))
+    assert all(i in covered for i, c in enumerate(doc.text) if not c.isspace())
+
+
+def test_text_is_canonicalised_nfc_and_newlines(empty_db, tmp_path):
+    decomposed = unicodedata.normalize("NFD", "Grüße aus Kursk")
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(f"\n{decomposed}\r\nZweite Zeile\r„Zitat“ – Ende\n".encode())
+    import_paths(empty_db, [path])
+    text = store.get_document(empty_db, 1).text
+    assert text == "\nGrüße aus Kursk\nZweite Zeile\n„Zitat“ – Ende\n"
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_jsonl_with_meta(empty_db, tmp_path):
+    path = tmp_path / "docs.jsonl"
+    lines = [{"text": "Erster Text.", "meta": {"id": "a-1", "title": "Eins"}},
+             {"text": "Zweiter Text."}, {"text": "Erster Text.", "meta": {"id": "dup"}}]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
+    report = import_paths(empty_db, [path])
+    assert (report.documents_added, report.documents_skipped) == (2, 1)
+    first = store.document_by_external_id(empty_db, "a-1")
+    assert first.title == "Eins" and first.meta == {"id": "a-1", "title": "Eins"}
+    assert store.document_by_external_id(empty_db, "docs.jsonl:2").text == "Zweiter Text."
+
+
+def _bad_inputs(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Grüße\nKöln".encode("latin-1"))
+    not_json = tmp_path / "bad.jsonl"
+    not_json.write_text('{"text": "gut"}\n{"text": oops}\n', encoding="utf-8")
+    no_text = tmp_path / "notext.jsonl"
+    no_text.write_text('{"text": "gut"}\n{"meta": {}}\n', encoding="utf-8")
+    return [
+        (empty, r"empty\.txt: empty file"),
+        (latin1, r"latin1\.txt:1: not valid UTF-8"),
+        (not_json, r"bad\.jsonl:2: not valid JSON"),
+        (no_text, r"notext\.jsonl:2: field 'text' is missing"),
+        (tmp_path / "missing.txt", r"missing\.txt: no such file"),
+    ]
+
+
+def test_bad_input_names_file_and_line_and_imports_nothing(empty_db, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Ein guter Text.", encoding="utf-8")
+    for bad, message in _bad_inputs(tmp_path):
+        with pytest.raises(ImportFormatError, match=message):
+            # The good file comes first: the run must still store nothing.
+            import_paths(empty_db, [good, bad])
+        assert store.count_documents(empty_db) == 0
+
+
+def test_unknown_format_is_an_error(empty_db, tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("Text.", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match="unknown format 'nope'"):
+        import_paths(empty_db, [path], "nope")
+
+
+def test_same_external_id_with_other_text_is_refused(empty_db, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x.txt").write_text("Eins.", encoding="utf-8")
+    (b / "x.txt").write_text("Zwei.", encoding="utf-8")
+    import_paths(empty_db, [a])
+    with pytest.raises(ImportFormatError, match="different text with the id 'x.txt'"):
+        import_paths(empty_db, [b])
+    assert store.count_documents(empty_db) == 1

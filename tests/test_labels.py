@@ -1,0 +1,74 @@
+"""The label scheme: the shipped file, and every kind of invalid scheme."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from annotator.labels import DEFAULT_LABELS_PATH, LabelSchemeError, load_label_scheme
+
+
+def test_shipped_scheme_has_the_three_labels():
+    scheme = load_label_scheme()
+    assert scheme.keys() == ["STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING"]
+    assert [label.hotkey for label in scheme.labels] == ["1", "2", "3"]
+    for label in scheme.labels:
+        assert label.description_de and label.description_en and label.colour.startswith("#")
+    assert scheme.get("STATE_PROPAGANDA").attribute("speaker").type == "text"
+    assert "south_korea" in scheme.get("INTEL_ESTIMATE").attribute("agency").choices
+
+
+def _write(tmp_path, data, name="labels.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _base():
+    return tomllib.loads(DEFAULT_LABELS_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["label"][1].update(hotkey="1"), r"label INTEL_ESTIMATE: duplicate hotkey '1'"),
+        (lambda d: d["label"][1].update(key="STATE_PROPAGANDA"), r"duplicate key"),
+        (lambda d: d["label"][0].update(shortcut="x"), r"label\[0\]: unknown field 'shortcut'"),
+        (lambda d: d["label"][2].pop("description_en"), r"label\[2\]: missing or empty field"),
+        (lambda d: d.update(label=[]), r"no labels"),
+        (lambda d: d.update(colours=1), r"unknown field 'colours'"),
+        (lambda d: d["label"][0].update(colour="red"), r"field 'colour'"),
+        (lambda d: d["label"][1]["attributes"][0].update(choices=[]), r"attributes\[0\]: field 'choices'"),
+        (lambda d: d["label"][0]["attributes"][0].update(type="number"), r"field 'type'"),
+    ],
+)
+def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
+    data = _base()
+    change(data)
+    path = _write(tmp_path, data)
+    with pytest.raises(LabelSchemeError, match=message) as err:
+        load_label_scheme(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_unreadable_and_unparsable_files(tmp_path):
+    with pytest.raises(LabelSchemeError, match="cannot read"):
+        load_label_scheme(tmp_path / "none.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[label]\nkey=", encoding="utf-8")
+    with pytest.raises(LabelSchemeError, match=r"bad\.toml: not valid toml"):
+        load_label_scheme(bad)
+
+
+def test_attribute_validation():
+    scheme = load_label_scheme()
+    assert scheme.validate_attributes("INTEL_ESTIMATE", {"agency": "nato"}) == {"agency": "nato"}
+    assert scheme.validate_attributes("STATE_PROPAGANDA", None) == {}
+    with pytest.raises(ValueError, match="unknown attribute 'agency' for label STATE_PROPAGANDA"):
+        scheme.validate_attributes("STATE_PROPAGANDA", {"agency": "nato"})
+    with pytest.raises(ValueError, match="must be one of"):
+        scheme.validate_attributes("INTEL_ESTIMATE", {"agency": "mars"})
+    with pytest.raises(ValueError, match="must be a string"):
+        scheme.validate_attributes("STATE_PROPAGANDA", {"speaker": 3})
