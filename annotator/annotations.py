@@ -14,7 +14,8 @@ from annotator import store
 from annotator.errors import AppError
 from annotator.labels import LabelScheme
 from annotator.snapping import SnapError, snap_to_tokens, snap_token_range
-from annotator.store.documents import get_document, get_tokens
+from annotator.store.assignments import is_assigned
+from annotator.store.documents import Document, get_document, get_tokens
 from annotator.store.events import record_event
 from annotator.store.spans import (
     Span,
@@ -53,10 +54,21 @@ def layer_of(user: User) -> str:
     return GOLD if user.role == "lead" else user.name
 
 
+def reachable_document(db, user: User, document_id: int) -> Document:
+    """A document the user may open: leads all, annotators those assigned to them (else 404)."""
+    document = get_document(db, document_id)
+    if user.role != "lead" and not is_assigned(db, document_id, user.name):
+        raise AppError(f"document {document_id} not found", 404)
+    return document
+
+
 def readable_span(db, user: User, span_id: str) -> Span:
     """A span the user may read; 404 for anything else (no existence leak)."""
     span = get_span(db, span_id) if isinstance(span_id, str) else None
-    if span is None or (user.role != "lead" and span.annotator != user.name):
+    if span is None or (
+        user.role != "lead"
+        and (span.annotator != user.name or not is_assigned(db, span.document_id, user.name))
+    ):
         raise AppError(f"span {span_id} not found", 404)
     return span
 
@@ -89,7 +101,7 @@ def create_span(
                     # Someone else's id (or another document): never reveal or touch it.
                     raise AppError(f"span id {span_id} is already in use", 409)
                 return existing, False
-        document = get_document(db, document_id)
+        document = reachable_document(db, user, document_id)
         label = _clean_label(scheme, data.label)
         attributes = _clean_attributes(scheme, label, data.attributes)
         note = _clean_note(data.note)
@@ -148,15 +160,17 @@ def update_span_fields(
         moved = any(k in changes for k in ("start", "end", "token_start", "token_end"))
         if moved:
             document = get_document(db, span.document_id)
+            by_tokens = "token_start" in changes or "token_end" in changes
+            # One side given: the other side stays where the span is, in the same unit.
             snapped = _snap(
                 db,
                 document,
                 SpanInput(
                     label,
-                    changes.get("start", span.start) if "token_start" not in changes else None,
-                    changes.get("end", span.end) if "token_end" not in changes else None,
-                    changes.get("token_start"),
-                    changes.get("token_end"),
+                    None if by_tokens else changes.get("start", span.start),
+                    None if by_tokens else changes.get("end", span.end),
+                    changes.get("token_start", span.token_start) if by_tokens else None,
+                    changes.get("token_end", span.token_end) if by_tokens else None,
                 ),
             )
             span.start, span.end = snapped.start, snapped.end
@@ -205,7 +219,7 @@ def set_document_status(db, user: User, document_id: int, status: Any) -> str:
     if status not in STATUSES:
         raise AppError("field 'status' must be 'in_progress' or 'done'")
     with store.write_transaction(db):
-        get_document(db, document_id)
+        reachable_document(db, user, document_id)
         _set_status(db, user, document_id, user.name, status)
     return status
 
@@ -229,7 +243,7 @@ def _set_status(db, user: User, document_id: int, annotator: str, status: str) -
 
 def spans_for(db, user: User, document_id: int, annotator: str | None = None) -> list[Span]:
     """The spans a user may list on a document: own for annotators, any layer for leads."""
-    get_document(db, document_id)
+    reachable_document(db, user, document_id)
     if user.role != "lead":
         if annotator not in (None, user.name):
             raise AppError("annotators see only their own spans", 403)

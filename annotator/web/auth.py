@@ -44,7 +44,11 @@ def load_user() -> None:
         if g.user is None:
             raise AppError("invalid or revoked API token", 401)
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS") and app_csrf_enabled():
+    # An anonymous API write has no identity to forge: it gets login_required's 401, not a
+    # misleading CSRF 400. Forms (login included) are always protected.
+    anonymous_api = request.path.startswith("/api/") and session.get("user_id") is None
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if writes and app_csrf_enabled() and not anonymous_api:
         csrf.protect()
     user_id = session.get("user_id")
     if user_id is None:
