@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.formats import reading
-from annotator.formats.base import ImportFormatError
+from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.brat import read_brat
-from annotator.formats.checks import check_spans, split_spans
+from annotator.formats.checks import canonical_record, check_spans, split_spans
 from annotator.formats.detect import detect_format
 from annotator.formats.doccano import read_doccano
 from annotator.formats.labelstudio import read_labelstudio
 from annotator.formats.prodigy import read_prodigy
 from annotator.formats.ptc import read_ptc
 from annotator.formats.toxic import read_toxic
+from annotator.tokenize import canonical_text
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BRAT = DATA / "bratiaa_example_project" / "example-project"
@@ -497,3 +501,72 @@ def test_toxic_multiline_comment_and_missing_table(tmp_path):
     (tmp_path / "spans.csv").unlink()
     with pytest.raises(ImportFormatError, match="no spans.csv"):
         list(read_toxic(tmp_path))
+
+
+# --- span checks and offset-preserving canonicalisation ----------------------------------------
+
+
+def test_check_spans_reports_each_kind_of_problem():
+    record = ImportRecord(
+        text="Hallo Welt",
+        source="f.jsonl:3",
+        spans=[
+            ImportedSpan(0, 5, "A"),
+            ImportedSpan(-1, 5, "A"),
+            ImportedSpan(5, 5, "A"),
+            ImportedSpan(6, 4, "A"),
+            ImportedSpan(6, 11, "A"),
+            ImportedSpan(0, 5.0, "A"),  # type: ignore[arg-type]
+            ImportedSpan(0, 5, "A", expected_text="Hallo"),
+            ImportedSpan(6, 10, "A", expected_text="Welt!"),
+        ],
+    )
+    problems = check_spans(record)
+    assert [p.split(": ", 2)[1] for p in problems] == [
+        "span 1 (A -1-5)",
+        "span 2 (A 5-5)",
+        "span 3 (A 6-4)",
+        "span 4 (A 6-11)",
+        "span 5 (A 0-5.0)",
+        "span 7 (A 6-10)",
+    ]
+    assert all(p.startswith("f.jsonl:3: ") for p in problems)
+    assert "negative" in problems[0] and "past the end" in problems[3]
+    assert "'Welt!'" in problems[5] and "'Welt'" in problems[5]
+    assert [s.start for s in split_spans(record)[0]] == [0, 0]
+
+
+RAW_PIECES = st.sampled_from(
+    ["a", "b", " ", "\r\n", "\r", "\n", "e\u0301", "\u0301", "ü", "u\u0308"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(RAW_PIECES, max_size=15).map("".join), st.data())
+def test_canonical_record_moves_offsets_with_the_text(raw, data):
+    offsets = st.integers(0, len(raw))
+    pairs = data.draw(st.lists(st.tuples(offsets, offsets), max_size=5))
+    record = ImportRecord(text=raw, source="x", spans=[ImportedSpan(s, e, "L") for s, e in pairs])
+    canonical = canonical_record(record)
+    assert canonical.text == canonical_text(raw)  # the tokenizer's own canonical form
+
+    def boundary(i):  # not inside "\r\n", not between a character and its accent
+        inside = 0 < i < len(raw) and (
+            raw[i - 1 : i + 1] == "\r\n"
+            or (unicodedata.combining(raw[i]) != 0 and raw[i - 1] not in "\r\n")
+        )
+        return not inside
+
+    for (s, e), span in zip(pairs, canonical.spans, strict=True):
+        if boundary(s) and boundary(e):
+            assert span.start == len(canonical_text(raw[:s]))
+            assert canonical.text[span.start : span.end] == canonical_text(raw[s:e])
+        else:  # a boundary inside a merged character moves outward
+            assert span.start <= len(canonical_text(raw[:s]))
+            assert span.end >= len(canonical_text(raw[:e])) - 1
+        assert 0 <= span.start <= len(canonical.text) and span.end <= len(canonical.text)
+
+
+def test_canonical_record_leaves_canonical_text_alone():
+    record = ImportRecord(text="schon kanonisch\n", source="x", spans=[ImportedSpan(0, 5, "L")])
+    assert canonical_record(record) is record

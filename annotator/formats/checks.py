@@ -112,7 +112,7 @@ def canonical_record(record: ImportRecord) -> ImportRecord:
 
 
 def _segments(text: str):
-    """Half-open ranges that canonicalise independently: `\\r\\n`, or a starter with its marks."""
+    """Half-open ranges canonicalised apart: `\\r\\n`, or a character with its accents."""
     start = 0
     i = 1
     while i <= len(text):
@@ -120,9 +120,13 @@ def _segments(text: str):
             yield start, i
             break
         ch = text[i]
-        joins = (ch == "\n" and text[i - 1] == "\r") or (
-            unicodedata.combining(ch) != 0 or _composes_with_previous(text[i - 1], ch)
-        )
+        prev = text[i - 1]
+        if prev == "\r":
+            joins = ch == "\n"
+        elif prev == "\n":
+            joins = False  # a stray mark after a line break stays apart (Unicode's rule GB4)
+        else:
+            joins = unicodedata.combining(ch) != 0 or _composes_with_previous(prev, ch)
         if not joins:
             yield start, i
             start = i
