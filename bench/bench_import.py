@@ -51,8 +51,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = store.connect(Path(tmp) / "bench.db")
-        records = (ImportRecord(text=t, source=f"bench:{i}", external_id=f"bench-{i}")
-                   for i, t in enumerate(texts))
+        records = (
+            ImportRecord(text=t, source=f"bench:{i}", external_id=f"bench-{i}")
+            for i, t in enumerate(texts)
+        )
         start = time.perf_counter()
         report = import_records(db, records)
         imported = time.perf_counter() - start
@@ -61,11 +63,15 @@ def main() -> None:
 
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     print(f"text: {mb:.1f} MB, {len(texts)} documents, {n_tokens} tokens")
-    for name, seconds in (("raw tokenizer (nlp.tokenizer.pipe)", raw_tokenizer),
-                          ("raw pipeline (tokenizer + sentencizer)", raw_pipeline),
-                          ("annotator import", imported)):
-        print(f"{name:<40} {seconds:6.2f} s  {len(texts) / seconds:8.0f} docs/s  "
-              f"{n_tokens / seconds:10.0f} tokens/s")
+    for name, seconds in (
+        ("raw tokenizer (nlp.tokenizer.pipe)", raw_tokenizer),
+        ("raw pipeline (tokenizer + sentencizer)", raw_pipeline),
+        ("annotator import", imported),
+    ):
+        print(
+            f"{name:<40} {seconds:6.2f} s  {len(texts) / seconds:8.0f} docs/s  "
+            f"{n_tokens / seconds:10.0f} tokens/s"
+        )
     print(f"import throughput / raw tokenizer: {raw_tokenizer / imported:.0%} (target >= 70%)")
     print(f"import throughput / raw pipeline:  {raw_pipeline / imported:.0%}")
 

@@ -86,8 +86,15 @@ def test_bad_imports_exit_nonzero_with_one_line_and_change_nothing(cli, tmp_path
 
 
 def test_user_add_list_disable(cli):
-    added = cli("user", "add", "anna", "--role", "annotator", "--password-stdin",
-                input="long enough secret\n")
+    added = cli(
+        "user",
+        "add",
+        "anna",
+        "--role",
+        "annotator",
+        "--password-stdin",
+        input="long enough secret\n",
+    )
     assert added.exit_code == 0, added.output
     generated = cli("user", "add", "lea", "--role", "lead")
     assert "with password " in generated.output

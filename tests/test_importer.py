@@ -52,8 +52,11 @@ def test_text_is_canonicalised_nfc_and_newlines(empty_db, tmp_path):
 
 def test_jsonl_with_meta(empty_db, tmp_path):
     path = tmp_path / "docs.jsonl"
-    lines = [{"text": "Erster Text.", "meta": {"id": "a-1", "title": "Eins"}},
-             {"text": "Zweiter Text."}, {"text": "Erster Text.", "meta": {"id": "dup"}}]
+    lines = [
+        {"text": "Erster Text.", "meta": {"id": "a-1", "title": "Eins"}},
+        {"text": "Zweiter Text."},
+        {"text": "Erster Text.", "meta": {"id": "dup"}},
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
     report = import_paths(empty_db, [path])
     assert (report.documents_added, report.documents_skipped) == (2, 1)

@@ -40,7 +40,10 @@ def _base():
         (lambda d: d.update(label=[]), r"no labels"),
         (lambda d: d.update(colours=1), r"unknown field 'colours'"),
         (lambda d: d["label"][0].update(colour="red"), r"field 'colour'"),
-        (lambda d: d["label"][1]["attributes"][0].update(choices=[]), r"attributes\[0\]: field 'choices'"),
+        (
+            lambda d: d["label"][1]["attributes"][0].update(choices=[]),
+            r"attributes\[0\]: field 'choices'",
+        ),
         (lambda d: d["label"][0]["attributes"][0].update(type="number"), r"field 'type'"),
     ],
 )

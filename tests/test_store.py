@@ -37,9 +37,16 @@ def test_database_at_older_version_migrates_and_keeps_data(tmp_path):
     assert "assignment" not in old.table_names()
     text = "Ein Satz. Noch einer."
     with store.write_transaction(old):
-        doc_id = store.insert_document(old, external_id="x.txt", title="x", text=text,
-                                       text_sha256="abc", lang="de", meta={},
-                                       analysis=analyse(text))
+        doc_id = store.insert_document(
+            old,
+            external_id="x.txt",
+            title="x",
+            text=text,
+            text_sha256="abc",
+            lang="de",
+            meta={},
+            analysis=analyse(text),
+        )
     old.conn.close()
     db = store.connect(path)  # the app's start path migrates
     assert store.schema_version(db) == store.SCHEMA_VERSION
@@ -68,9 +75,16 @@ def test_tokens_round_trip_through_blobs(tmp_path):
     text = "Kim  Jong-uns Befehl –\n\neine Allianz.  Zweiter Satz!"
     analysis = analyse(text)
     with store.write_transaction(db):
-        doc_id = store.insert_document(db, external_id="k", title="k", text=text,
-                                       text_sha256="s", lang="de", meta={"a": 1},
-                                       analysis=analysis)
+        doc_id = store.insert_document(
+            db,
+            external_id="k",
+            title="k",
+            text=text,
+            text_sha256="s",
+            lang="de",
+            meta={"a": 1},
+            analysis=analysis,
+        )
     index = store.get_tokens(db, doc_id)
     assert index.pairs() == [[t.start, t.end] for t in analysis.tokens()]
     assert list(index.space) == list(analysis.space)
