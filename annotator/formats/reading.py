@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from annotator.formats.base import ImportFormatError
 
@@ -142,11 +142,3 @@ def parse_offset(value: str, what: str, where: str) -> int:
         return int(value.strip())
     except ValueError:
         raise ImportFormatError(f"{where}: {what} must be an integer, got {value!r}") from None
-
-
-def first_line(fh: IO[str]) -> str:
-    """The first non-blank line of an open text file, or ""."""
-    for line in fh:
-        if line.strip():
-            return line
-    return ""
