@@ -68,7 +68,7 @@ class _Corpus:
             [[name in d.spans for d in documents] for name in annotators], dtype=bool
         ).reshape(len(annotators), len(documents))
         entries = [
-            (a, d, len(doc.tokens), doc.spans[name])
+            (a, d, doc.tokens, doc.spans[name])
             for a, name in enumerate(annotators)
             for d, doc in enumerate(documents)
             if name in doc.spans
@@ -314,7 +314,7 @@ def score_against_gold(
     gold = corpus.merged(
         collect_spans(
             (
-                (gold_owner, d, len(doc.tokens), gold_spans[doc.id])
+                (gold_owner, d, doc.tokens, gold_spans[doc.id])
                 for d, doc in enumerate(documents)
                 if has_gold[d]
             ),

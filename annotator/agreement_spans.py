@@ -56,25 +56,30 @@ class PairSpanCounts:
 
 
 def collect_spans(
-    entries: Iterable[tuple[int, int, int, Sequence[SpanData]]], label_index: dict[str, int]
+    entries: Iterable[tuple[int, int, Sequence[tuple[int, int]], Sequence[SpanData]]],
+    label_index: dict[str, int],
 ) -> SpanColumns:
-    """Columns of (owner, document, token count, spans) entries; unknown labels are left out.
+    """Columns of (owner, document index, tokens, spans) entries; unknown labels are left out.
 
-    Token indices are clipped to the document and empty spans dropped, then overlapping spans of
-    one owner and label are merged (DESIGN section 3 stores them merged; this keeps the figures
-    right for data that was not).
+    Token indices are clipped to the document (the character offsets then follow the clipped
+    tokens) and empty spans dropped; then overlapping spans of one owner and label are merged
+    (DESIGN section 3 stores them merged; this keeps the figures right for data that was not).
     """
     rows: list[tuple[int, int, int, int, int, int, int]] = []
-    for owner, doc, n_tokens, spans in entries:
-        last = n_tokens - 1
+    for owner, doc, tokens, spans in entries:
+        last = len(tokens) - 1
         for s in spans:
             lab = label_index.get(s.label)
             if lab is None:
                 continue
             ts, te = max(s.token_start, 0), min(s.token_end, last)
-            if ts > te or s.end <= s.start:
+            if ts > te:
                 continue
-            rows.append((owner, doc, lab, ts, te, s.start, s.end))
+            start = s.start if ts == s.token_start else tokens[ts][0]
+            end = s.end if te == s.token_end else tokens[te][1]
+            if end <= start:
+                continue
+            rows.append((owner, doc, lab, ts, te, start, end))
     data = np.array(rows, dtype=np.int64).reshape(-1, 7)
     return SpanColumns(*(data[:, i].copy() for i in range(7)))
 

@@ -401,3 +401,16 @@ def test_report_as_text_shows_every_figure():
     assert f"{report['krippendorff_alpha']['pooled']['value']:.3f}" in text
     assert "n/a" in text  # label Y is undefined
     assert "one" in text
+
+
+def test_spans_past_the_document_are_clipped_and_same_label_overlaps_merged():
+    tokens = TOKENS[:4]
+    runaway = SpanData(2, 40, 1, 19, "X")  # token_end beyond the last token
+    doc = AgreementDocument(
+        1, "doc", tokens, {"a": [runaway], "b": [span(1, 2), span(2, 3), span(1, 3)]}
+    )
+    pair = agreement_report([doc], ["a", "b"], ["X"], bootstrap=0)["pairs"][0]
+    # a's span becomes tokens 1-3 (characters 2-7); b's three spans merge into the same one.
+    assert pair["f1_exact"]["micro"] == 1.0
+    assert pair["f1_partial"]["micro"] == 1.0
+    assert pair["cohen_kappa"]["pooled"] == 1.0
