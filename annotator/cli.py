@@ -226,5 +226,9 @@ def demo(db_path: str, host: str, port: int, no_serve: bool) -> None:
         run_server(db_path, host, port, 2, False)
 
 
+# Commands of other areas live in their own modules and register themselves on `main`
+# (one import line each, kept at the bottom because they import `main` from here).
+from annotator import cli_export  # noqa: E402, F401
+
 if __name__ == "__main__":
     main()
