@@ -23,6 +23,7 @@ import numpy as np
 
 from annotator.agreement_coefficients import binary_alpha, binary_cohen, binary_fleiss
 from annotator.agreement_spans import (
+    PairSpanCounts,
     SpanColumns,
     collect_spans,
     global_coordinates,
@@ -216,50 +217,13 @@ def agreement_report(
     f1_pairs = np.zeros(len(documents), dtype=np.int64)
     for a, b in combinations(range(n_ann), 2):
         both = corpus.done[a] & corpus.done[b]
-        spans_a, spans_b = corpus.pair_spans(a, b, both)
-        counts = pair_span_counts(
-            spans_a, spans_b, n_labels, len(documents), corpus.doc_offset, corpus.total_tokens
-        )
-        items = int(n_tokens[both].sum())
-        shared = counts.shared_tokens
-        cover_a, cover_b = _covered_tokens(spans_a, n_labels), _covered_tokens(spans_b, n_labels)
+        entry, counts = _pair_figures(corpus, a, b, both)
+        pairs.append(entry)
+        # Per-document overlap F1 of this pair, where defined, for the documents' means.
         span_total = counts.a_spans_by_doc + counts.b_spans_by_doc
         defined = both & (span_total > 0)
         f1_sum[defined] += 2.0 * counts.overlap_by_doc[defined] / span_total[defined]
         f1_pairs[defined] += 1
-        na, nb = int(counts.a_spans.sum()), int(counts.b_spans.sum())
-        pairs.append(
-            {
-                "a": corpus.annotators[a],
-                "b": corpus.annotators[b],
-                "documents": int(both.sum()),
-                "cohen_kappa": {
-                    "pooled": binary_cohen(
-                        shared.sum(), cover_a.sum(), cover_b.sum(), items * n_labels
-                    ),
-                    "by_label": {
-                        label: binary_cohen(shared[i], cover_a[i], cover_b[i], items)
-                        for i, label in enumerate(corpus.labels)
-                    },
-                },
-                "f1_exact": _f1_block(counts.exact, counts, corpus.labels),
-                "f1_overlap": _f1_block(counts.overlap, counts, corpus.labels),
-                "f1_partial": {
-                    "micro": partial_f1(
-                        counts.partial_precision.sum(), counts.partial_recall.sum(), na, nb
-                    ),
-                    "by_label": {
-                        label: partial_f1(
-                            counts.partial_precision[i],
-                            counts.partial_recall[i],
-                            int(counts.a_spans[i]),
-                            int(counts.b_spans[i]),
-                        )
-                        for i, label in enumerate(corpus.labels)
-                    },
-                },
-            }
-        )
 
     doc_alpha = (
         binary_alpha(disagreement.sum(axis=1), ones.sum(axis=1), values * n_labels)
@@ -289,7 +253,49 @@ def agreement_report(
     }
 
 
-def _f1_block(matched: np.ndarray, counts, labels: list[str]) -> dict:
+def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[dict, PairSpanCounts]:
+    """The report entry of one annotator pair over the documents both marked done."""
+    n_labels, labels = len(corpus.labels), corpus.labels
+    spans_a, spans_b = corpus.pair_spans(a, b, both)
+    counts = pair_span_counts(
+        spans_a, spans_b, n_labels, len(corpus.documents), corpus.doc_offset, corpus.total_tokens
+    )
+    items = int(corpus.n_tokens[both].sum())
+    shared = counts.shared_tokens
+    cover_a, cover_b = _covered_tokens(spans_a, n_labels), _covered_tokens(spans_b, n_labels)
+    na, nb = int(counts.a_spans.sum()), int(counts.b_spans.sum())
+    entry = {
+        "a": corpus.annotators[a],
+        "b": corpus.annotators[b],
+        "documents": int(both.sum()),
+        "cohen_kappa": {
+            "pooled": binary_cohen(shared.sum(), cover_a.sum(), cover_b.sum(), items * n_labels),
+            "by_label": {
+                label: binary_cohen(shared[i], cover_a[i], cover_b[i], items)
+                for i, label in enumerate(labels)
+            },
+        },
+        "f1_exact": _f1_block(counts.exact, counts, labels),
+        "f1_overlap": _f1_block(counts.overlap, counts, labels),
+        "f1_partial": {
+            "micro": partial_f1(
+                counts.partial_precision.sum(), counts.partial_recall.sum(), na, nb
+            ),
+            "by_label": {
+                label: partial_f1(
+                    counts.partial_precision[i],
+                    counts.partial_recall[i],
+                    int(counts.a_spans[i]),
+                    int(counts.b_spans[i]),
+                )
+                for i, label in enumerate(labels)
+            },
+        },
+    }
+    return entry, counts
+
+
+def _f1_block(matched: np.ndarray, counts: PairSpanCounts, labels: list[str]) -> dict:
     """Micro and per-label F1 = 2m / (|A| + |B|) of one matching."""
     return {
         "micro": matched_f1(matched.sum(), counts.a_spans.sum(), counts.b_spans.sum()),
