@@ -1,5 +1,8 @@
 """The JSON API (DESIGN section 6): the same domain functions as the pages.
 
+Beyond the table of section 6: `GET /api/spans/<id>` (read one span, same rules as the list) and
+`DELETE /api/spans/<id>?version=N` (delete only if unchanged since version N).
+
 `GET /api/documents` answers annotators with their own status ("new" before they start, then
 "in_progress" or "done"); leads get every document with `"status": null` and `"statuses"`, a map
 annotator -> status of the annotators who started it.
@@ -135,6 +138,13 @@ def create_span(document_id: int):
     data = annotations.SpanInput(**{"label": None, **body})
     span, created = annotations.create_span(get_db(), labels(), g.user, document_id, data)
     return jsonify(span.api()), 201 if created else 200
+
+
+@bp.get("/spans/<span_id>")
+@login_required
+def span(span_id: str):
+    """One span: the owner's, or any for leads (someone else's is 404 to an annotator)."""
+    return jsonify(annotations.readable_span(get_db(), g.user, span_id).api())
 
 
 @bp.patch("/spans/<span_id>")
