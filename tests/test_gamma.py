@@ -1,0 +1,287 @@
+"""gamma against DKPro/pygamma fixtures, pygamma's own test continua, brute force and pygamma."""
+
+from __future__ import annotations
+
+import csv
+import json
+from itertools import combinations, product
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator.gamma import Dissimilarity, Units, best_alignment, pair_dissimilarity
+from annotator.model import AgreementDocument, SpanData
+from annotator.unitizing import Unit
+from annotator.unitizing_gamma import gamma, gamma_report
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
+REFERENCE = json.loads((DATA / "gamma_reference_cases.json").read_text())
+FIXTURES = REFERENCE["dkpro_pygamma_fixtures"]
+
+
+def _units(rows: list[dict]) -> list[Unit]:
+    return [Unit(r["annotator"], r["category"], r["start"], r["end"]) for r in rows]
+
+
+def _arrays(units: list[Unit], annotators: list[str] | None = None) -> Units:
+    annotators = annotators or sorted({u.annotator for u in units})
+    return Units.from_units(units, annotators, sorted({u.category for u in units}))
+
+
+def _fixture(entry: dict) -> tuple[dict, Dissimilarity]:
+    data = json.loads((DATA / entry["file"]).read_text())
+    p = data["params"]
+    return data, Dissimilarity(p["alpha"], p["beta"], p["deltaEmpty"])
+
+
+def _csv(name: str) -> list[Unit]:
+    with open(DATA / "pygamma_tests" / name) as f:
+        return [Unit(r[0], r[1], float(r[2]), float(r[3])) for r in csv.reader(f)]
+
+
+@pytest.mark.parametrize("case", REFERENCE["positional_dissimilarity_fig10"])
+def test_positional_dissimilarity_figure_10(case) -> None:
+    (s1, e1), (s2, e2) = case["u1"], case["u2"]
+    positional, _ = pair_dissimilarity(s1, e1, 0, s2, e2, 0, Dissimilarity())
+    assert positional == pytest.approx(case["d_pos"])
+
+
+@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
+def test_dkpro_fixture_pair_dissimilarities(entry) -> None:
+    data, diss = _fixture(entry)
+    by_annotator: dict[str, list[dict]] = {}
+    for row in data["continuum"]:
+        by_annotator.setdefault(row["annotator"], []).append(row)
+    for pair in data["tier1"]["pairDissimilarities"]:
+        u = by_annotator[pair["annotatorA"]][pair["unitIndexA"]]
+        v = by_annotator[pair["annotatorB"]][pair["unitIndexB"]]
+        positional, combined = pair_dissimilarity(
+            u["start"], u["end"], u["category"], v["start"], v["end"], v["category"], diss
+        )
+        assert positional == pytest.approx(pair["positional"], rel=1e-5, abs=1e-6)
+        assert combined == pytest.approx(pair["combined"], rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
+def test_dkpro_fixture_best_alignment_disorder(entry) -> None:
+    data, diss = _fixture(entry)
+    alignment = best_alignment(_arrays(_units(data["continuum"])), diss)
+    assert alignment.disorder == pytest.approx(entry["best_alignment_disorder_expected"], abs=1e-5)
+    # the fixtures also hold pygamma's sampled continua with their exact disorders
+    for sample in data["tier2"]["sampledContinua"]:
+        annotators = sorted({r["annotator"] for r in data["continuum"]})
+        aligned = best_alignment(_arrays(_units(sample["units"]), annotators), diss)
+        assert aligned.disorder == pytest.approx(sample["bestAlignmentDisorder"], abs=1e-5)
+
+
+@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
+def test_dkpro_fixture_gamma_in_pygamma_range(entry) -> None:
+    data, diss = _fixture(entry)
+    units = _units(data["continuum"])
+    # pygamma's default sampler; 100 samples keep us inside the spread of its 30-sample runs
+    result = gamma(
+        units,
+        sorted({u.annotator for u in units}),
+        dissimilarity=diss,
+        samples=100,
+        sampler="statistical",
+    )
+    low, high = entry["gamma_range_here"]
+    assert low - 1e-9 <= result.gamma <= high + 1e-9
+
+
+def test_pygamma_alex_paul_suzan() -> None:
+    expected = REFERENCE["pygamma_AlexPaulSuzan"]["expected_from_tests/test_gammas.py"]
+    units = _csv("AlexPaulSuzan.csv")
+    annotators = sorted({u.annotator for u in units})
+    diss = Dissimilarity(alpha=3, beta=1, delta_empty=1)
+    alignment = best_alignment(_arrays(units), diss)
+    assert len(alignment.tuples) == expected["n_unitary_alignments"]
+    assert alignment.disorder == pytest.approx(0.96, rel=0.01)
+    result = gamma(units, annotators, dissimilarity=diss, sampler="shuffle")
+    assert expected["gamma"][0] <= result.gamma <= expected["gamma"][1]
+    assert expected["gamma_cat"][0] <= result.gamma_cat <= expected["gamma_cat"][1]
+    for category, value in expected["gamma_k"].items():
+        if value == "<=0":
+            assert result.gamma_k[category] <= 0
+        else:
+            assert result.gamma_k[category] == pytest.approx(value, abs=0.01)
+
+
+def test_pygamma_3by100() -> None:
+    expected = REFERENCE["pygamma_3by100"]["expected_from_tests/test_gammas.py"]
+    units = _csv("3by100.csv")
+    diss = Dissimilarity(alpha=3, beta=1, delta_empty=1)
+    assert len(best_alignment(_arrays(units), diss).tuples) == expected["n_unitary_alignments"]
+    result = gamma(
+        units, sorted({u.annotator for u in units}), dissimilarity=diss, sampler="statistical"
+    )
+    assert expected["gamma"][0] <= result.gamma <= expected["gamma"][1]
+    assert expected["gamma_cat"][0] <= result.gamma_cat <= expected["gamma_cat"][1]
+    for category, bounds in expected["gamma_k"].items():
+        if isinstance(bounds, str):
+            assert result.gamma_k[category] >= 0.96
+        else:
+            assert bounds[0] <= result.gamma_k[category] <= bounds[1]
+
+
+def _brute_force_disorder(units: list[Unit], annotators: list[str], diss: Dissimilarity) -> float:
+    """Exhaustive minimum over all partitions into unitary alignments, no pruning."""
+    by_annotator = [[u for u in units if u.annotator == a] for a in annotators]
+    n = len(annotators)
+
+    def d(u, v):
+        if u is None or v is None:
+            return diss.delta_empty
+        ratio = (abs(u.start - v.start) + abs(u.end - v.end)) / (u.end - u.start + v.end - v.start)
+        return diss.alpha * ratio**2 * diss.delta_empty + diss.beta * diss.delta_empty * (
+            u.category != v.category
+        )
+
+    tuples = []
+    for combo in product(*[[*group, None] for group in by_annotator]):
+        members = frozenset(u for u in combo if u is not None)
+        if members:
+            cost = sum(d(u, v) for u, v in combinations(combo, 2)) / (n * (n - 1) / 2)
+            tuples.append((members, cost))
+    everything = frozenset(units)
+    memo: dict[frozenset, float] = {}
+
+    def cover(left: frozenset) -> float:
+        if not left:
+            return 0.0
+        if left not in memo:
+            pivot = min(left)
+            memo[left] = min(c + cover(left - m) for m, c in tuples if pivot in m and m <= left)
+        return memo[left]
+
+    return cover(everything) / (len(units) / n)
+
+
+@st.composite
+def small_continua(draw):
+    n = draw(st.integers(2, 3))
+    units = set()
+    for a in range(n):
+        for _ in range(draw(st.integers(0, 3))):
+            start = draw(st.integers(0, 30))
+            units.add(
+                Unit(f"a{a}", draw(st.sampled_from("xy")), start, start + draw(st.integers(1, 12)))
+            )
+    return sorted(units), [f"a{a}" for a in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    small_continua(),
+    st.sampled_from([Dissimilarity(), Dissimilarity(3, 2, 1), Dissimilarity(1, 1, 0.5)]),
+)
+def test_best_alignment_equals_brute_force(continuum, diss) -> None:
+    units, annotators = continuum
+    alignment = best_alignment(_arrays(units, annotators), diss)
+    if not units:
+        assert alignment is None
+        return
+    assert alignment.disorder == pytest.approx(
+        _brute_force_disorder(units, annotators, diss), abs=1e-9
+    )
+    covered = sorted(int(i) for i in alignment.tuples.ravel() if i >= 0)
+    assert covered == list(range(len(units)))
+
+
+def test_undefined_and_degenerate_cases() -> None:
+    one = [Unit("a", "x", 0, 10)]
+    assert gamma(one, ["a"]).gamma is None
+    assert gamma([], ["a", "b"]).gamma is None
+    identical = [Unit("a", "x", 0, 10), Unit("b", "x", 0, 10)]
+    assert gamma(identical, ["a", "b"]).gamma == 1.0
+    # "done, found nothing" is data: the empty annotator's silence is disagreement
+    result = gamma(one, ["a", "b"], samples=5)
+    assert result.observed_disorder == pytest.approx(
+        2.0
+    )  # one lone unit over 1/2 unit per annotator
+
+
+def _doc(doc_id: int, spans: dict[str, list[tuple[int, int, str]]]) -> AgreementDocument:
+    return AgreementDocument(
+        doc_id,
+        f"d{doc_id}",
+        [(i, i + 1) for i in range(100)],
+        {a: [SpanData(s, e, s, e - 1, label) for s, e, label in v] for a, v in spans.items()},
+    )
+
+
+def test_gamma_report_uses_done_documents_as_one_continuum() -> None:
+    docs = [
+        _doc(1, {"a": [(5, 20, "L"), (40, 60, "M")], "b": [(6, 20, "L"), (42, 60, "M")]}),
+        _doc(2, {"a": [(10, 30, "L")]}),  # b not done: must not count as b finding nothing
+        _doc(3, {"a": [(0, 10, "M")], "b": [(1, 10, "M"), (50, 70, "L")]}),
+    ]
+    report = gamma_report(docs, ["a", "b"], ["L", "M"], samples=10, seed=7)
+    units = [
+        Unit("a", "L", 5, 20), Unit("a", "M", 40, 60), Unit("b", "L", 6, 20),
+        Unit("b", "M", 42, 60), Unit("a", "M", 100, 110), Unit("b", "M", 101, 110),
+        Unit("b", "L", 150, 170),
+    ]  # fmt: skip
+    direct = gamma(units, ["a", "b"], begin=0, end=200, samples=10, seed=7)
+    assert report["documents"] == 2
+    assert report["units"] == 7
+    assert report["observed_disorder"] == pytest.approx(direct.observed_disorder)
+    assert report["gamma"] == pytest.approx(direct.gamma)
+    assert report["samples"] == 10 and report["seed"] == 7
+    assert report["annotators"] == ["a", "b"]
+    assert {"gamma_cat", "expected_disorder", "gamma_k", "alpha", "beta", "delta_empty"} <= set(
+        report
+    )
+    assert gamma_report(docs, ["a"], ["L", "M"])["gamma"] is None
+
+
+def _pygamma_continuum(pa, units: list[Unit]):
+    from pyannote.core import Segment
+
+    continuum = pa.Continuum()
+    for u in units:
+        continuum.add(u.annotator, Segment(u.start, u.end), u.category)
+    return continuum
+
+
+def _random_units(rng: np.random.Generator, n: int, k: int) -> list[Unit]:
+    units = set()
+    for a in range(n):
+        for _ in range(k):
+            start = int(rng.integers(0, 200))
+            units.add(
+                Unit(f"a{a}", "xyz"[rng.integers(3)], start, start + int(rng.integers(2, 30)))
+            )
+    return sorted(units)
+
+
+def test_against_pygamma_agreement() -> None:
+    pa = pytest.importorskip("pygamma_agreement")  # test-only dependency
+    import logging
+
+    logging.disable(logging.WARNING)  # pygamma warns on every solve that CBC is missing
+    rng = np.random.default_rng(11)
+    diss = Dissimilarity()
+    theirs = pa.CombinedCategoricalDissimilarity(alpha=1, beta=1, delta_empty=1)
+    for n, k in ((2, 8), (3, 5), (3, 7), (4, 4)):
+        units = _random_units(rng, n, k)
+        expected = _pygamma_continuum(pa, units).get_best_alignment(theirs).disorder
+        assert best_alignment(_arrays(units), diss).disorder == pytest.approx(
+            float(expected), rel=1e-5
+        )
+
+    units = _random_units(rng, 3, 6)
+    np.random.seed(4772)
+    reference = _pygamma_continuum(pa, units).compute_gamma(
+        theirs, n_samples=30, sampler=pa.StatisticalContinuumSampler()
+    )
+    mine = gamma(units, sorted({u.annotator for u in units}), samples=30, sampler="statistical")
+    their_chance = np.array([float(a.disorder) for a in reference.chance_alignments])
+    # both expected disorders are means of 30 draws from one distribution: compare within 4 SE
+    spread = 4 * np.sqrt(their_chance.var() / 30 + mine.expected_disorder_sd**2 / 30)
+    assert abs(mine.expected_disorder - their_chance.mean()) <= spread
+    assert mine.observed_disorder == pytest.approx(float(reference.observed_disorder), rel=1e-5)
