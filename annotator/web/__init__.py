@@ -22,11 +22,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
+        HTTPS=False,  # ANNOTATOR_HTTPS=1 behind an HTTPS proxy: Secure cookies, HSTS
+        TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config:
         app.config.update(test_config)
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.extensions["labels"] = load_label_scheme(app.config["LABELS"])
@@ -34,8 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from annotator.web import db as web_db
 
     web_db.init_app(app)
-    from annotator.web import auth, errors, health
+    from annotator.web import auth, errors, health, security
 
+    security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.bp)
@@ -43,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from annotator.web import api
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(__import__("annotator.web.agreement_api", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("annotator.web.pages", fromlist=["bp"]).bp)
     return app
 
 

@@ -1,0 +1,249 @@
+"""The annotator's pages: the queue at `/`, the document page and its htmx fragments.
+
+Actions that change spans or the status live in pages_actions.py; both register on `bp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from annotator.annotations import layer_of, spans_for
+from annotator.errors import AppError
+from annotator.rendering import (
+    SpanRange,
+    cached_token_pieces,
+    excerpt,
+    label_css,
+    render_text,
+)
+from annotator.store.documents import Document, get_document, get_tokens, list_documents
+from annotator.store.spans import Span, get_status, list_spans, statuses
+from annotator.web.assets import HTMX_SRI, HTMX_URL
+from annotator.web.auth import login_required
+from annotator.web.db import get_db, labels
+from annotator.web.pages_undo import can_undo
+
+bp = Blueprint("pages", __name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    title: str
+    external_id: str
+    length: int
+    status: str  # new | in_progress | done
+    spans: int
+
+
+def _index_rule(state) -> None:
+    # The queue is the app's `index` endpoint (auth's login redirect looks for that name).
+    state.app.add_url_rule("/", "index", index)
+
+
+bp.record_once(_index_rule)
+
+
+@bp.app_context_processor
+def _assets() -> dict:
+    return {"htmx_url": HTMX_URL, "htmx_sri": HTMX_SRI}
+
+
+@login_required
+def index():
+    """The annotator's queue; leads get their overview."""
+    db = get_db()
+    if g.user.role == "lead":
+        return render_template("lead_home.html", documents=list_documents(db))
+    rows = queue_rows(db, g.user.name)
+    done = sum(r.status == "done" for r in rows)
+    next_row = next_undone(rows, None)
+    return render_template("queue.html", rows=rows, done=done, next_row=next_row)
+
+
+def queue_rows(db, annotator: str) -> list[QueueRow]:
+    """Every document with the annotator's status and span count, in queue order."""
+    status_of = statuses(db)
+    return [
+        QueueRow(
+            d.id,
+            d.title,
+            d.external_id,
+            d.length,
+            status_of.get((d.id, annotator), "new"),
+            len(list_spans(db, d.id, annotator)),
+        )
+        for d in list_documents(db)
+    ]
+
+
+def next_undone(rows: list[QueueRow], after: int | None) -> QueueRow | None:
+    """The first document not done after `after` in queue order, wrapping round."""
+    undone = [r for r in rows if r.status != "done"]
+    if not undone:
+        return None
+    if after is not None:
+        later = [r for r in undone if r.id > after]
+        if later:
+            return later[0]
+    return undone[0]
+
+
+@bp.get("/next")
+@login_required
+def next_document():
+    """Go to the next undone document (the `n` key), or the queue when all are done."""
+    after = request.args.get("after", type=int)
+    if g.user.role == "lead":
+        return redirect(url_for("index"))
+    row = next_undone(queue_rows(get_db(), g.user.name), after)
+    return redirect(url_for("pages.document", document_id=row.id) if row else url_for("index"))
+
+
+def visible_spans(db, document_id: int) -> list[Span]:
+    """The spans of the user's own layer (gold for leads): annotators never see others'."""
+    return spans_for(db, g.user, document_id, annotator=layer_of(g.user))
+
+
+def text_html(db, document: Document, spans: list[Span]):
+    """The rendered text block of a document with its spans."""
+    scheme = labels()
+    tokens = get_tokens(db, document.id)
+    key = (getattr(db, "identity", id(db)), document.id)
+    pieces = cached_token_pieces(key, document.text, tokens.starts, tokens.ends)
+    return render_text(
+        pieces,
+        [SpanRange(s.label, s.token_start, s.token_end) for s in spans],
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+    )
+
+
+def span_rows(document: Document, spans: list[Span]) -> list[dict]:
+    """What the side list shows of each span, in text order."""
+    index = {key: k for k, key in enumerate(labels().keys())}
+    return [
+        {
+            "span": s,
+            "k": index[s.label],
+            "name": labels().get(s.label).name,
+            "excerpt": excerpt(document.text, s.start, s.end),
+        }
+        for s in spans
+    ]
+
+
+def region_context(db, document: Document, spans: list[Span] | None = None) -> dict:
+    """Everything the text, span list and toolbar templates need."""
+    spans = visible_spans(db, document.id) if spans is None else spans
+    return {
+        "document": document,
+        "spans": spans,
+        "rows": span_rows(document, spans),
+        "text_html": text_html(db, document, spans),
+        "scheme": labels(),
+        "label_index": {key: k for k, key in enumerate(labels().keys())},
+    }
+
+
+def toolbar_context(db, document: Document, count: int) -> dict:
+    """The toolbar's span count, status and undo state."""
+    status = None
+    if g.user.role == "annotator":
+        status = statuses_for(db, document.id)
+    return {
+        "document": document,
+        "count": count,
+        "status": status,
+        "undo": can_undo(document.id),
+        "is_lead": g.user.role == "lead",
+    }
+
+
+def statuses_for(db, document_id: int) -> str:
+    """The user's status on one document: new, in_progress or done."""
+    return get_status(db, document_id, g.user.name) or "new"
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):
+    """The annotation page of one document."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    context = region_context(db, doc)
+    context.update(toolbar_context(db, doc, len(context["spans"])))
+    context.update(editor_context(doc, None))
+    return render_template(
+        "document.html",
+        label_style=label_css([label.colour for label in labels().labels]),
+        **context,
+    )
+
+
+@bp.get("/documents/<int:document_id>/text")
+@login_required
+def text_fragment(document_id: int):
+    """The text region alone."""
+    db = get_db()
+    return render_template("_text.html", **region_context(db, get_document(db, document_id)))
+
+
+@bp.get("/documents/<int:document_id>/spans")
+@login_required
+def spans_fragment(document_id: int):
+    """The side list of spans alone."""
+    db = get_db()
+    return render_template("_spans.html", **region_context(db, get_document(db, document_id)))
+
+
+@bp.get("/documents/<int:document_id>/toolbar")
+@login_required
+def toolbar_fragment(document_id: int):
+    """Span count, status, undo and done buttons (refreshes on spansChanged/statusChanged)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    return render_template(
+        "_toolbar.html", **toolbar_context(db, doc, len(visible_spans(db, document_id)))
+    )
+
+
+@bp.get("/documents/<int:document_id>/editor")
+@login_required
+def editor_fragment(document_id: int):
+    """The editor for `?span=ID`, or for the innermost span covering `?token=I`."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    spans = visible_spans(db, document_id)
+    span_id = request.args.get("span")
+    token = request.args.get("token", type=int)
+    if span_id is not None:
+        chosen = next((s for s in spans if s.id == span_id), None)
+        if chosen is None:
+            raise AppError(f"span {span_id} not found", 404)
+        here = [s for s in spans if s.token_start <= chosen.token_start <= s.token_end]
+    elif token is not None:
+        here = [s for s in spans if s.token_start <= token <= s.token_end]
+        chosen = min(here, key=lambda s: s.token_end - s.token_start, default=None)
+    else:
+        chosen, here = None, []
+    return render_template("_editor.html", **editor_context(doc, chosen, here))
+
+
+def editor_context(document: Document, span: Span | None, here: list[Span] | None = None) -> dict:
+    """The editor fragment's data: the span, its label, the other spans at the same place."""
+    scheme = labels()
+    return {
+        "document": document,
+        "editing": span,
+        "editing_label": scheme.get(span.label) if span else None,
+        "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "others": [s for s in (here or []) if span is None or s.id != span.id],
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+    }
+
+
+from annotator.web import pages_actions  # noqa: E402,F401  (registers the action routes on bp)

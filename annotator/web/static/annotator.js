@@ -1,0 +1,187 @@
+// The few lines the page needs beyond htmx: the selection becomes token indices read from the
+// data-i attributes the server wrote (never DOM string offsets, which count UTF-16 units), plus
+// the keys. Everything else is htmx attributes in the templates.
+(function () {
+  "use strict";
+  const $ = (sel) => document.querySelector(sel);
+  const layout = () => $(".doc-layout");
+  const textEl = () => document.getElementById("text");
+  // Token i is the i-th <span> of the text (marks are <mark>): a live, indexable list.
+  const tokens = () => textEl().getElementsByTagName("span");
+  let kb = null; // keyboard selection {anchor, focus} in token indices
+  let caret = 0; // the token last clicked: where a keyboard selection starts
+
+  document.addEventListener("htmx:configRequest", (e) => {
+    e.detail.headers["X-CSRFToken"] = $('meta[name="csrf-token"]').content;
+  });
+
+  function flash(message) {
+    const el = document.getElementById("flash");
+    el.textContent = message;
+    el.className = "flash error";
+  }
+
+  // Whether point B lies after (1), at (0) or before (-1) point A.
+  function cmp(nodeA, offsetA, nodeB, offsetB) {
+    const r = document.createRange();
+    r.setStart(nodeA, offsetA);
+    return r.comparePoint(nodeB, offsetB);
+  }
+
+  // The first and last token sharing at least one character with the selection (binary search).
+  function selectedTokens() {
+    const sel = window.getSelection();
+    const text = textEl();
+    if (!text || !sel.rangeCount || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    if (!range.intersectsNode(text)) return null;
+    const toks = tokens();
+    const endsAfterStart = (i) => {
+      const t = toks[i].firstChild;
+      return cmp(range.startContainer, range.startOffset, t, t.length) === 1;
+    };
+    const startsBeforeEnd = (i) => cmp(range.endContainer, range.endOffset, toks[i].firstChild, 0) === -1;
+    let lo = 0, hi = toks.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (endsAfterStart(m)) hi = m; else lo = m + 1; }
+    const first = lo;
+    lo = -1; hi = toks.length - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (startsBeforeEnd(m)) lo = m; else hi = m - 1; }
+    return first <= lo ? [first, lo] : null;
+  }
+
+  function selectTokens(a, b) {
+    const toks = tokens();
+    const range = document.createRange();
+    range.setStart(toks[Math.min(a, b)].firstChild, 0);
+    const last = toks[Math.max(a, b)].firstChild;
+    range.setEnd(last, last.length);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    toks[b].scrollIntoView({ block: "nearest" });
+  }
+
+  function extendByKeyboard(delta) {
+    const n = tokens().length;
+    if (!kb) {
+      const r = selectedTokens();
+      const ed = $("#editor[data-te]");
+      const at = r ? r[1] : ed ? +ed.dataset.te + 1 : caret;
+      kb = r ? { anchor: r[0], focus: r[1] } : { anchor: Math.min(at, n - 1), focus: Math.min(at, n - 1) };
+      if (!r) return selectTokens(kb.anchor, kb.focus);
+    }
+    kb.focus = Math.max(0, Math.min(n - 1, kb.focus + delta));
+    selectTokens(kb.anchor, kb.focus);
+  }
+
+  function createSpan(label) {
+    const r = selectedTokens();
+    if (!r) return false;
+    window.getSelection().removeAllRanges();
+    kb = null;
+    htmx.ajax("POST", layout().dataset.createUrl, {
+      source: textEl(), swap: "none", values: { label: label, token_start: r[0], token_end: r[1] },
+    });
+    return true;
+  }
+
+  // A label key: create from the selection, else relabel the span in the editor.
+  function applyLabel(label) {
+    if (createSpan(label)) return;
+    const form = $("#editor form");
+    if (!form) return flash("Select some text first, then press a label key.");
+    htmx.ajax("POST", form.getAttribute("hx-post"), { source: form, swap: "none", values: { label: label } });
+  }
+
+  function clickIn(selector, emptyMessage) {
+    const el = $(selector);
+    if (el && !el.disabled) htmx.trigger(el, "click");
+    else if (emptyMessage) flash(emptyMessage);
+  }
+
+  function step(delta) {
+    const items = Array.from(document.querySelectorAll("#spans li[data-span]"));
+    if (!items.length) return;
+    const current = items.findIndex((li) => li.dataset.span === $("#editor").dataset.span);
+    const next = current < 0 ? (delta > 0 ? 0 : items.length - 1) : current + delta;
+    if (items[next]) htmx.trigger(items[next], "click");
+  }
+
+  function closeEditor() {
+    window.getSelection().removeAllRanges();
+    kb = null;
+    if ($("#editor.open")) htmx.ajax("GET", layout().dataset.editorUrl, { target: "#editor", swap: "outerHTML" });
+  }
+
+  // Outline the span being edited in the text and the list (after every swap: both re-render).
+  function markEditing(scroll) {
+    const text = textEl();
+    if (!text) return;
+    text.querySelectorAll(".sel").forEach((el) => el.classList.remove("sel"));
+    document.querySelectorAll("#spans li.current").forEach((el) => el.classList.remove("current"));
+    const ed = $("#editor[data-span]");
+    if (!ed) return;
+    const toks = tokens();
+    for (let i = +ed.dataset.ts; i <= +ed.dataset.te && i < toks.length; i++) toks[i].classList.add("sel");
+    const li = document.querySelector(`#spans li[data-span="${CSS.escape(ed.dataset.span)}"]`);
+    if (li) li.classList.add("current");
+    if (scroll && toks[+ed.dataset.ts]) toks[+ed.dataset.ts].scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:afterSwap", (e) => markEditing(e.detail.target && e.detail.target.id === "editor"));
+  document.addEventListener("htmx:oobAfterSwap", (e) => markEditing(false));
+  document.addEventListener("DOMContentLoaded", () => markEditing(false));
+
+  document.addEventListener("mousedown", (e) => {
+    // Keep the text selection when a label button is pressed.
+    if (e.target.closest(".label-btn")) e.preventDefault();
+    else if (e.target.closest("#text")) kb = null;
+  });
+
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest(".label-btn");
+    if (button) return applyLabel(button.dataset.label);
+    if (e.target.closest("[data-close-editor]")) return closeEditor();
+    const tok = e.target.closest("#text span[data-i]");
+    if (!tok) return;
+    caret = +tok.dataset.i;
+    if (!window.getSelection().isCollapsed || !tok.closest("mark")) return;
+    htmx.ajax("GET", `${layout().dataset.editorUrl}?token=${tok.dataset.i}`, { target: "#editor", swap: "outerHTML" });
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, textarea, select")) {
+      if (e.key === "Escape") e.target.blur();
+      return;
+    }
+    if (e.altKey || e.metaKey) return;
+    const lay = layout();
+    if (!lay) {
+      if (e.key === "n" && !e.ctrlKey && $("#next-undone")) window.location.href = $("#next-undone").href;
+      return;
+    }
+    if (e.ctrlKey) {
+      if (e.key === "z") { e.preventDefault(); clickIn("#undo", "Nothing to undo."); }
+      return;
+    }
+    if (e.target.matches("#spans li") && e.key === "Enter") return htmx.trigger(e.target, "click");
+    const key = e.key.toLowerCase();
+    const label = Array.from(lay.querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key);
+    if (label) { e.preventDefault(); return applyLabel(label.dataset.label); }
+    const actions = {
+      j: () => step(1),
+      k: () => step(-1),
+      u: () => clickIn("#undo", "Nothing to undo."),
+      Delete: () => clickIn("#editor [data-delete]"),
+      Backspace: () => clickIn("#editor [data-delete]"),
+      Escape: closeEditor,
+      "?": () => { $("#help").open = !$("#help").open; },
+      n: () => { window.location.href = `/next?after=${lay.dataset.document}`; },
+      ArrowRight: () => extendByKeyboard(1),
+      ArrowLeft: () => extendByKeyboard(-1),
+    };
+    if (e.key.startsWith("Arrow") && !e.shiftKey) return;
+    const action = actions[e.key];
+    if (action) { e.preventDefault(); action(); }
+  });
+})();
