@@ -228,7 +228,7 @@ def demo(db_path: str, host: str, port: int, no_serve: bool) -> None:
 
 # Commands of other areas live in their own modules and register themselves on `main`
 # (one import line each, kept at the bottom because they import `main` from here).
-from annotator import cli_export  # noqa: E402, F401
+from annotator import cli_agreement, cli_backup, cli_export  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,92 @@
+"""Loading what the agreement engine needs: done documents, their tokens, spans per annotator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import sqlite_utils
+
+from annotator.model import AgreementDocument, SpanData
+from annotator.store.documents import get_tokens
+from annotator.store.users import GOLD
+
+
+def annotator_names(db: sqlite_utils.Database) -> list[str]:
+    """Every user with role annotator (disabled ones too: their finished work still counts)."""
+    rows = db.conn.execute("SELECT name FROM user WHERE role = 'annotator' ORDER BY name")
+    return [r[0] for r in rows.fetchall()]
+
+
+def agreement_documents(
+    db: sqlite_utils.Database, annotators: Sequence[str] | None = None
+) -> list[AgreementDocument]:
+    """Documents that at least one of `annotators` marked done, with each done annotator's spans.
+
+    Annotators who did not mark a document done are absent from its `spans` (missing, not zero).
+    """
+    names = list(annotators) if annotators is not None else annotator_names(db)
+    if not names:
+        return []
+    marks = ",".join("?" * len(names))
+    done: dict[int, list[str]] = defaultdict(list)
+    for document_id, annotator in db.conn.execute(
+        f"SELECT document_id, annotator FROM document_status WHERE status = 'done' "
+        f"AND annotator IN ({marks}) ORDER BY document_id, annotator",
+        names,
+    ):
+        done[document_id].append(annotator)
+    spans: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
+    for row in db.conn.execute(
+        f'SELECT s.document_id, s.annotator, s.start, s."end", s.token_start, s.token_end, '
+        f"s.label FROM span s JOIN document_status d ON d.document_id = s.document_id "
+        f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})",
+        names,
+    ):
+        spans[(row[0], row[1])].append(SpanData(row[2], row[3], row[4], row[5], row[6]))
+    return _documents(db, done, spans)
+
+
+def gold_spans(
+    db: sqlite_utils.Database, adjudicated_only: bool = True
+) -> dict[int, list[SpanData]]:
+    """Gold spans per document: of adjudicated documents, or of every document with gold."""
+    sql = (
+        'SELECT s.document_id, s.start, s."end", s.token_start, s.token_end, s.label '
+        "FROM span s WHERE s.annotator = ?"
+    )
+    if adjudicated_only:
+        sql += (
+            " AND s.document_id IN (SELECT document_id FROM gold_status "
+            "WHERE status = 'adjudicated')"
+        )
+    result: dict[int, list[SpanData]] = defaultdict(list)
+    for row in db.conn.execute(sql, [GOLD]):
+        result[row[0]].append(SpanData(*row[1:]))
+    if adjudicated_only:
+        # An adjudicated document where gold found nothing is data too.
+        for (document_id,) in db.conn.execute(
+            "SELECT document_id FROM gold_status WHERE status = 'adjudicated'"
+        ):
+            result.setdefault(document_id, [])
+    return dict(result)
+
+
+def _documents(db, done, spans) -> list[AgreementDocument]:
+    if not done:
+        return []
+    ids = sorted(done)
+    external = dict(db.conn.execute("SELECT id, external_id FROM document").fetchall())
+    documents = []
+    for document_id in ids:
+        index = get_tokens(db, document_id)
+        documents.append(
+            AgreementDocument(
+                id=document_id,
+                external_id=external[document_id],
+                tokens=np.stack([index.starts, index.ends], axis=1),
+                spans={name: spans.get((document_id, name), []) for name in done[document_id]},
+            )
+        )
+    return documents
