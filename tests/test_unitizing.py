@@ -19,6 +19,7 @@ from annotator.unitizing import (
     corpus_continuum,
     unitizing_report,
 )
+from annotator.unitizing_ualpha import u_alpha_family
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
 CASES = {
@@ -229,3 +230,18 @@ def test_unitizing_report_undefined_is_none() -> None:
     assert report["pooled"] == {"value": None, "units": 0}
     assert report["by_label"]["L"]["value"] is None
     assert unitizing_report([], ["a"], ["L"])["pooled"]["value"] is None
+
+
+def test_u_alpha_family_krippendorff_2019_figure_12_11() -> None:
+    case = json.loads((DATA / "unitizing_reference_cases.json").read_text())["u_alpha_2016_family"][
+        0
+    ]
+    units = [Unit(a, c, s, e) for a, spans in case["observers"].items() for s, e, c in spans]
+    result = u_alpha_family(units, list(case["observers"]), case["L"])
+    assert result["u_alpha"] == pytest.approx(0.51, abs=0.005)
+    assert result["bar_u_alpha"] == pytest.approx(0.413, abs=0.002)
+    # the book prints ~0.724; published implementations give 0.7256 (pairwise) to 0.7283 (union)
+    assert 0.7236 <= result["cu_alpha"] <= 0.7283
+    for value, expected in case["expected"]["k_u_alpha"].items():
+        assert result["k_u_alpha"][value] == pytest.approx(expected, abs=1e-9)
+    assert result["k_u_alpha"]["7"] is None  # only Alex used 7, never intersecting another value
