@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -10,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from annotator import accounts
 from annotator.errors import AppError
+from annotator.store import logins
 from annotator.store import users as user_store
 from annotator.web.db import get_db
 
@@ -107,22 +110,68 @@ def _endpoints() -> set[str]:
     return set(current_app.view_functions)
 
 
+# Login limits: failures per user name and per client address within a sliding window. The
+# address limit is higher because one institute's NAT may carry a whole class of annotators.
+LOGIN_DEFAULTS = {
+    "LOGIN_WINDOW": 15 * 60,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+}
+
+
+def _login_setting(name: str) -> int:
+    from flask import current_app
+
+    return int(current_app.config.get(name, LOGIN_DEFAULTS[name]))
+
+
+def login_retry_after(db, name: str, address: str, now: float) -> int:
+    """Seconds until this user name and address may try again (0: now)."""
+    window = _login_setting("LOGIN_WINDOW")
+    wait = 0.0
+    for times, limit in (
+        (logins.failure_times(db, username=name, since=now - window), "LOGIN_MAX_FAILURES"),
+        (
+            logins.failure_times(db, address=address, since=now - window),
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        ),
+    ):
+        limit = _login_setting(limit)
+        if len(times) >= limit:
+            # Allowed again once so many failures have aged out that fewer than `limit` remain.
+            wait = max(wait, times[len(times) - limit] + window - now)
+    return math.ceil(wait) if wait > 0 else 0
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     status = 200
+    headers = {}
     if request.method == "POST":
         name = request.form.get("username", "")
         password = request.form.get("password", "")
-        user = accounts.authenticate(get_db(), name, password)
-        if user is not None:
-            session.clear()
-            session["user_id"] = user.id
-            session["epoch"] = user.session_epoch
-            return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
-        error = "Wrong user name or password."
-        status = 401
-    return render_template("login.html", error=error, next=request.args.get("next", "")), status
+        address = request.remote_addr or "unknown"
+        db = get_db()
+        now = time.time()
+        wait = login_retry_after(db, name, address, now)
+        if wait:
+            # Checked before the password, and the same for names that do not exist.
+            error = f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s)."
+            status, headers = 429, {"Retry-After": str(wait)}
+        else:
+            user = accounts.authenticate(db, name, password)
+            if user is not None:
+                logins.clear_user(db, name)
+                session.clear()
+                session["user_id"] = user.id
+                session["epoch"] = user.session_epoch
+                return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
+            logins.record_failure(db, name, address, now, _login_setting("LOGIN_WINDOW"))
+            error = "Wrong user name or password."
+            status = 401
+    page = render_template("login.html", error=error, next=request.args.get("next", ""))
+    return page, status, headers
 
 
 @bp.post("/logout")
