@@ -120,30 +120,41 @@ def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
     return n * (n - 1) // 2 + k - 1
 
 
+def _window_pairs(
+    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float
+) -> tuple[np.ndarray, np.ndarray]:
+    # Pairs (u in ia, v in ib) with l_v <= l_u lie within |s_u - s_v| <= 2 * reach * l_u, so each
+    # unit searches a window proportional to its own length; the caller runs both directions.
+    sb = units.starts[ib]  # sorted: units are sorted by (owner, start)
+    window = 2 * reach * (units.ends[ia] - units.starts[ia])
+    lo = np.searchsorted(sb, units.starts[ia] - window, side="left")
+    hi = np.searchsorted(sb, units.starts[ia] + window, side="right")
+    counts = hi - lo
+    i = np.repeat(ia, counts)
+    j = ib[
+        np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        + np.arange(counts.sum())
+    ]
+    return i, j
+
+
 def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.ndarray]:
     n = units.n_annotators
+    total = len(units.starts)
     limit = _member_limit(n, n) * diss.delta_empty
-    # alpha * ratio^2 * delta_empty <= limit bounds |start difference| by c * (l1 + l2)
+    # alpha * ratio^2 * delta_empty <= limit bounds |start difference| by reach * (l1 + l2)
     reach = np.sqrt(_member_limit(n, n) / diss.alpha) if diss.alpha > 0 else np.inf
-    lengths = units.ends - units.starts
     rows, cols = [], []
     members = [np.flatnonzero(units.owners == a) for a in range(n)]
     for a in range(n):
-        ia = members[a]
         for b in range(a + 1, n):
-            ib = members[b]
+            ia, ib = members[a], members[b]
             if len(ia) == 0 or len(ib) == 0:
                 continue
-            sb = units.starts[ib]  # sorted: units are sorted by (owner, start)
-            window = reach * (lengths[ia] + lengths[ib].max())
-            lo = np.searchsorted(sb, units.starts[ia] - window, side="left")
-            hi = np.searchsorted(sb, units.starts[ia] + window, side="right")
-            counts = hi - lo
-            i = np.repeat(ia, counts)
-            j = ib[
-                np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-                + np.arange(counts.sum())
-            ]
+            i1, j1 = _window_pairs(units, ia, ib, reach)
+            j2, i2 = _window_pairs(units, ib, ia, reach)
+            keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
+            i, j = keys // total, keys % total
             _, d = pair_dissimilarity(
                 units.starts[i],
                 units.ends[i],
