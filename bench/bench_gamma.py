@@ -10,6 +10,8 @@ samples, when pygamma-agreement is installed; otherwise prints its published cos
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 
 import numpy as np
@@ -53,6 +55,19 @@ def run_ours(units: list[Unit], annotators: list[str], sampler: str) -> tuple[fl
     return time.perf_counter() - t0, result
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    # GLPK, pygamma's fallback solver, prints its log from C straight to file descriptor 1
+    saved = os.dup(1)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def run_pygamma(units: list[Unit], sampler: str) -> tuple[float, float, float]:
     """Seconds, gamma and observed disorder from pygamma-agreement (30 samples)."""
     import pygamma_agreement as pa
@@ -67,8 +82,10 @@ def run_pygamma(units: list[Unit], sampler: str) -> tuple[float, float, float]:
     )
     np.random.seed(4772)
     t0 = time.perf_counter()
-    result = continuum.compute_gamma(diss, n_samples=30, sampler=chosen)
-    return time.perf_counter() - t0, float(result.gamma), float(result.observed_disorder)
+    with _quiet_stdout():
+        result = continuum.compute_gamma(diss, n_samples=30, sampler=chosen)
+        value, observed = float(result.gamma), float(result.observed_disorder)
+    return time.perf_counter() - t0, value, observed
 
 
 def main() -> None:
@@ -78,6 +95,7 @@ def main() -> None:
     parser.add_argument("--skip-pygamma", action="store_true")
     parser.add_argument("--sampler", default="shuffle", choices=["shuffle", "statistical"])
     args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}; 30 Monte-Carlo samples each", flush=True)
 
     have_pygamma = False
     if not args.skip_pygamma:
@@ -89,7 +107,7 @@ def main() -> None:
             import pygamma_agreement  # noqa: F401
 
             have_pygamma = True
-            print(f"pygamma-agreement import: {time.perf_counter() - t0:.1f} s")
+            print(f"pygamma-agreement import: {time.perf_counter() - t0:.1f} s", flush=True)
         except ImportError:
             print(
                 "pygamma-agreement not installed: published cost about 5 s for 3 x 100"
@@ -106,14 +124,16 @@ def main() -> None:
             f"{n_annotators} x {n_spans} ({len(units)} units), sampler={args.sampler}: ours "
             f"{best:.3f} s (best of {args.repeat}), gamma {result.gamma:.4f}, "
             f"observed {result.observed_disorder:.6f}, expected {result.expected_disorder:.4f} "
-            f"+- {result.expected_disorder_sd:.4f} (sd over samples)"
+            f"+- {result.expected_disorder_sd:.4f} (sd over samples)",
+            flush=True,
         )
         if have_pygamma:
             seconds, value, observed = run_pygamma(units, args.sampler)
             print(
                 f"    pygamma-agreement {seconds:.2f} s, gamma {value:.4f}, "
                 f"observed {observed:.6f}; "
-                f"speed-up {seconds / best:.1f}x"
+                f"speed-up {seconds / best:.1f}x",
+                flush=True,
             )
 
 
