@@ -157,8 +157,9 @@ def label_css(colours: Sequence[str]) -> str:
         positions.append("0 0")
         sizes.append(f"100% calc(100% - {pad}px)")
     defaults = "".join(f"--u{k}:transparent;--t{k}:transparent;" for k in range(k_count))
+    # Defaults on the container (inherited), so that `.lK` on a mark wins without specificity.
     mark = (
-        f"#text mark{{{defaults}color:inherit;background-color:transparent;"
+        f"#text{{{defaults}}}#text mark{{color:inherit;background-color:transparent;"
         f"padding-bottom:{pad}px;background-repeat:no-repeat;"
         f"background-image:{','.join(layers)};background-position:{','.join(positions)};"
         f"background-size:{','.join(sizes)};"

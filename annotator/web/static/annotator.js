@@ -93,10 +93,14 @@
     htmx.ajax("POST", form.getAttribute("hx-post"), { source: form, swap: "none", values: { label: label } });
   }
 
-  function clickIn(selector, emptyMessage) {
+  function clickIn(selector) {
     const el = $(selector);
     if (el && !el.disabled) htmx.trigger(el, "click");
-    else if (emptyMessage) flash(emptyMessage);
+  }
+
+  // Asks the server even while the toolbar still refreshes: the session knows what to undo.
+  function undo() {
+    htmx.ajax("POST", layout().dataset.undoUrl, { source: textEl(), swap: "none" });
   }
 
   function step(delta) {
@@ -161,7 +165,7 @@
       return;
     }
     if (e.ctrlKey) {
-      if (e.key === "z") { e.preventDefault(); clickIn("#undo", "Nothing to undo."); }
+      if (e.key === "z") { e.preventDefault(); undo(); }
       return;
     }
     if (e.target.matches("#spans li") && e.key === "Enter") return htmx.trigger(e.target, "click");
@@ -171,7 +175,7 @@
     const actions = {
       j: () => step(1),
       k: () => step(-1),
-      u: () => clickIn("#undo", "Nothing to undo."),
+      u: undo,
       Delete: () => clickIn("#editor [data-delete]"),
       Backspace: () => clickIn("#editor [data-delete]"),
       Escape: closeEditor,

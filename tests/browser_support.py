@@ -1,0 +1,110 @@
+"""A real server on loopback and a real Chromium for the browser tests and the UI benchmark."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from annotator import accounts, store
+from annotator.importer import import_paths
+from annotator.web import create_app
+from annotator.web.assets import HTMX_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+VENDOR_HTMX = ROOT / "vendor" / "htmx.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+USERS = {"lea": "lead", "anna": "annotator", "ben": "annotator"}
+
+
+def build_database(path: Path) -> Path:
+    """A migrated database with the corpus and the users lea, anna, ben (as conftest builds it)."""
+    db = store.connect(path)
+    import_paths(db, [CORPUS], "text")
+    for name, role in USERS.items():
+        accounts.create_user(db, name, role, PASSWORD, actor="test")
+    db.conn.close()
+    return path
+
+
+def local_htmx() -> bytes:
+    """The pinned htmx file the CDN serves, fetched once by scripts/fetch-htmx.sh (SRI-checked)."""
+    subprocess.run([str(ROOT / "scripts" / "fetch-htmx.sh")], check=True, capture_output=True)
+    return VENDOR_HTMX.read_bytes()
+
+
+@contextmanager
+def live_server(db_path: Path, tmp_path: Path) -> Iterator[str]:
+    """The app served by werkzeug in a thread on 127.0.0.1; yields its base URL."""
+    app = create_app(
+        {"DB": str(db_path), "SECRET_KEY": "browser-test", "INSTANCE_PATH": str(tmp_path)}
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, base_url: str):
+    """A fresh browser context whose CDN request for htmx is answered from the local copy."""
+    body = local_htmx()
+    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    context.route(
+        HTMX_URL,
+        lambda route: route.fulfill(
+            status=200,
+            body=body,
+            headers={"Content-Type": "text/javascript", "Access-Control-Allow-Origin": "*"},
+        ),
+    )
+    return context.new_page()
+
+
+def log_in(page, name: str, password: str = PASSWORD) -> None:
+    """Log in through the form."""
+    page.goto("/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def drag_select(page, first: int, last: int, *, inset: float = 0.5) -> None:
+    """Select with a real mouse drag from inside token `first` to inside token `last`."""
+    a = page.locator(f'#text span[data-i="{first}"]').bounding_box()
+    b = page.locator(f'#text span[data-i="{last}"]').bounding_box()
+    page.mouse.move(a["x"] + a["width"] * inset / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] * (1 - inset / 2), b["y"] + b["height"] / 2, steps=8)
+    page.mouse.up()
