@@ -56,6 +56,13 @@ def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
         raise AppError(f"malformed JSON body ({_short(exc)})") from exc
     if not isinstance(body, dict):
         raise AppError(f"the body must be a JSON object, not {type(body).__name__}")
+    try:
+        # JSON may spell lone surrogates (\ud800) that no UTF-8 column can store.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AppError("the body holds text that is not valid Unicode (a lone surrogate)") from exc
+    except RecursionError as exc:
+        raise AppError("the body is nested too deeply") from exc
     for key in body:
         if key not in allowed:
             raise AppError(f"unknown field {_short(key)!r} (allowed: {', '.join(allowed)})")
