@@ -5,12 +5,14 @@ in UTF-16 units (DESIGN section 3). Runs of tokens covered by the same set of la
 `<mark class="l0 l2">`; the CSS gives each label its own underline slot, so overlapping and nested
 spans of different labels all stay visible. The text block is built here in Python rather than
 with one Jinja loop iteration per token, which is what keeps a 50,000-character page fast.
+The text is cut into blocks of whole sentences so that an action re-sends only the blocks it
+changed.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -49,20 +51,62 @@ def token_pieces(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     return pieces
 
 
-_PIECE_CACHE: OrderedDict[tuple, list[str]] = OrderedDict()
+@dataclass(frozen=True, slots=True)
+class TextLayout:
+    """A document cut for rendering: its HTML pieces and the first token of each block.
+
+    Blocks are runs of whole sentences (at least `MIN_BLOCK_TOKENS` tokens). An action answers
+    with the blocks its spans touch instead of the whole text: a few kilobytes, not hundreds.
+    """
+
+    pieces: list[str]
+    block_starts: np.ndarray  # token index where each block begins; the first is 0
+
+    @property
+    def n_tokens(self) -> int:
+        """The number of tokens."""
+        return len(self.pieces) // 2
+
+
+MIN_BLOCK_TOKENS = 40
+
+
+def text_layout(
+    text: str, starts: np.ndarray, ends: np.ndarray, sentences: np.ndarray
+) -> TextLayout:
+    """Pieces and blocks of one document."""
+    n = len(starts)
+    block_starts = [0] if n else []
+    for first in sentences.tolist():
+        if 0 < first < n and first - block_starts[-1] >= MIN_BLOCK_TOKENS:
+            block_starts.append(first)
+    return TextLayout(token_pieces(text, starts, ends), np.asarray(block_starts, dtype=np.int64))
+
+
+_LAYOUT_CACHE: OrderedDict[tuple, TextLayout] = OrderedDict()
+
+
+def cached_text_layout(
+    key: tuple, text: str, starts: np.ndarray, ends: np.ndarray, sentences: np.ndarray
+) -> TextLayout:
+    """text_layout, kept for the most recent documents (a stored text never changes)."""
+    hit = _LAYOUT_CACHE.get(key)
+    if hit is None:
+        hit = text_layout(text, starts, ends, sentences)
+        _LAYOUT_CACHE[key] = hit
+        if len(_LAYOUT_CACHE) > 64:
+            _LAYOUT_CACHE.popitem(last=False)
+    else:
+        _LAYOUT_CACHE.move_to_end(key)
+    return hit
 
 
 def cached_token_pieces(key: tuple, text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    """token_pieces, kept for the most recent documents (a stored text never changes)."""
-    hit = _PIECE_CACHE.get(key)
-    if hit is None:
-        hit = token_pieces(text, starts, ends)
-        _PIECE_CACHE[key] = hit
-        if len(_PIECE_CACHE) > 64:
-            _PIECE_CACHE.popitem(last=False)
-    else:
-        _PIECE_CACHE.move_to_end(key)
-    return hit
+    """The cached pieces alone (one block), for views that never update part of the text."""
+    hit = _LAYOUT_CACHE.get(key)
+    if hit is not None:
+        return hit.pieces
+    return token_pieces(text, starts, ends)
 
 
 def label_masks(
@@ -93,17 +137,46 @@ def label_masks(
     return tokens, gaps
 
 
+def blocks_touching(layout: TextLayout, ranges: Iterable[tuple[int, int]]) -> list[int]:
+    """The blocks holding any token of the inclusive token ranges, in order."""
+    found: set[int] = set()
+    for first, last in ranges:
+        a = int(np.searchsorted(layout.block_starts, first, side="right")) - 1
+        b = int(np.searchsorted(layout.block_starts, last, side="right")) - 1
+        found.update(range(max(a, 0), b + 1))
+    return sorted(found)
+
+
 def render_text(
-    pieces: list[str],
+    layout: TextLayout | list[str],
     spans: Sequence[SpanRange],
     label_order: Sequence[str],
     label_names: Sequence[str],
 ) -> Markup:
-    """The inner HTML of the text region: token elements grouped into label marks."""
-    n = len(pieces) // 2
+    """The inner HTML of the text region: every block, tokens grouped into label marks."""
+    if isinstance(layout, list):  # bare pieces: the whole text as one block
+        layout = TextLayout(layout, np.zeros(1 if layout else 0, dtype=np.int64))
+    blocks = range(len(layout.block_starts))
+    return Markup("".join(render_blocks(layout, spans, label_order, label_names, blocks)))
+
+
+def render_blocks(
+    layout: TextLayout,
+    spans: Sequence[SpanRange],
+    label_order: Sequence[str],
+    label_names: Sequence[str],
+    blocks: Iterable[int],
+    *,
+    oob: bool = False,
+) -> list[Markup]:
+    """The HTML of the given blocks (`oob`: marked for an htmx out-of-band swap)."""
+    n = layout.n_tokens
     if n == 0:
-        return Markup("".join(pieces))
+        return [Markup("".join(layout.pieces))]
     token_mask, gap_mask = label_masks(n, spans, label_order)
+    masks = np.empty(2 * n, dtype=np.int64)
+    masks[0::2] = token_mask
+    masks[1::2] = gap_mask
     index = {key: k for k, key in enumerate(label_order)}
     # Mark where spans begin (first label wins) so adjacent spans stay visibly apart.
     begins: dict[int, int] = {}
@@ -111,31 +184,42 @@ def render_text(
         k = index[s.label]
         if begins.get(s.token_start, k + 1) > k:
             begins[s.token_start] = k
-    if begins:
-        pieces = list(pieces)
-        for i, k in begins.items():
-            pieces[2 * i] = pieces[2 * i].replace("<span ", f'<span class="b{k}" ', 1)
-    masks = np.empty(2 * n, dtype=np.int64)
-    masks[0::2] = token_mask
-    masks[1::2] = gap_mask
+    tags: dict[int, str] = {}
+    bounds = layout.block_starts.tolist() + [n]
+    swap = ' hx-swap-oob="true"' if oob else ""
+    out = []
+    for b in blocks:
+        first, stop = 2 * bounds[b], 2 * bounds[b + 1]
+        pieces = layout.pieces[first:stop]
+        for i in range(bounds[b], bounds[b + 1]):
+            k = begins.get(i)
+            if k is not None:
+                pieces[2 * (i - bounds[b])] = pieces[2 * (i - bounds[b])].replace(
+                    "<span ", f'<span class="b{k}" ', 1
+                )
+        inner = _marked(pieces, masks[first:stop], tags, label_names)
+        out.append(Markup(f'<div class="blk" id="blk{b}"{swap}>{inner}</div>'))
+    return out
+
+
+def _marked(pieces: list[str], masks: np.ndarray, tags: dict[int, str], names) -> str:
+    """Pieces joined, each run of one label set wrapped in its <mark>."""
     cuts = np.flatnonzero(np.diff(masks)) + 1
-    bounds = [0, *cuts.tolist(), 2 * n]
-    mask_list = masks[bounds[:-1]].tolist() if len(bounds) > 1 else []
-    open_tags: dict[int, str] = {}
+    bounds = [0, *cuts.tolist(), len(pieces)]
     out: list[str] = []
-    for run, mask in enumerate(mask_list):
+    for run, mask in enumerate(masks[bounds[:-1]].tolist()):
         chunk = "".join(pieces[bounds[run] : bounds[run + 1]])
         if not mask:
             out.append(chunk)
             continue
-        tag = open_tags.get(mask)
+        tag = tags.get(mask)
         if tag is None:
-            ks = [k for k in range(len(label_order)) if mask >> k & 1]
+            ks = [k for k in range(len(names)) if mask >> k & 1]
             classes = " ".join(f"l{k}" for k in ks)
-            title = escape(" + ".join(label_names[k] for k in ks))
-            tag = open_tags[mask] = f'<mark class="{classes}" title="{title}">'
+            title = escape(" + ".join(names[k] for k in ks))
+            tag = tags[mask] = f'<mark class="{classes}" title="{title}">'
         out.append(f"{tag}{chunk}</mark>")
-    return Markup("".join(out))
+    return "".join(out)
 
 
 def label_css(colours: Sequence[str]) -> str:

@@ -13,9 +13,12 @@ from annotator.annotations import layer_of, spans_for
 from annotator.errors import AppError
 from annotator.rendering import (
     SpanRange,
-    cached_token_pieces,
+    TextLayout,
+    blocks_touching,
+    cached_text_layout,
     excerpt,
     label_css,
+    render_blocks,
     render_text,
 )
 from annotator.store.documents import Document, get_document, get_tokens, list_documents
@@ -107,17 +110,42 @@ def visible_spans(db, document_id: int) -> list[Span]:
     return spans_for(db, g.user, document_id, annotator=layer_of(g.user))
 
 
+def layout_of(db, document: Document) -> TextLayout:
+    """The document's cached rendering layout (pieces and blocks)."""
+    tokens = get_tokens(db, document.id)
+    key = (getattr(db, "identity", id(db)), document.id)
+    return cached_text_layout(key, document.text, tokens.starts, tokens.ends, tokens.sentences)
+
+
+def _ranges(spans: list[Span]) -> list[SpanRange]:
+    return [SpanRange(s.label, s.token_start, s.token_end) for s in spans]
+
+
 def text_html(db, document: Document, spans: list[Span]):
     """The rendered text block of a document with its spans."""
     scheme = labels()
-    tokens = get_tokens(db, document.id)
-    key = (getattr(db, "identity", id(db)), document.id)
-    pieces = cached_token_pieces(key, document.text, tokens.starts, tokens.ends)
     return render_text(
-        pieces,
-        [SpanRange(s.label, s.token_start, s.token_end) for s in spans],
+        layout_of(db, document),
+        _ranges(spans),
         scheme.keys(),
         [label.name for label in scheme.labels],
+    )
+
+
+def changed_blocks_html(db, document: Document, before: list[Span], after: list[Span]) -> list:
+    """Out-of-band HTML of the text blocks whose highlighting differs between before and after."""
+    old = {(s.id, s.label, s.token_start, s.token_end) for s in before}
+    new = {(s.id, s.label, s.token_start, s.token_end) for s in after}
+    layout = layout_of(db, document)
+    blocks = blocks_touching(layout, [(ts, te) for _, _, ts, te in old ^ new])
+    scheme = labels()
+    return render_blocks(
+        layout,
+        _ranges(after),
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+        blocks,
+        oob=True,
     )
 
 

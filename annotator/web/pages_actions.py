@@ -23,10 +23,10 @@ from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.pages import (
     bp,
+    changed_blocks_html,
     editor_context,
     next_undone,
     queue_rows,
-    region_context,
     toolbar_context,
     visible_spans,
 )
@@ -45,20 +45,34 @@ def _int_field(name: str, source=None) -> int:
 
 
 def regions_response(
-    db, document: Document, editing: Span | None = None, message: str = "", status: int = 200
+    db,
+    document: Document,
+    before: list[Span],
+    editing: Span | None = None,
+    message: str = "",
+    status: int = 200,
 ):
-    """Text, span list, editor and flash as out-of-band fragments, with spansChanged."""
-    context = region_context(db, document)
+    """The changed text blocks, the editor and the flash as out-of-band swaps; spansChanged
+    makes the span list and the toolbar refresh themselves."""
+    after = visible_spans(db, document.id)
     here = (
-        [s for s in context["spans"] if s.token_start <= editing.token_start <= s.token_end]
-        if editing
-        else []
+        [s for s in after if s.token_start <= editing.token_start <= s.token_end] if editing else []
     )
-    context.update(editor_context(document, editing, here))
-    body = render_template("_regions.html", message=message, **context)
+    body = render_template(
+        "_regions.html",
+        message=message,
+        blocks=changed_blocks_html(db, document, before, after),
+        **editor_context(document, editing, here),
+    )
     response = make_response(body, status)
     response.headers["HX-Trigger"] = SPANS_CHANGED
     return response
+
+
+def _absorbed(db, before: list[Span], span: Span) -> list[str]:
+    """Ids of the spans the action merged into `span` (gone from the layer now)."""
+    after = {s.id for s in visible_spans(db, span.document_id)}
+    return sorted(s.id for s in before if s.id not in after and s.id != span.id)
 
 
 def _own_span_on(db, document_id: int, span_id: str) -> Span:
@@ -74,7 +88,7 @@ def create(document_id: int):
     """Create a span from the selected token range (label, token_start, token_end)."""
     db = get_db()
     document = get_document(db, document_id)
-    before = {s.id for s in visible_spans(db, document_id)}
+    before = visible_spans(db, document_id)
     span, _ = create_span(
         db,
         labels(),
@@ -86,10 +100,8 @@ def create(document_id: int):
             token_end=_int_field("token_end"),
         ),
     )
-    after = {s.id for s in visible_spans(db, document_id)}
-    push_undo("create", span, sorted(before - after))
-    response = regions_response(db, document, span, status=201)
-    return response
+    push_undo("create", span, _absorbed(db, before, span))
+    return regions_response(db, document, before, span, status=201)
 
 
 @bp.post("/documents/<int:document_id>/spans/<span_id>")
@@ -113,11 +125,10 @@ def update(document_id: int, span_id: str):
             for name, value in request.form.items()
             if name.startswith("attr.") and definition and definition.attribute(name[5:])
         }
-    before = {s.id for s in visible_spans(db, document_id)}
+    before = visible_spans(db, document_id)
     span = update_span_fields(db, labels(), g.user, span_id, changes)
-    after = {s.id for s in visible_spans(db, document_id)}
-    push_undo("update", span, sorted(before - after))
-    return regions_response(db, document, span, message="saved")
+    push_undo("update", span, _absorbed(db, before, span))
+    return regions_response(db, document, before, span, message="saved")
 
 
 @bp.delete("/documents/<int:document_id>/spans/<span_id>")
@@ -127,10 +138,11 @@ def delete(document_id: int, span_id: str):
     db = get_db()
     document = get_document(db, document_id)
     _own_span_on(db, document_id, span_id)
+    before = visible_spans(db, document_id)
     version = _int_field("version", request.args) if "version" in request.args else None
     span = delete_span_by_id(db, g.user, span_id, version)
     push_undo("delete", span)
-    return regions_response(db, document, None, message="deleted (u to undo)")
+    return regions_response(db, document, before, None, message="deleted (u to undo)")
 
 
 @bp.post("/documents/<int:document_id>/undo")
@@ -139,8 +151,9 @@ def undo(document_id: int):
     """Undo the session's last action on this document."""
     db = get_db()
     document = get_document(db, document_id)
+    before = visible_spans(db, document_id)
     message = undo_last(db, labels(), g.user, document_id)
-    return regions_response(db, document, None, message=message)
+    return regions_response(db, document, before, None, message=message)
 
 
 @bp.post("/documents/<int:document_id>/status")

@@ -108,7 +108,11 @@
     if (!items.length) return;
     const current = items.findIndex((li) => li.dataset.span === $("#editor").dataset.span);
     const next = current < 0 ? (delta > 0 ? 0 : items.length - 1) : current + delta;
-    if (items[next]) htmx.trigger(items[next], "click");
+    if (items[next]) openEditor(`span=${encodeURIComponent(items[next].dataset.span)}`);
+  }
+
+  function openEditor(query) {
+    htmx.ajax("GET", `${layout().dataset.editorUrl}?${query}`, { target: "#editor", swap: "outerHTML" });
   }
 
   function closeEditor() {
@@ -146,11 +150,13 @@
     const button = e.target.closest(".label-btn");
     if (button) return applyLabel(button.dataset.label);
     if (e.target.closest("[data-close-editor]")) return closeEditor();
+    const item = e.target.closest("#spans li[data-span]");
+    if (item) return openEditor(`span=${encodeURIComponent(item.dataset.span)}`);
     const tok = e.target.closest("#text span[data-i]");
     if (!tok) return;
     caret = +tok.dataset.i;
     if (!window.getSelection().isCollapsed || !tok.closest("mark")) return;
-    htmx.ajax("GET", `${layout().dataset.editorUrl}?token=${tok.dataset.i}`, { target: "#editor", swap: "outerHTML" });
+    openEditor(`token=${tok.dataset.i}`);
   });
 
   document.addEventListener("keydown", (e) => {
@@ -168,7 +174,7 @@
       if (e.key === "z") { e.preventDefault(); undo(); }
       return;
     }
-    if (e.target.matches("#spans li") && e.key === "Enter") return htmx.trigger(e.target, "click");
+    if (e.target.matches("#spans li") && e.key === "Enter") return e.target.click();
     const key = e.key.toLowerCase();
     const label = Array.from(lay.querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key);
     if (label) { e.preventDefault(); return applyLabel(label.dataset.label); }
