@@ -1,0 +1,485 @@
+"""The lead's review pages under /review: progress and assignment, agreement, adjudication.
+
+Actions answer with the flash (and the gold editor) as out-of-band fragments and an `HX-Trigger`
+(`assignmentsChanged`, `goldChanged`); every other region refreshes itself on that event.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, make_response, render_template, request
+
+from annotator import review
+from annotator.agreement import score_against_gold
+from annotator.annotations import delete_span_by_id, update_span_fields
+from annotator.charts import Bar, bars_svg, format_value, heatmap_svg
+from annotator.errors import AppError
+from annotator.labels import LabelScheme
+from annotator.rendering import SpanRange, cached_token_pieces, excerpt, label_css, render_text
+from annotator.reports import build_agreement_report
+from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.assignments import documents_with_statuses
+from annotator.store.documents import Document, get_document, get_tokens, list_documents
+from annotator.store.gold import (
+    all_assignments,
+    get_gold_status,
+    gold_statuses,
+    span_counts,
+    span_decisions,
+)
+from annotator.store.spans import Span, list_spans, statuses
+from annotator.store.users import GOLD
+from annotator.web.auth import lead_required
+from annotator.web.db import get_db, labels
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+ASSIGNMENTS_CHANGED = "assignmentsChanged"
+GOLD_CHANGED = "goldChanged"
+
+
+def _int(raw, name: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise AppError(f"field {name!r} must be an integer") from None
+
+
+def _answer(template: str, trigger: str, status: int = 200, **context):
+    response = make_response(render_template(template, **context), status)
+    response.headers["HX-Trigger"] = trigger
+    return response
+
+
+# Progress and assignment -----------------------------------------------------------------------
+
+
+def progress_context(db) -> dict:
+    """The progress grid, per-annotator totals and the assignment controls."""
+    names = annotator_names(db)
+    documents = [(d.id, d.external_id, d.title) for d in documents_with_statuses(db)]
+    rows, totals = review.progress_table(
+        documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
+    )
+    return {"rows": rows, "totals": totals, "annotators": names}
+
+
+@bp.get("")
+@lead_required
+def progress():
+    """Documents x annotators: status, spans, progress bars, assignment."""
+    return render_template("review/progress.html", **progress_context(get_db()))
+
+
+@bp.get("/progress")
+@lead_required
+def progress_fragment():
+    """The progress grid alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_progress.html", **progress_context(get_db()))
+
+
+@bp.get("/totals")
+@lead_required
+def totals_fragment():
+    """The per-annotator progress bars alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_totals.html", **progress_context(get_db()))
+
+
+@bp.post("/assignments/<int:document_id>")
+@lead_required
+def assign_document(document_id: int):
+    """Assign one document to the checked annotators (`everyone=1`: to everyone)."""
+    db = get_db()
+    chosen = None if request.form.get("everyone") else request.form.getlist("annotator")
+    known = set(annotator_names(db))
+    if chosen is not None:
+        if not chosen:
+            raise AppError("choose at least one annotator, or everyone")
+        if set(chosen) - known:
+            raise AppError(f"unknown annotator {sorted(set(chosen) - known)[0]!r}")
+    review.set_assignment(db, g.user, document_id, chosen)
+    return _answer("review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db))
+
+
+@bp.post("/assignments")
+@lead_required
+def assign_all():
+    """Everyone sees every document (`mode=everyone`), or `n` annotators per document in turn."""
+    db = get_db()
+    ids = [d.id for d in list_documents(db)]
+    if request.form.get("mode") == "everyone":
+        plan = dict.fromkeys(ids)
+    else:
+        plan = review.round_robin(ids, annotator_names(db), _int(request.form.get("n"), "n"))
+    for document_id, names in plan.items():
+        review.set_assignment(db, g.user, document_id, names)
+    return _answer("review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db))
+
+
+# Agreement dashboard ---------------------------------------------------------------------------
+
+
+def _filters() -> tuple[list[str], list[str]]:
+    return request.args.getlist("annotator"), request.args.getlist("label")
+
+
+@bp.get("/agreement")
+@lead_required
+def agreement():
+    """The agreement dashboard: alpha, kappa and F1 heatmaps, labels, documents, gold scores."""
+    db = get_db()
+    chosen, chosen_labels = _filters()
+    return render_template(
+        "review/agreement.html",
+        all_annotators=annotator_names(db),
+        **figures_context(db, labels(), chosen, chosen_labels),
+    )
+
+
+@bp.get("/agreement/figures")
+@lead_required
+def figures():
+    """The figures alone, for the filters (annotators, labels)."""
+    chosen, chosen_labels = _filters()
+    return render_template(
+        "review/_figures.html", **figures_context(get_db(), labels(), chosen, chosen_labels)
+    )
+
+
+def explain_alpha(value: float | None) -> str:
+    """What an alpha (or kappa) value means, in one sentence a newcomer can read."""
+    if value is None:
+        return "undefined here: no variation to compare (nobody marked anything, or one document)."
+    verdict = (
+        "reliable (Krippendorff: from 0.8)"
+        if value >= 0.8
+        else "tentative conclusions only (Krippendorff: 0.667 to 0.8)"
+        if value >= 0.667
+        else "too low for conclusions (Krippendorff: below 0.667)"
+    )
+    return (
+        f"{value:.2f}: the annotators agree on {max(value, 0) * 100:.0f}% of what chance would not "
+        f"explain (1 perfect, 0 chance level); {verdict}."
+    )
+
+
+def _sort_key(row: dict) -> tuple:
+    # Most disagreement first; undefined figures (nothing to compare) last.
+    alpha, f1 = row["alpha"], row["f1_overlap_mean"]
+    return (alpha is None, alpha if alpha is not None else 0, f1 is None, f1 or 0)
+
+
+def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: list[str]) -> dict:
+    """Everything the figures fragment shows, for the chosen annotators and labels."""
+    names = annotator_names(db)
+    chosen = [a for a in chosen if a in names] or names
+    chosen_labels = [k for k in chosen_labels if k in scheme.keys()] or scheme.keys()
+    bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
+    report = build_agreement_report(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
+    documents = agreement_documents(db, chosen)
+    gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
+    alpha = report["krippendorff_alpha"]
+    pair_docs = {(p["a"], p["b"]): p["documents"] for p in report["pairs"]}
+    kappa = {(p["a"], p["b"]): p["cohen_kappa"]["pooled"] for p in report["pairs"]}
+    overlap = {(p["a"], p["b"]): p["f1_overlap"]["micro"] for p in report["pairs"]}
+    bars = [
+        Bar(
+            scheme.get(key).name,
+            alpha["by_label"][key]["value"],
+            tuple(alpha["by_label"][key]["ci95"]) if alpha["by_label"][key]["ci95"] else None,
+            scheme.get(key).colour,
+            alpha["by_label"][key]["units"],
+        )
+        for key in chosen_labels
+    ]
+    by_id = {d.id: d for d in documents}
+    titles = {d.id: d.title for d in list_documents(db)}
+    doc_rows = []
+    for entry in report["by_document"]:
+        doc = by_id[entry["document_id"]]
+        doc_rows.append(
+            {
+                **entry,
+                "title": titles.get(entry["document_id"], ""),
+                "done": sorted(doc.spans),
+                "spans": sum(
+                    1 for spans in doc.spans.values() for s in spans if s.label in chosen_labels
+                ),
+                "tokens": len(doc.tokens),
+            }
+        )
+    doc_rows.sort(key=_sort_key)
+    gold_rows = []
+    for entry in gold["by_annotator"]:
+        parts = [("*", "all labels", entry["exact"]["micro"], entry["overlap"]["micro"])]
+        parts += [
+            (k, scheme.get(k).name, entry["exact"]["by_label"][k], entry["overlap"]["by_label"][k])
+            for k in chosen_labels
+        ]
+        for n, (key, name, exact, over) in enumerate(parts):
+            gold_rows.append(
+                {
+                    "annotator": entry["annotator"],
+                    "documents": entry["documents"],
+                    "label": key,
+                    "name": name,
+                    "exact": exact,
+                    "overlap": over,
+                    "first": n == 0,
+                }
+            )
+    return {
+        "report": report,
+        "gold_scores": gold,
+        "chosen": chosen,
+        "chosen_labels": chosen_labels,
+        "scheme": scheme,
+        "fmt": format_value,
+        "explain_alpha": explain_alpha,
+        "kappa_svg": heatmap_svg(
+            report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
+        ),
+        "overlap_svg": heatmap_svg(
+            report["annotators"], overlap, pair_docs, title="Overlap F1 (micro over labels)"
+        ),
+        "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),
+        "doc_rows": doc_rows,
+        "gold_rows": gold_rows,
+    }
+
+
+# Disagreement view and adjudication ------------------------------------------------------------
+
+
+def _chosen_labels() -> list[str]:
+    keys = labels().keys()
+    chosen = [k for k in request.values.getlist("label") if k in keys]
+    return chosen or keys
+
+
+def rows_context(db, document: Document) -> dict:
+    """The aligned rows: one per run of overlapping spans, one column per annotator and gold."""
+    names = annotator_names(db)
+    status_of = {a: s for (d, a), s in statuses(db).items() if d == document.id}
+    layers = {name: list_spans(db, document.id, name) for name in names}
+    shown = [n for n in names if n in status_of or layers[n]]
+    done = [n for n in shown if status_of.get(n) == "done"]
+    gold = list_spans(db, document.id, GOLD)
+    classified = review.classify_spans({n: layers[n] for n in shown}, done, gold)
+    chosen = _chosen_labels()
+    scheme = labels()
+    return {
+        "document": document,
+        "layers": shown,
+        "done": done,
+        "status_of": status_of,
+        "regions": review.regions(classified, gold, chosen),
+        "identical": len(review.identical_spans(classified, done)),
+        "chosen_labels": chosen,
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "colour": {label.key: label.colour for label in scheme.labels},
+        "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
+        "starts": get_tokens(db, document.id).starts,
+        "ends": get_tokens(db, document.id).ends,
+        "kind_names": review.KIND_NAMES,
+        "decisions": span_decisions(db, document.id),
+    }
+
+
+def gold_context(db, document: Document) -> dict:
+    """The text with the gold layer, the gold span list and the gold status."""
+    scheme = labels()
+    chosen = _chosen_labels()
+    gold = [s for s in list_spans(db, document.id, GOLD) if s.label in chosen]
+    tokens = get_tokens(db, document.id)
+    pieces = cached_token_pieces(
+        (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
+    )
+    text_html = render_text(
+        pieces,
+        [SpanRange(s.label, s.token_start, s.token_end) for s in gold],
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+    )
+    return {
+        "document": document,
+        "gold": gold,
+        "text_html": text_html,
+        "gold_status": get_gold_status(db, document.id),
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "excerpt": lambda s, e: excerpt(document.text, s, e),
+    }
+
+
+def editor_context(db, document: Document, span: Span | None) -> dict:
+    """The gold editor: label and token boundaries of one gold span."""
+    return {
+        "document": document,
+        "editing": span,
+        "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "n_tokens": len(get_tokens(db, document.id)),
+        "scheme": labels(),
+        "label_index": {key: k for k, key in enumerate(labels().keys())},
+    }
+
+
+@bp.get("/documents/<int:document_id>")
+@lead_required
+def document(document_id: int):
+    """One document: the gold text, aligned annotator rows, adjudication controls."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    context = rows_context(db, doc)
+    context.update(gold_context(db, doc))
+    context.update(editor_context(db, doc, None))
+    return render_template(
+        "review/document.html",
+        label_style=label_css([label.colour for label in labels().labels]),
+        **context,
+    )
+
+
+@bp.get("/documents/<int:document_id>/rows")
+@lead_required
+def rows_fragment(document_id: int):
+    """The aligned rows alone (label filter; refreshes on goldChanged)."""
+    db = get_db()
+    return render_template("review/_rows.html", **rows_context(db, get_document(db, document_id)))
+
+
+@bp.get("/documents/<int:document_id>/<any(text, gold, status):region>")
+@lead_required
+def gold_fragment(document_id: int, region: str):
+    """The gold text, gold span list or gold status alone (each refreshes on goldChanged)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    context = gold_context(db, doc)
+    if region == "status":
+        context.update(rows_context(db, doc))
+    template = {"text": "_text", "gold": "_gold_spans", "status": "_gold_status"}[region]
+    return render_template(f"review/{template}.html", **context)
+
+
+@bp.get("/documents/<int:document_id>/editor")
+@lead_required
+def editor(document_id: int):
+    """The gold editor for `?span=ID` or the innermost gold span at `?token=I` (closed: none)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    gold = list_spans(db, document_id, GOLD)
+    span_id, token = request.args.get("span"), request.args.get("token", type=int)
+    chosen = None
+    if span_id is not None:
+        chosen = next((s for s in gold if s.id == span_id), None)
+        if chosen is None:
+            raise AppError(f"gold span {span_id} not found", 404)
+    elif token is not None:
+        here = [s for s in gold if s.token_start <= token <= s.token_end]
+        chosen = min(here, key=lambda s: s.token_end - s.token_start, default=None)
+    return render_template("review/_gold_editor.html", **editor_context(db, doc, chosen))
+
+
+def _decided(db, document: Document, message: str, editing: Span | None = None, status=200):
+    """Flash and gold editor out of band, and goldChanged for the regions that refresh."""
+    context = editor_context(db, document, editing)
+    return _answer(
+        "review/_decided.html", GOLD_CHANGED, status, message=message, oob=True, **context
+    )
+
+
+@bp.post("/documents/<int:document_id>/accept/<span_id>")
+@lead_required
+def accept(document_id: int, span_id: str):
+    """Copy an annotator's span into gold."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span, created = review.accept_span(db, labels(), g.user, document_id, span_id)
+    message = "accepted into gold" if created else "already in gold"
+    return _decided(db, doc, message, span, 201 if created else 200)
+
+
+@bp.post("/documents/<int:document_id>/reject/<span_id>")
+@lead_required
+def reject(document_id: int, span_id: str):
+    """Record that an annotator's span stays out of gold."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span = review.reject_span(db, g.user, document_id, span_id)
+    return _decided(db, doc, f"rejected {span.annotator}'s span (not taken into gold)")
+
+
+@bp.post("/documents/<int:document_id>/accept-identical")
+@lead_required
+def accept_identical(document_id: int):
+    """Accept every span all done annotators marked identically."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    done = [a for (d, a), s in statuses(db).items() if d == document_id and s == "done"]
+    accepted = review.accept_all_identical(db, labels(), g.user, document_id, sorted(done))
+    return _decided(db, doc, f"accepted {len(accepted)} identical span(s) into gold")
+
+
+@bp.post("/documents/<int:document_id>/gold")
+@lead_required
+def draw(document_id: int):
+    """Draw a gold span from the selected tokens (the annotation page's keys)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span = review.draw_gold_span(
+        db,
+        labels(),
+        g.user,
+        document_id,
+        request.form.get("label", ""),
+        _int(request.form.get("token_start"), "token_start"),
+        _int(request.form.get("token_end"), "token_end"),
+    )
+    return _decided(db, doc, "gold span added", span, 201)
+
+
+def _gold_span_on(db, document_id: int, span_id: str) -> Span:
+    span = next((s for s in list_spans(db, document_id, GOLD) if s.id == span_id), None)
+    if span is None:
+        raise AppError(f"gold span {span_id} not found", 404)
+    return span
+
+
+@bp.post("/documents/<int:document_id>/gold/<span_id>")
+@lead_required
+def edit(document_id: int, span_id: str):
+    """Change a gold span's label or token boundaries (`version` required)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    _gold_span_on(db, document_id, span_id)
+    changes: dict = {"version": _int(request.form.get("version"), "version")}
+    if request.form.get("label"):
+        changes["label"] = request.form["label"]
+    for name in ("token_start", "token_end"):
+        if request.form.get(name, "") != "":
+            changes[name] = _int(request.form[name], name)
+    span = update_span_fields(db, labels(), g.user, span_id, changes)
+    return _decided(db, doc, "gold span saved", span)
+
+
+@bp.delete("/documents/<int:document_id>/gold/<span_id>")
+@lead_required
+def delete(document_id: int, span_id: str):
+    """Delete a gold span (`?version=N` guards against deleting a newer state)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    _gold_span_on(db, document_id, span_id)
+    version = _int(request.args["version"], "version") if "version" in request.args else None
+    delete_span_by_id(db, g.user, span_id, version)
+    return _decided(db, doc, "gold span deleted")
+
+
+@bp.post("/documents/<int:document_id>/gold-status")
+@lead_required
+def gold_status(document_id: int):
+    """Set the document's gold status (not_started, in_progress, adjudicated)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    status = request.form.get("status", "")
+    review.change_gold_status(db, g.user, document_id, status)
+    return _decided(db, doc, f"gold status: {status.replace('_', ' ')}")
