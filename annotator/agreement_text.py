@@ -107,4 +107,32 @@ def report_as_text(report: dict, max_documents: int | None = 20) -> str:
         out += _table(["document", "id", "alpha", "mean F1 overlap"], rows)
         if len(shown) < len(docs):
             out.append(f"... {len(docs) - len(shown)} more documents (see --json)")
+    out += _unitizing_lines(report)
     return "\n".join(out) + "\n"
+
+
+def _unitizing_lines(report: dict) -> list[str]:
+    out = []
+    alpha_u = report.get("alpha_u")
+    if alpha_u is not None:
+        out += [
+            "",
+            f"Krippendorff's alpha_U (character continuum of {alpha_u['documents']} "
+            "documents every annotator marked done)",
+        ]
+        rows = [["pooled", _fmt(alpha_u["pooled"]["value"]), str(alpha_u["pooled"]["units"])]]
+        rows += [
+            [label, _fmt(v["value"]), str(v["units"])] for label, v in alpha_u["by_label"].items()
+        ]
+        out += _table(["label", "alpha_U", "units"], rows)
+    gamma = report.get("gamma")
+    if gamma is not None:
+        out += [
+            "",
+            f"gamma (Mathet et al. 2015; {gamma['samples']} Monte-Carlo samples, "
+            f"seed {gamma['seed']}, {gamma['units']} units)",
+            f"gamma {_fmt(gamma['gamma'])}   gamma-cat {_fmt(gamma['gamma_cat'])}   "
+            f"observed disorder {_fmt(gamma['observed_disorder'], 4)}   "
+            f"expected disorder {_fmt(gamma['expected_disorder'], 4)}",
+        ]
+    return out

@@ -28,9 +28,29 @@ def _names(value: str | None) -> list[str] | None:
     type=click.IntRange(0, 100000),
     help="Bootstrap resamples for the alpha intervals (0: none).",
 )
+@click.option(
+    "--gamma/--no-gamma",
+    "with_gamma",
+    default=True,
+    show_default=True,
+    help="Compute gamma (Mathet et al. 2015); seconds on a large corpus.",
+)
+@click.option(
+    "--gamma-samples",
+    default=30,
+    show_default=True,
+    type=click.IntRange(2, 10000),
+    help="Monte-Carlo samples for gamma's expected disorder.",
+)
 @db_option
 def agreement(
-    as_json: bool, annotators: str | None, labels: str | None, bootstrap: int, db_path: str
+    as_json: bool,
+    annotators: str | None,
+    labels: str | None,
+    bootstrap: int,
+    with_gamma: bool,
+    gamma_samples: int,
+    db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
     from annotator.reports import build_agreement_report
@@ -42,7 +62,13 @@ def agreement(
     db = open_db(db_path)
     try:
         report = build_agreement_report(
-            db, scheme, _names(annotators), _names(labels), bootstrap=bootstrap
+            db,
+            scheme,
+            _names(annotators),
+            _names(labels),
+            bootstrap=bootstrap,
+            gamma=with_gamma,
+            gamma_samples=gamma_samples,
         )
     except AppError as exc:
         raise fail(exc) from exc

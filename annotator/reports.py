@@ -8,6 +8,8 @@ from annotator.agreement import agreement_report, score_against_gold
 from annotator.errors import AppError
 from annotator.labels import LabelScheme
 from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.unitizing import unitizing_report
+from annotator.unitizing_gamma import gamma_report
 
 
 def build_agreement_report(
@@ -17,8 +19,11 @@ def build_agreement_report(
     labels: Sequence[str] | None = None,
     *,
     bootstrap: int = 1000,
+    gamma: bool = False,
+    gamma_samples: int = 30,
 ) -> dict:
-    """DESIGN section 8's report over the annotators' done documents."""
+    """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
+    `gamma` when asked: it costs seconds on a large corpus)."""
     known = annotator_names(db)
     chosen = list(annotators) if annotators else known
     unknown = [a for a in chosen if a not in known]
@@ -29,7 +34,11 @@ def build_agreement_report(
     if bad:
         raise AppError(f"unknown label {bad[0]!r} (labels: {', '.join(scheme.keys())})")
     documents = agreement_documents(db, chosen)
-    return agreement_report(documents, chosen, chosen_labels, bootstrap=bootstrap)
+    report = agreement_report(documents, chosen, chosen_labels, bootstrap=bootstrap)
+    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels)
+    if gamma:
+        report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
+    return report
 
 
 def build_gold_scores(db, scheme: LabelScheme, annotators: Sequence[str] | None = None) -> dict:

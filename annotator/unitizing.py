@@ -165,7 +165,7 @@ def alpha_u(
 
 def document_length(document: AgreementDocument) -> int:
     """Extent of a document on the corpus continuum: its last token end or span end."""
-    ends = [document.tokens[-1][1]] if document.tokens else [0]
+    ends = [int(document.tokens[-1][1])] if len(document.tokens) else [0]
     ends += [s.end for spans in document.spans.values() for s in spans]
     return max(ends)
 

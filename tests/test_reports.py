@@ -125,7 +125,9 @@ def test_api_agreement_is_for_leads_and_equals_cli(annotated, db_path, client, t
     assert response.status_code == 200
     cli = json.loads(
         CliRunner()
-        .invoke(main, ["agreement", "--json", "--bootstrap", "0", "--db", str(db_path)])
+        .invoke(
+            main, ["agreement", "--json", "--bootstrap", "0", "--no-gamma", "--db", str(db_path)]
+        )
         .output
     )
     assert response.json == cli
@@ -135,3 +137,18 @@ def test_api_agreement_is_for_leads_and_equals_cli(annotated, db_path, client, t
     assert (
         client.get("/api/agreement?labels=NOPE", headers=bearer(tokens["lea"])).status_code == 400
     )
+
+
+def test_report_carries_alpha_u_and_gamma(annotated, db_path, client, tokens):
+    """Both unitizing measures are in the report under their own keys (values: test_unitizing,
+    test_gamma); only the documents every annotator marked done make the continuum."""
+    result = CliRunner().invoke(main, ["agreement", "--json", "--db", str(db_path)])
+    report = json.loads(result.output)
+    assert report["alpha_u"]["documents"] == 2
+    assert set(report["alpha_u"]["by_label"]) == set(SCHEME.keys())
+    assert report["gamma"]["annotators"] == 2 or report["gamma"]["annotators"] == ["anna", "ben"]
+    assert report["gamma"]["samples"] == 30
+    assert "gamma" in CliRunner().invoke(main, ["agreement", "--db", str(db_path)]).output
+    api = client.get("/api/agreement?gamma=1&bootstrap=0", headers=bearer(tokens["lea"])).json
+    assert api["gamma"]["gamma"] == pytest.approx(report["gamma"]["gamma"])
+    assert "gamma" not in client.get("/api/agreement", headers=bearer(tokens["lea"])).json

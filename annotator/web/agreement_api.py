@@ -23,7 +23,14 @@ def agreement():
     bootstrap = request.args.get("bootstrap", "1000")
     if not bootstrap.isdigit() or int(bootstrap) > 100000:
         raise AppError("bootstrap must be an integer from 0 to 100000")
+    # gamma costs seconds on a large corpus: only on request (?gamma=1); the dashboard computes
+    # it in the background.
     report = build_agreement_report(
-        get_db(), labels(), _names("annotators"), _names("labels"), bootstrap=int(bootstrap)
+        get_db(),
+        labels(),
+        _names("annotators"),
+        _names("labels"),
+        bootstrap=int(bootstrap),
+        gamma=request.args.get("gamma") == "1",
     )
     return jsonify(report)
