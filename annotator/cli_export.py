@@ -131,7 +131,7 @@ def export_command(
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
     if out == "-":
-        count = exporter.write_export(records, fmt, click.get_text_stream("stdout"))
+        count = exporter.write_export(records, fmt, sys.stdout)
         click.echo(f"{count} records written to standard output", err=True)
         return
     if out is None:

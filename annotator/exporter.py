@@ -121,6 +121,10 @@ def write_export(
         raise AppError(f"{out}: cannot write ({exc.strerror})") from exc
     try:
         count = _write_path(records, fmt, tmp, lang, shard_size)
+        # mkstemp/mkdtemp make private files; an export gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod((0o777 if tmp.is_dir() else 0o666) & ~umask)
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
