@@ -100,7 +100,7 @@ def create(document_id: int):
             token_end=_int_field("token_end"),
         ),
     )
-    push_undo("create", span, _absorbed(db, before, span))
+    push_undo(db, "create", span, _absorbed(db, before, span))
     return regions_response(db, document, before, span, status=201)
 
 
@@ -127,7 +127,7 @@ def update(document_id: int, span_id: str):
         }
     before = visible_spans(db, document_id)
     span = update_span_fields(db, labels(), g.user, span_id, changes)
-    push_undo("update", span, _absorbed(db, before, span))
+    push_undo(db, "update", span, _absorbed(db, before, span))
     return regions_response(db, document, before, span, message="saved")
 
 
@@ -141,7 +141,7 @@ def delete(document_id: int, span_id: str):
     before = visible_spans(db, document_id)
     version = _int_field("version", request.args) if "version" in request.args else None
     span = delete_span_by_id(db, g.user, span_id, version)
-    push_undo("delete", span)
+    push_undo(db, "delete", span)
     return regions_response(db, document, before, None, message="deleted (u to undo)")
 
 

@@ -17,7 +17,7 @@ from annotator.annotations import (
 )
 from annotator.errors import AppError
 from annotator.store.events import list_events
-from annotator.store.spans import Span
+from annotator.store.spans import Span, get_span
 
 MAX_ENTRIES = 12
 
@@ -26,11 +26,19 @@ def _stack() -> list[dict[str, Any]]:
     return list(session.get("undo", []))
 
 
-def push_undo(op: str, span: Span, merged: list[str] | tuple[str, ...] = ()) -> None:
+def push_undo(db, op: str, span: Span, merged: list[str] | tuple[str, ...] = ()) -> None:
     """Remember a create, update or delete of `span` (and the spans it absorbed)."""
     stack = _stack()
+    events = list_events(db, "span", span.id)
     stack.append(
-        {"op": op, "doc": span.document_id, "id": span.id, "v": span.version, "m": list(merged)}
+        {
+            "op": op,
+            "doc": span.document_id,
+            "id": span.id,
+            "v": span.version,  # the version expected now (follows later undos)
+            "e": events[-1].id if events else None,  # the audit event of this action
+            "m": list(merged),
+        }
     )
     session["undo"] = stack[-MAX_ENTRIES:]
 
@@ -59,7 +67,7 @@ def undo_last(db, scheme, user, document_id: int) -> str:
         restore_span(db, scheme, user, _last_record(db, entry["id"], "delete"))
         done = "deletion undone"
     elif op == "update":
-        before = _before_update(db, entry["id"], entry["v"])
+        before = _before_update(db, entry["id"], entry["e"])
         update_span_fields(
             db,
             scheme,
@@ -79,6 +87,14 @@ def undo_last(db, scheme, user, document_id: int) -> str:
         raise AppError("nothing to undo")
     for merged_id in entry.get("m", []):
         restore_span(db, scheme, user, _last_record(db, merged_id, "merge"))
+    # The span is back to its earlier content but under a new version number: the entry below
+    # expects the version its own action left, so it learns the current one.
+    for span_id in [entry["id"], *entry.get("m", [])]:
+        span = get_span(db, span_id)
+        below = next((e for e in reversed(stack) if e["id"] == span_id), None)
+        if span is not None and below is not None:
+            below["v"] = span.version
+    session["undo"] = stack
     return done
 
 
@@ -89,8 +105,8 @@ def _last_record(db, span_id: str, action: str) -> dict[str, Any]:
     raise AppError("the record to restore is gone", 409)
 
 
-def _before_update(db, span_id: str, version: int) -> dict[str, Any]:
+def _before_update(db, span_id: str, event_id: int | None) -> dict[str, Any]:
     for event in reversed(list_events(db, "span", span_id)):
-        if event.action == "update" and event.after and event.after.get("version") == version:
+        if event.id == event_id and event.action == "update":
             return event.before
     raise AppError("the change to undo is not in the log", 409)
