@@ -91,7 +91,7 @@ class ImportReport:
                 f" {self.spans_merged} merged into overlapping spans of their label,"
                 f" {self.spans_skipped} skipped as invalid)"
             )
-            parts.append(f"{self.layers_done} documents marked done")
+            parts.append(f"{self.layers_done} (document, annotator) pairs marked done")
         if self.annotators_added:
             parts.append(f"annotators created: {', '.join(self.annotators_added)}")
         if self.layers_skipped:

@@ -28,6 +28,8 @@ from annotator.store.users import GOLD
 if TYPE_CHECKING:
     from annotator.importer import ImportReport
 
+MAX_NOTES = 20  # "already annotated" notes listed; the report counts all of them
+
 
 @dataclass(frozen=True, slots=True)
 class SpanRules:
@@ -66,9 +68,11 @@ class SpanImport:
             if import_store.layer_has_data(self.db, document_id, layer):
                 # Never overwrite or double someone's work: a re-import leaves it alone.
                 self.report.layers_skipped += 1
-                self.report.notes.append(
-                    f"{record.source}: {layer} already has annotations on this document; left alone"
-                )
+                if len(self.report.notes) < MAX_NOTES:
+                    self.report.notes.append(
+                        f"{record.source}: {layer} already has annotations on this document; "
+                        "left alone"
+                    )
                 return
             self.touched.add(key)
             repeated = False
