@@ -7,6 +7,7 @@ or white, whichever contrasts more with its background (WCAG 2 contrast ratio).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -170,10 +171,10 @@ def bars_svg(
     count_unit: str = "units",
     thresholds: Sequence[float] = (0.667, 0.8),
 ) -> Markup:
-    """Horizontal bars with 95% whiskers on a -1..1 or 0..1 axis, with reference lines."""
-    low = -1.0 if any(b.value is not None and b.value < 0 for b in bars) else 0.0
-    if any(b.ci95 and b.ci95[0] < 0 for b in bars):
-        low = -1.0
+    """Horizontal bars with 95% whiskers on a 0..1 axis (extended below 0 when needed)."""
+    # The axis starts at 0, or at the next step of 0.2 below the lowest value or interval end.
+    lows = [b.value for b in bars if b.value is not None] + [b.ci95[0] for b in bars if b.ci95]
+    low = max(-1.0, min(0.0, math.floor(min(lows, default=0.0) * 5) / 5))
     left, plot, row, top = 170, 360, 34, 22
     width, height = left + plot + 130, top + row * len(bars) + 26
 
@@ -186,7 +187,8 @@ def bars_svg(
         f"<title>{escape(title)}</title>",
     ]
     axis_y = top + row * len(bars)
-    for tick in (low, 0.0, 0.5, 1.0) if low < 0 else (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+    ticks = [round(low + 0.2 * k, 1) for k in range(round((1.0 - low) / 0.2) + 1)]
+    for tick in ticks:
         out.append(
             f'<line x1="{xpos(tick):.1f}" x2="{xpos(tick):.1f}" y1="{top - 4}" y2="{axis_y}" '
             f'stroke="#ebe9e3"/><text x="{xpos(tick):.1f}" y="{axis_y + 14}" '

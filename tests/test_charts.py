@@ -108,4 +108,11 @@ def test_bars_axis_extends_below_zero_for_negative_alpha():
     ticks = [
         t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "tick"
     ]
-    assert "-1" in ticks and "0" in ticks
+    assert ticks[0] == "-0.6" and "0" in ticks and "1" in ticks  # next 0.2 step below -0.5
+    strong = str(bars_svg([Bar("x", -0.95, (-1.0, -0.9), "#000000", 10)], title="alpha"))
+    ticks = [
+        t.text
+        for t in ET.fromstring(strong).iter("{http://www.w3.org/2000/svg}text")
+        if t.get("class") == "tick"
+    ]
+    assert ticks[0] == "-1"

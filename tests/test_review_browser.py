@@ -1,0 +1,132 @@
+"""Real Chromium: a lead goes from the dashboard to the worst document, decides, exports gold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator import store
+from annotator.annotations import SpanInput, create_span, set_document_status
+from annotator.exporter import export_records
+from annotator.labels import load_label_scheme
+from annotator.store.spans import list_spans
+from annotator.store.users import get_user
+from tests.browser_support import (
+    build_database,
+    chromium,
+    drag_select,
+    live_server,
+    log_in,
+    new_page,
+)
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SCHEME = load_label_scheme()
+# Document 2 is where anna and ben disagree most; document 1 they mark identically.
+SPANS = [
+    ("anna", 1, "EDITORIAL_FRAMING", 5, 9),
+    ("ben", 1, "EDITORIAL_FRAMING", 5, 9),
+    ("anna", 2, "STATE_PROPAGANDA", 20, 30),
+    ("ben", 2, "STATE_PROPAGANDA", 22, 30),
+    ("anna", 2, "INTEL_ESTIMATE", 60, 80),
+    ("ben", 2, "EDITORIAL_FRAMING", 60, 70),
+    ("anna", 2, "INTEL_ESTIMATE", 120, 125),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("review-browser")
+    db_path = build_database(tmp / "annotator.db")
+    db = store.connect(db_path)
+    for name, doc, label, ts, te in SPANS:
+        create_span(
+            db, SCHEME, get_user(db, name), doc, SpanInput(label, token_start=ts, token_end=te)
+        )
+    for name in ("anna", "ben"):
+        for doc in (1, 2):
+            set_document_status(db, get_user(db, name), doc, "done")
+    db.conn.close()
+    with live_server(db_path, tmp) as url:
+        yield url, db_path
+
+
+def test_lead_dashboard_to_gold_export(site):
+    url, db_path = site
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as browser:
+        page = new_page(browser, url)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        log_in(page, "lea")
+        page.goto("/review/agreement")
+        expect(page.locator("#kappa-heatmap svg .cell")).to_have_count(2)
+        # A filter refreshes the figures in place (no page load): the label's bar goes.
+        page.evaluate("window.__same_page = true")
+        page.uncheck("#filters input[value=INTEL_ESTIMATE]")
+        expect(
+            page.locator('#label-alpha svg .bar[data-name="Intelligence estimate"]')
+        ).to_have_count(0)
+        page.check("#filters input[value=INTEL_ESTIMATE]")
+        expect(
+            page.locator('#label-alpha svg .bar[data-name="Intelligence estimate"]')
+        ).to_have_count(1)
+        assert page.evaluate("window.__same_page") is True
+        page.screenshot(path=str(ARTIFACTS / "review_dashboard.png"), full_page=True)
+
+        # The worst document comes first; follow it.
+        page.locator("#by-document a.doc-link").first.click()
+        page.wait_for_url("**/review/documents/2")
+        expect(page.locator("#rows .span-cell.kind-boundary")).to_have_count(2)
+        expect(page.locator("#rows .span-cell.kind-label")).to_have_count(2)
+        expect(page.locator("#rows .span-cell.kind-missing")).to_have_count(1)
+        page.screenshot(path=str(ARTIFACTS / "review_disagreement.png"), full_page=True)
+
+        db = store.connect(db_path, migrate_schema=False)
+        try:
+            source = next(s for s in list_spans(db, 2, "anna") if s.label == "STATE_PROPAGANDA")
+        finally:
+            db.conn.close()
+        page.locator(f'.span-cell[data-span="{source.id}"] button.accept').click()
+        expect(page.locator("#spans .count")).to_have_text("1")
+        expect(page.locator(f'.span-cell[data-span="{source.id}"]')).to_contain_text("in gold")
+
+        # Draw a gold span directly: select tokens with the mouse, press the framing key.
+        drag_select(page, 100, 104)
+        page.keyboard.press("3")
+        expect(page.locator("#spans .count")).to_have_text("2")
+        expect(page.locator("#editor.open")).to_have_count(1)
+        page.click("#mark-adjudicated")
+        expect(page.locator("#gold-badge")).to_have_text("adjudicated")
+        page.screenshot(path=str(ARTIFACTS / "review_adjudicated.png"), full_page=True)
+
+        # The adjudicated document now scores each annotator against gold on the dashboard.
+        page.goto("/review/agreement")
+        expect(page.locator('#gold-scores tr.micro[data-annotator="anna"]')).to_have_count(1)
+        page.locator("#gold-scores").screenshot(path=str(ARTIFACTS / "review_gold_scores.png"))
+
+        # Assignment: untick ben on document 3; the grid and the totals refresh in place.
+        page.goto("/review")
+        page.locator('tr[data-document="3"] input[value="ben"]').uncheck()
+        expect(page.locator('tr[data-document="3"] td.status-unassigned')).to_have_count(1)
+        expect(page.locator('#totals [data-annotator="ben"]')).to_contain_text("of 4 done")
+        page.screenshot(path=str(ARTIFACTS / "review_progress.png"), full_page=True)
+        assert errors == []
+
+    db = store.connect(db_path, migrate_schema=False)
+    try:
+        records = list(export_records(db, annotators=[], gold=True))
+    finally:
+        db.conn.close()
+    db = store.connect(db_path, migrate_schema=False)
+    try:
+        assigned = db.conn.execute("SELECT annotator FROM assignment WHERE document_id = 3")
+        assert assigned.fetchall() == [("anna",)]
+    finally:
+        db.conn.close()
+    (record,) = records
+    assert record["_annotator_id"] == "gold" and record["meta"]["document_id"] == 2
+    spans = sorted((s["label"], s["token_start"], s["token_end"]) for s in record["spans"])
+    assert spans == [("EDITORIAL_FRAMING", 100, 104), ("STATE_PROPAGANDA", 20, 30)]
