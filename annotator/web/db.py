@@ -18,6 +18,7 @@ from annotator import store
 from annotator.labels import LabelScheme
 
 _kept = threading.local()
+_inherited: list = []
 
 
 def get_db():
@@ -31,8 +32,10 @@ def _thread_connection(path: str):
     key = (os.getpid(), path)
     db = getattr(_kept, "db", None)
     if db is not None and (_kept.key != key or not _same_file(db, path)):
-        if _kept.key[0] == os.getpid():  # never touch a connection inherited through fork
+        if _kept.key[0] == os.getpid():
             db.conn.close()
+        else:  # inherited through fork: never close (nor let GC close) the parent's handle
+            _inherited.append(db)
         db = None
     if db is None:
         db = store.connect(path, migrate_schema=False)
