@@ -488,3 +488,28 @@ def test_round_robin_balances_load(n_docs, n_annotators, data):
     load = Counter(a for v in plan.values() for a in v)
     counts = [load.get(a, 0) for a in names]
     assert max(counts) - min(counts) <= 1
+
+
+def test_accept_copies_attributes_and_note(lead, annotated):
+    db = annotated
+    source, _ = create_span(
+        db,
+        SCHEME,
+        get_user(db, "anna"),
+        3,
+        SpanInput(
+            "STATE_PROPAGANDA", token_start=4, token_end=8, attributes={"speaker": "KCNA"}, note="n"
+        ),
+    )
+    assert lead.post(f"/review/documents/3/accept/{source.id}").status_code == 201
+    (gold,) = list_spans(db, 3, "gold")
+    assert (gold.attributes, gold.note, gold.annotator) == ({"speaker": "KCNA"}, "n", "gold")
+
+
+def test_regions_refresh_on_gold_changed(lead, annotated):
+    for region in ("rows", "text", "gold", "status"):
+        html = lead.get(f"/review/documents/1/{region}").get_data(as_text=True)
+        assert 'hx-trigger="goldChanged from:body' in html, region
+    assert 'hx-trigger="assignmentsChanged from:body"' in lead.get("/review/totals").get_data(
+        as_text=True
+    )
