@@ -239,6 +239,7 @@ def main() -> None:
         if args.profile:
             profile(db_path, tokens, lengths, 2000)
             return
+        print(f"load average before: {os.getloadavg()[0]:.1f} (others' processes share the cores)")
         port = free_port()
         server = serve(db_path, port, args.workers)
         try:
@@ -261,7 +262,7 @@ def main() -> None:
         db = store.connect(db_path)
         spans = count_spans(db)  # merges make this less than the writes
         db.conn.close()
-        print(f"spans stored: {spans}")
+        print(f"spans stored: {spans}; load average {os.getloadavg()[0]:.1f} (2 cores)")
 
 
 if __name__ == "__main__":
