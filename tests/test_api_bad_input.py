@@ -212,14 +212,24 @@ class TestBodyEnvelope:
         assert "malformed JSON" in response.json["error"]
         assert snapshot(db) == before
 
-    @pytest.mark.parametrize("payload", [b"[]", b'"a string"', b"3", b"null", b'[{"label": 1}]'])
-    def test_body_not_an_object(self, client, db, anna, span, method, path, body, payload):
+    @pytest.mark.parametrize(
+        ("payload", "kind"),
+        [
+            (b"[]", "an array"),
+            (b'"a string"', "a string"),
+            (b"3", "a number"),
+            (b"null", "null"),
+            (b"true", "a boolean"),
+            (b'[{"label": 1}]', "an array"),
+        ],
+    )
+    def test_body_not_an_object(self, client, db, anna, span, method, path, body, payload, kind):
         before = snapshot(db)
         response = self.send(
             client, method, path, span, data=payload, headers=anna, content_type="application/json"
         )
         assert response.status_code == 400
-        assert "must be a JSON object" in response.json["error"]
+        assert response.json["error"] == f"the body must be a JSON object, not {kind}"
         assert snapshot(db) == before
 
     def test_body_over_the_size_limit(self, app, client, db, anna, span, method, path, body):

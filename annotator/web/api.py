@@ -55,7 +55,7 @@ def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting
         raise AppError(f"malformed JSON body ({_short(exc)})") from exc
     if not isinstance(body, dict):
-        raise AppError(f"the body must be a JSON object, not {type(body).__name__}")
+        raise AppError(f"the body must be a JSON object, not {_json_type(body)}")
     try:
         # JSON may spell lone surrogates (\ud800) that no UTF-8 column can store.
         json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -67,6 +67,16 @@ def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
         if key not in allowed:
             raise AppError(f"unknown field {_short(key)!r} (allowed: {', '.join(allowed)})")
     return body
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
 
 
 def _short(value: Any, limit: int = 80) -> str:
