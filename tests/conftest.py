@@ -83,7 +83,16 @@ def login(client, name: str, password: str = PASSWORD) -> str:
         "/login", data={"username": name, "password": password, "csrf_token": token}
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    return token
+    # Logging in starts a new session (and so a new CSRF token): read the token it now has.
+    return csrf_token_of(client.get("/login").get_data(as_text=True))
+
+
+@pytest.fixture
+def client(app):
+    """Overrides pytest-flask's, which runs `with app.test_client()`: that keeps the last
+    request's context pushed, so the next request of *another* client would reuse its `g`
+    (cached CSRF token, user) — something no real deployment does."""
+    return app.test_client()
 
 
 @pytest.fixture(autouse=True)
