@@ -151,6 +151,18 @@ CREATE INDEX IF NOT EXISTS login_failure_username ON login_failure (username, at
 CREATE INDEX IF NOT EXISTS login_failure_address ON login_failure (address, at);
 """
 
+_V4 = """
+-- Results of slow reports (gamma) computed in the background, shared by every worker process.
+-- status: running | done | error; computed: when the status was set (the start while running).
+CREATE TABLE IF NOT EXISTS report_cache (
+    key TEXT PRIMARY KEY,
+    computed TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'error')),
+    result TEXT,   -- JSON
+    error TEXT
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -180,6 +192,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "documents, tokens, users, spans, statuses, events", _script(_V1)),
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
+    (4, "report cache", _script(_V4)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,4 +1,5 @@
-"""The lead's review pages under /review: progress and assignment, agreement, adjudication.
+"""The lead's review pages under /review: progress and assignment, adjudication (the agreement
+dashboard's routes are in `review_figures`, on this blueprint).
 
 Actions answer with the flash (and the gold editor) as out-of-band fragments and an `HX-Trigger`
 (`assignmentsChanged`, `goldChanged`); every other region refreshes itself on that event.
@@ -6,17 +7,13 @@ Actions answer with the flash (and the gold editor) as out-of-band fragments and
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, make_response, render_template, request
+from flask import Blueprint, g, make_response, render_template, request
 
 from annotator import review
-from annotator.agreement import score_against_gold
 from annotator.annotations import delete_span_by_id, update_span_fields
-from annotator.charts import Bar, bars_svg, format_value, heatmap_svg
 from annotator.errors import AppError
-from annotator.labels import LabelScheme
 from annotator.rendering import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.reports import build_agreement_report
-from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import documents_with_statuses
 from annotator.store.documents import Document, get_document, get_tokens, list_documents
 from annotator.store.gold import (
@@ -28,10 +25,12 @@ from annotator.store.gold import (
 )
 from annotator.store.spans import Span, list_spans, statuses
 from annotator.store.users import GOLD
+from annotator.web import review_figures
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+review_figures.register(bp)
 
 ASSIGNMENTS_CHANGED = "assignmentsChanged"
 GOLD_CHANGED = "goldChanged"
@@ -115,136 +114,7 @@ def assign_all():
     return _answer("review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db))
 
 
-# Agreement dashboard ---------------------------------------------------------------------------
-
-
-def _filters() -> tuple[list[str], list[str]]:
-    return request.args.getlist("annotator"), request.args.getlist("label")
-
-
-@bp.get("/agreement")
-@lead_required
-def agreement():
-    """The agreement dashboard: alpha, kappa and F1 heatmaps, labels, documents, gold scores."""
-    db = get_db()
-    chosen, chosen_labels = _filters()
-    return render_template(
-        "review/agreement.html",
-        all_annotators=annotator_names(db),
-        **figures_context(db, labels(), chosen, chosen_labels),
-    )
-
-
-@bp.get("/agreement/figures")
-@lead_required
-def figures():
-    """The figures alone, for the filters (annotators, labels)."""
-    chosen, chosen_labels = _filters()
-    return render_template(
-        "review/_figures.html", **figures_context(get_db(), labels(), chosen, chosen_labels)
-    )
-
-
-def explain_alpha(value: float | None) -> str:
-    """What an alpha (or kappa) value means, in one sentence a newcomer can read."""
-    if value is None:
-        return "undefined here: no variation to compare (nobody marked anything, or one document)."
-    verdict = (
-        "reliable (Krippendorff: from 0.8)"
-        if value >= 0.8
-        else "tentative conclusions only (Krippendorff: 0.667 to 0.8)"
-        if value >= 0.667
-        else "too low for conclusions (Krippendorff: below 0.667)"
-    )
-    return (
-        f"{value:.2f}: the annotators agree on {max(value, 0) * 100:.0f}% of what chance would not "
-        f"explain (1 perfect, 0 chance level); {verdict}."
-    )
-
-
-def _sort_key(row: dict) -> tuple:
-    # Most disagreement first; undefined figures (nothing to compare) last.
-    alpha, f1 = row["alpha"], row["f1_overlap_mean"]
-    return (alpha is None, alpha if alpha is not None else 0, f1 is None, f1 or 0)
-
-
-def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: list[str]) -> dict:
-    """Everything the figures fragment shows, for the chosen annotators and labels."""
-    names = annotator_names(db)
-    chosen = [a for a in chosen if a in names] or names
-    chosen_labels = [k for k in chosen_labels if k in scheme.keys()] or scheme.keys()
-    bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
-    report = build_agreement_report(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
-    documents = agreement_documents(db, chosen)
-    gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
-    alpha = report["krippendorff_alpha"]
-    pair_docs = {(p["a"], p["b"]): p["documents"] for p in report["pairs"]}
-    kappa = {(p["a"], p["b"]): p["cohen_kappa"]["pooled"] for p in report["pairs"]}
-    overlap = {(p["a"], p["b"]): p["f1_overlap"]["micro"] for p in report["pairs"]}
-    bars = [
-        Bar(
-            scheme.get(key).name,
-            alpha["by_label"][key]["value"],
-            tuple(alpha["by_label"][key]["ci95"]) if alpha["by_label"][key]["ci95"] else None,
-            scheme.get(key).colour,
-            alpha["by_label"][key]["units"],
-        )
-        for key in chosen_labels
-    ]
-    by_id = {d.id: d for d in documents}
-    titles = {d.id: d.title for d in list_documents(db)}
-    doc_rows = []
-    for entry in report["by_document"]:
-        doc = by_id[entry["document_id"]]
-        doc_rows.append(
-            {
-                **entry,
-                "title": titles.get(entry["document_id"], ""),
-                "done": sorted(doc.spans),
-                "spans": sum(
-                    1 for spans in doc.spans.values() for s in spans if s.label in chosen_labels
-                ),
-                "tokens": len(doc.tokens),
-            }
-        )
-    doc_rows.sort(key=_sort_key)
-    gold_rows = []
-    for entry in gold["by_annotator"]:
-        parts = [("*", "all labels", entry["exact"]["micro"], entry["overlap"]["micro"])]
-        parts += [
-            (k, scheme.get(k).name, entry["exact"]["by_label"][k], entry["overlap"]["by_label"][k])
-            for k in chosen_labels
-        ]
-        for n, (key, name, exact, over) in enumerate(parts):
-            gold_rows.append(
-                {
-                    "annotator": entry["annotator"],
-                    "documents": entry["documents"],
-                    "label": key,
-                    "name": name,
-                    "exact": exact,
-                    "overlap": over,
-                    "first": n == 0,
-                }
-            )
-    return {
-        "report": report,
-        "gold_scores": gold,
-        "chosen": chosen,
-        "chosen_labels": chosen_labels,
-        "scheme": scheme,
-        "fmt": format_value,
-        "explain_alpha": explain_alpha,
-        "kappa_svg": heatmap_svg(
-            report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
-        ),
-        "overlap_svg": heatmap_svg(
-            report["annotators"], overlap, pair_docs, title="Overlap F1 (micro over labels)"
-        ),
-        "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),
-        "doc_rows": doc_rows,
-        "gold_rows": gold_rows,
-    }
+# The agreement dashboard lives in review_figures (registered on this blueprint above).
 
 
 # Disagreement view and adjudication ------------------------------------------------------------
