@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(__import__("annotator.web.agreement_api", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("annotator.web.pages", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("annotator.web.review", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("annotator.web.exports", fromlist=["bp"]).bp)
     return app
 
 
