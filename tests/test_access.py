@@ -174,6 +174,7 @@ TABLE = [
     Row("GET", "/review/progress", "/review/progress", lead_only()),
     Row("GET", "/review/totals", "/review/totals", lead_only()),
     Row("GET", "/review/agreement", "/review/agreement", lead_only()),
+    Row("GET", "/review/export", "/review/export?format=jsonl&layer=all", lead_only()),
     Row("GET", "/review/agreement/figures", "/review/agreement/figures", lead_only()),
     Row(
         "POST",
