@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -16,13 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from annotator import review
+from annotator import gamma_jobs, review
 from annotator.annotations import SpanInput, create_span, set_document_status
 from annotator.labels import load_label_scheme
 from annotator.store import get_tokens
+from annotator.store.agreement_data import agreement_documents
 from annotator.store.events import list_events
+from annotator.store.report_cache import get_cached_report
 from annotator.store.spans import Span, list_spans
 from annotator.store.users import get_user
+from annotator.unitizing import unitizing_report
+from annotator.unitizing_gamma import gamma_report
 from tests.browser_support import build_database
 from tests.conftest import csrf_token_of, login
 
@@ -49,6 +55,7 @@ FRAGMENTS = [
     "/review/progress",
     "/review/totals",
     "/review/agreement/figures",
+    "/review/agreement/gamma",
     "/review/documents/1/rows",
     "/review/documents/1/text",
     "/review/documents/1/gold",
@@ -131,6 +138,7 @@ def test_annotators_cannot_act(client, annotated):
         "/review/documents/1/accept-identical",
         "/review/documents/1/gold",
         "/review/documents/1/gold-status",
+        "/review/agreement/gamma",
     ]:
         response = client.post(url, data={"n": "1", "status": "adjudicated"})
         assert response.status_code == 403, url
@@ -247,6 +255,156 @@ def test_filters_narrow_the_figures(lead, annotated):
     assert svg_cells(html, "kappa-heatmap")[("anna", "ben")][0] == f"{cohen_kappa_score(a, b):.2f}"
     one = lead.get("/review/agreement/figures?annotator=anna").get_data(as_text=True)
     assert "n/a" in one and 'class="cell"' not in one  # one annotator: nothing to compare
+
+
+# Unitizing: alpha_U and gamma in the background ----------------------------------------------
+
+
+def gamma_status(html: str) -> str:
+    return re.search(r'<section id="gamma" class="card measure" data-status="(\w+)"', html).group(1)
+
+
+def poll_gamma(client, url: str = "/review/agreement/gamma", timeout: float = 20.0) -> str:
+    """GET the gamma region as htmx's every-2s poll would (faster), until it stops running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        if gamma_status(html) != "running":
+            return html
+        time.sleep(0.05)
+    raise AssertionError(f"gamma still computing after {timeout} s")
+
+
+@pytest.fixture
+def held_jobs(monkeypatch):
+    """gamma jobs wait for the test's go; the list counts the jobs started."""
+    go = threading.Event()
+    started: list[str] = []
+    real = gamma_jobs.run_gamma_job
+
+    def held(db_path, key, request):
+        started.append(key)
+        go.wait(20)
+        real(db_path, key, request)
+
+    monkeypatch.setattr(gamma_jobs, "run_gamma_job", held)
+    yield go, started
+    go.set()
+
+
+def test_dashboard_shows_alpha_u_with_its_explanation(lead, annotated):
+    html = lead.get("/review/agreement").get_data(as_text=True)
+    expected = unitizing_report(
+        agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS
+    )
+    card = re.search(r'<section class="card measure" id="alpha-u">.*?</section>', html, re.S).group(
+        0
+    )
+    assert f'<p class="big-number">{expected["pooled"]["value"]:.3f}</p>' in card
+    assert f"{expected['pooled']['units']} units (spans) in 2 documents" in card
+    for label in LABELS:
+        row = re.search(rf'<tr data-label="{label}">(.*?)</tr>', card).group(1)
+        value, units = expected["by_label"][label]["value"], expected["by_label"][label]["units"]
+        assert re.findall(r'class="num">([^<]*)<', row) == [f"{value:.3f}", str(units)]
+    # 7 stored spans, none merged: the units are the spans.
+    assert expected["pooled"]["units"] == len(SPANS)
+    assert "where each unit starts and ends" in card and "0 chance level" in card
+
+
+def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_jobs):
+    go, started = held_jobs
+    page = lead.get("/review/agreement").get_data(as_text=True)
+    assert gamma_status(page) == "running" and "computing…" in page
+    assert 'hx-trigger="every 2s"' in page and len(started) == 1
+    first = lead.get("/review/agreement/gamma", headers={"HX-Request": "true"})
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "<html" not in html
+    assert gamma_status(html) == "running" and 'hx-trigger="every 2s"' in html
+    assert len(started) == 1  # the poll does not start a second job
+    go.set()
+    done = poll_gamma(lead)
+    assert gamma_status(done) == "done" and "hx-trigger" not in done  # polling stops
+    direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
+    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
+    assert f"gamma-cat {direct['gamma_cat']:.3f}" in done
+    assert (
+        f"{direct['observed_disorder']:.4f}" in done
+        and f"{direct['expected_disorder']:.4f}" in done
+    )
+    assert f"{direct['samples']} · {direct['seed']} · shuffle" in done
+    assert f"{direct['units']} · 2 · 2" in done
+    row = get_cached_report(annotated, started[0])
+    assert f'computed at <time datetime="{row.computed}">' in done
+    assert "1 − observed / expected" in done and "Recompute" in done
+    assert len(started) == 1
+
+
+def test_gamma_follows_the_filters(lead, annotated, held_jobs):
+    go, started = held_jobs
+    html = lead.get("/review/agreement/figures?label=EDITORIAL_FRAMING").get_data(as_text=True)
+    url = re.search(r'<section id="gamma"[^>]*hx-get="([^"]+)"', html).group(1)
+    url = url.replace("&amp;", "&")
+    assert "label=EDITORIAL_FRAMING" in url and "STATE_PROPAGANDA" not in url
+    go.set()
+    done = poll_gamma(lead, url)
+    direct = gamma_report(
+        agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], ["EDITORIAL_FRAMING"]
+    )
+    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
+    assert f"{direct['units']} · 2 · 2" in done and direct["units"] == 3
+    assert len(started) == 1
+
+
+def test_a_new_span_or_status_recomputes_gamma(lead, annotated, held_jobs):
+    go, started = held_jobs
+    go.set()
+    old = poll_gamma(lead)
+    create_span(
+        annotated,
+        SCHEME,
+        get_user(annotated, "ben"),
+        2,
+        SpanInput(LABELS[0], token_start=30, token_end=34),
+    )
+    go.clear()
+    stale = lead.get("/review/agreement/gamma").get_data(as_text=True)
+    assert gamma_status(stale) == "running" and len(started) == 2
+    old_gamma = re.search(r'<p class="big-number">([-\d.]+)</p>', old).group(1)
+    assert f"Before the latest changes: gamma {old_gamma}" in stale
+    go.set()
+    new = poll_gamma(lead)
+    direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
+    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in new
+    assert f"{len(SPANS) + 1} · 2 · 2" in new
+    set_document_status(annotated, get_user(annotated, "ben"), 2, "in_progress")
+    assert gamma_status(lead.get("/review/agreement/gamma").get_data(as_text=True)) == "running"
+    assert len(started) == 3
+    assert "· 1 · 2</td>" in poll_gamma(lead)  # one document left that both finished
+
+
+def test_recompute_button_and_stored_errors(lead, annotated, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver gave up")
+
+    monkeypatch.setattr(gamma_jobs, "gamma_report", broken)
+    failed = poll_gamma(lead)
+    assert gamma_status(failed) == "error" and "RuntimeError: solver gave up" in failed
+    assert "hx-trigger" not in failed
+    button = re.search(r'<button[^>]*hx-post="([^"]+)"[^>]*>Recompute</button>', failed)
+    assert button and 'hx-target="#gamma"' in button.group(0)
+    monkeypatch.undo()
+    again = lead.post(button.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert again.status_code == 200 and "<html" not in again.get_data(as_text=True)
+    done = poll_gamma(lead)
+    assert gamma_status(done) == "done" and "solver gave up" not in done
+
+
+def test_recompute_needs_the_csrf_token(client, annotated):
+    login(client, "lea")
+    assert client.post("/review/agreement/gamma").status_code == 400
+    assert annotated.execute("SELECT COUNT(*) FROM report_cache").fetchone()[0] == 0
 
 
 # Disagreement view -----------------------------------------------------------------------------
