@@ -14,6 +14,7 @@ import secrets
 
 from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from annotator.web.assets import HTMX_URL
 
@@ -64,8 +65,23 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class SQLiteIntegerConverter(IntegerConverter):
+    """`<int:...>` limited to what SQLite can hold: a larger id in a path is a 404, not a 500."""
+
+    LIMIT = 2**63 - 1
+
+    def __init__(self, url_map, fixed_digits=0, min=0, max=None, signed=False):  # noqa: A002
+        bounded = self.LIMIT if max is None or max > self.LIMIT else max
+        super().__init__(url_map, fixed_digits, min, bounded, signed)
+
+
 def init_app(app: Flask) -> None:
-    """Register the headers; with HTTPS on, send HSTS; trust N reverse proxies if configured."""
+    """Register the headers; with HTTPS on, send HSTS; trust N reverse proxies if configured.
+
+    Called before the blueprints register, so that their `<int:...>` rules use the bounded
+    converter (found by the fuzz test: /documents/9223372036854775808 overflowed SQLite).
+    """
+    app.url_map.converters["int"] = SQLiteIntegerConverter
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     if app.config.get("HTTPS"):
