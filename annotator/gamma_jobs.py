@@ -37,7 +37,7 @@ from annotator.unitizing_gamma import DEFAULT_SEED, gamma_report
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = 900.0  # seconds: a job still "running" this long died with its worker; restart it
+STALE_AFTER = 300.0  # seconds: a job still "running" this long died with its worker; restart it
 
 
 @dataclass(frozen=True, slots=True)
