@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -399,6 +400,18 @@ def test_recompute_button_and_stored_errors(lead, annotated, monkeypatch):
     assert again.status_code == 200 and "<html" not in again.get_data(as_text=True)
     done = poll_gamma(lead)
     assert gamma_status(done) == "done" and "solver gave up" not in done
+
+
+def test_a_busy_result_store_is_shown_not_a_500(lead, annotated, monkeypatch):
+    def locked(db):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(gamma_jobs, "data_fingerprint", locked)
+    response = lead.get("/review/agreement")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and gamma_status(html) == "error"
+    assert "result store is unavailable (database is locked)" in html
+    assert 'id="alpha-u"' in html  # the other figures are there
 
 
 def test_recompute_needs_the_csrf_token(client, annotated):
