@@ -176,6 +176,8 @@ TABLE = [
     Row("GET", "/review/agreement", "/review/agreement", lead_only()),
     Row("GET", "/review/export", "/review/export?format=jsonl&layer=all", lead_only()),
     Row("GET", "/review/agreement/figures", "/review/agreement/figures", lead_only()),
+    Row("GET", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
+    Row("POST", "/review/agreement/gamma", "/review/agreement/gamma", lead_only(PASS)),
     Row(
         "POST",
         "/review/assignments",
