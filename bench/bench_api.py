@@ -8,7 +8,8 @@ Run: .venv/bin/python bench/bench_api.py [--seconds 10] [--clients 16] [--rate 2
     `--seconds`; each latency is measured from the request's scheduled send time, so a stalled
     server cannot hide queueing delay (no coordinated omission): p50/p95/p99 and errors.
 Targets on the 2-core machine, load generator included: (a) >= 500 writes/s, (b) p99 < 20 ms.
-`--profile` instead runs (a)'s requests in-process under cProfile and prints the hot spots.
+`--profile` instead runs (a)'s requests in-process under cProfile and prints the hot spots
+(BENCH_SORT=tottime to sort by own time).
 """
 
 from __future__ import annotations
@@ -221,7 +222,8 @@ def profile(db_path: Path, tokens, lengths, requests: int) -> None:
     began = time.perf_counter()
     cProfile.runctx("work()", globals(), {"work": work}, str(db_path) + ".prof")
     print(f"{requests / (time.perf_counter() - began):.0f} requests/s in-process under cProfile")
-    pstats.Stats(str(db_path) + ".prof").sort_stats("cumulative").print_stats(30)
+    stats = pstats.Stats(str(db_path) + ".prof")
+    stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
 
 
 def main() -> None:
