@@ -177,6 +177,8 @@ TABLE = [
     Row("GET", "/review/export", "/review/export?format=jsonl&layer=all", lead_only()),
     Row("GET", "/review/agreement/figures", "/review/agreement/figures", lead_only()),
     Row("GET", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
+    Row("POST", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
+    Row("GET", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
     Row("POST", "/review/agreement/gamma", "/review/agreement/gamma", lead_only(PASS)),
     Row(
         "POST",
