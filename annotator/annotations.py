@@ -118,7 +118,7 @@ def create_span(
             attributes,
             note,
         )
-        _absorb_overlaps(db, user, span)
+        absorb_overlaps(db, user.name, span)
         insert_span(db, span)
         record_event(db, user.name, "create", "span", span.id, None, span.record(), document_id)
         if layer != GOLD and get_status(db, document_id, layer) is None:
@@ -176,7 +176,7 @@ def update_span_fields(
             span.start, span.end = snapped.start, snapped.end
             span.token_start, span.token_end = snapped.token_start, snapped.token_end
         span.label, span.attributes, span.note = label, attributes, note
-        _absorb_overlaps(db, user, span)
+        absorb_overlaps(db, user.name, span)
         if not update_span(db, span, version):
             raise AppError(f"span {span_id} was changed elsewhere; reload it", 409)
         record_event(
@@ -251,8 +251,8 @@ def spans_for(db, user: User, document_id: int, annotator: str | None = None) ->
     return list_spans(db, document_id, annotator)
 
 
-def _absorb_overlaps(db, user: User, span: Span) -> None:
-    """Merge same-label overlapping spans of the same layer into `span` (DESIGN section 3)."""
+def absorb_overlaps(db, actor: str, span: Span) -> int:
+    """Merge stored same-label overlaps of `span`'s layer into it (DESIGN section 3); how many."""
     overlaps = same_label_overlaps(
         db,
         span.document_id,
@@ -263,17 +263,11 @@ def _absorb_overlaps(db, user: User, span: Span) -> None:
         exclude_id=span.id,
     )
     for other in overlaps:
-        if other.start < span.start:
-            span.start, span.token_start = other.start, other.token_start
-        if other.end > span.end:
-            span.end, span.token_end = other.end, other.token_end
-        span.attributes = {**other.attributes, **span.attributes}
-        if other.note and other.note not in span.note:
-            span.note = f"{span.note}\n{other.note}".strip()[:MAX_NOTE]
+        widen_over(span, other)
         delete_span(db, other.id)
         record_event(
             db,
-            user.name,
+            actor,
             "merge",
             "span",
             other.id,
@@ -281,6 +275,18 @@ def _absorb_overlaps(db, user: User, span: Span) -> None:
             {"merged_into": span.id},
             span.document_id,
         )
+    return len(overlaps)
+
+
+def widen_over(span: Span, other: Span) -> None:
+    """Widen `span` over `other`, keeping `span`'s attributes first and both notes."""
+    if other.start < span.start:
+        span.start, span.token_start = other.start, other.token_start
+    if other.end > span.end:
+        span.end, span.token_end = other.end, other.token_end
+    span.attributes = {**other.attributes, **span.attributes}
+    if other.note and other.note not in span.note:
+        span.note = f"{span.note}\n{other.note}".strip()[:MAX_NOTE]
 
 
 def _snap(db, document, data: SpanInput):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from annotator import accounts
-from annotator.annotations import MAX_NOTE
+from annotator.annotations import MAX_NOTE, absorb_overlaps, widen_over
 from annotator.errors import AppError
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.checks import span_problem
@@ -22,7 +22,7 @@ from annotator.snapping import SnapError, snap_to_tokens
 from annotator.store import imports as import_store
 from annotator.store import users as user_store
 from annotator.store.events import record_event
-from annotator.store.spans import Span, delete_span, get_status, same_label_overlaps, set_status
+from annotator.store.spans import Span, get_status, set_status
 from annotator.store.users import GOLD
 
 if TYPE_CHECKING:
@@ -192,23 +192,9 @@ class SpanImport:
 
     def _absorb_stored(self, span: Span) -> Span:
         """Merge stored same-label overlaps into `span` (a layer seen twice in one run)."""
-        for other in same_label_overlaps(
-            self.db, span.document_id, span.annotator, span.label, span.token_start, span.token_end
-        ):
-            _absorb(span, other)
-            delete_span(self.db, other.id)
-            record_event(
-                self.db,
-                self.actor,
-                "merge",
-                "span",
-                other.id,
-                other.record(),
-                {"merged_into": span.id},
-                span.document_id,
-            )
-            self.report.spans_merged += 1
-            self.report.spans_added -= 1
+        merged = absorb_overlaps(self.db, self.actor, span)
+        self.report.spans_merged += merged
+        self.report.spans_added -= merged
         return span
 
     def _status(self, document_id: int, layer: str, done: bool, has_spans: bool) -> None:
@@ -256,19 +242,8 @@ def merge_same_label(spans: list[Span]) -> list[Span]:
     for span in sorted(spans, key=lambda s: (s.token_start, s.token_end)):
         previous = last_of_label.get(span.label)
         if previous is not None and span.token_start <= previous.token_end:
-            _absorb(previous, span)
+            widen_over(previous, span)
             continue
         merged.append(span)
         last_of_label[span.label] = span
     return merged
-
-
-def _absorb(span: Span, other: Span) -> None:
-    """Widen `span` over `other`, keeping `span`'s attributes first and both notes."""
-    if other.start < span.start:
-        span.start, span.token_start = other.start, other.token_start
-    if other.end > span.end:
-        span.end, span.token_end = other.end, other.token_end
-    span.attributes = {**other.attributes, **span.attributes}
-    if other.note and other.note not in span.note:
-        span.note = f"{span.note}\n{other.note}".strip()[:MAX_NOTE]
