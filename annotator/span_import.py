@@ -22,6 +22,7 @@ from annotator.snapping import SnapError, snap_to_tokens
 from annotator.store import imports as import_store
 from annotator.store import users as user_store
 from annotator.store.events import record_event
+from annotator.store.gold import get_gold_status, set_gold_status
 from annotator.store.spans import Span, get_status, set_status
 from annotator.store.users import GOLD
 
@@ -199,11 +200,11 @@ class SpanImport:
 
     def _status(self, document_id: int, layer: str, done: bool, has_spans: bool) -> None:
         if layer == GOLD:
-            before = import_store.get_gold_status(self.db, document_id)
+            before = get_gold_status(self.db, document_id)
             after = "adjudicated" if done else "in_progress"
-            if done or (has_spans and before in (None, "not_started")):
+            if done or (has_spans and before == "not_started"):
                 if before != after:
-                    import_store.set_gold_status(self.db, document_id, after)
+                    set_gold_status(self.db, document_id, after)
                     # The same event the review pages write for a gold status change.
                     record_event(
                         self.db,
@@ -211,7 +212,7 @@ class SpanImport:
                         "gold_status",
                         "gold_status",
                         str(document_id),
-                        {"status": before or "not_started"},
+                        {"status": before},
                         {"status": after},
                         document_id,
                     )

@@ -23,7 +23,7 @@ from annotator.formats.base import ImportRecord
 from annotator.importer import import_paths, import_records
 from annotator.labels import load_label_scheme
 from annotator.store import users as user_store
-from annotator.store.imports import set_gold_status
+from annotator.store.gold import set_gold_status
 from annotator.store.spans import list_spans, statuses
 from tests.conftest import ROOT
 

@@ -70,21 +70,3 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -
             for s in spans
         ],
     )
-
-
-def get_gold_status(db: sqlite_utils.Database, document_id: int) -> str | None:
-    """'not_started', 'in_progress', 'adjudicated' or None (no row) for the gold layer."""
-    row = db.conn.execute(
-        "SELECT status FROM gold_status WHERE document_id = ?", [document_id]
-    ).fetchone()
-    return row[0] if row else None
-
-
-def set_gold_status(db: sqlite_utils.Database, document_id: int, status: str) -> None:
-    """Record the gold layer's status on a document."""
-    db.conn.execute(
-        "INSERT INTO gold_status (document_id, status, updated) VALUES (?, ?, ?) "
-        "ON CONFLICT (document_id) DO UPDATE SET status = excluded.status, "
-        "updated = excluded.updated",
-        [document_id, status, now()],
-    )
