@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,24 @@ PASSWORD = "correct horse battery"
 USERS = {"lea": "lead", "anna": "annotator", "ben": "annotator"}
 
 
-@pytest.fixture
-def db_path(tmp_path) -> Path:
-    """A migrated database with the five corpus articles and the users lea, anna, ben."""
-    path = tmp_path / "annotator.db"
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """The corpus and users imported once per run (scrypt and tokenizing are the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "annotator.db"
     db = store.connect(path)
     import_paths(db, [CORPUS], "text")
     for name, role in USERS.items():
         accounts.create_user(db, name, role, PASSWORD, actor="test")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
     db.conn.close()
+    return path
+
+
+@pytest.fixture
+def db_path(template_db, tmp_path) -> Path:
+    """A fresh copy of the template: five corpus articles, users lea (lead), anna, ben."""
+    path = tmp_path / "annotator.db"
+    shutil.copyfile(template_db, path)
     return path
 
 

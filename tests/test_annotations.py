@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import accounts, store
+from annotator import store
 from annotator.annotations import (
     SpanInput,
     create_span,
@@ -19,37 +16,14 @@ from annotator.annotations import (
     update_span_fields,
 )
 from annotator.errors import AppError
-from annotator.importer import import_paths
 from annotator.labels import load_label_scheme
 from annotator.snapping import SnapError, snap_to_tokens, snap_token_range
 from annotator.store.assignments import assign, documents_for_annotator, is_assigned
 from annotator.store.events import list_events
 from annotator.store.spans import count_spans, get_span, get_status
 from annotator.store.users import get_user
-from tests.conftest import CORPUS, PASSWORD, USERS
 
 FRAMING, INTEL, QUOTE = "EDITORIAL_FRAMING", "INTEL_ESTIMATE", "STATE_PROPAGANDA"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """conftest's database (corpus and users) built once per module: each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "annotator.db"
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    for name, role in USERS.items():
-        accounts.create_user(db, name, role, PASSWORD, actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return path
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    """Overrides conftest's: a copy of the module's template instead of a fresh import."""
-    path = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, path)
-    return path
 
 
 @pytest.fixture

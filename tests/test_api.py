@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from annotator import accounts, store
-from annotator.importer import import_paths
+from annotator import store
 from annotator.store.assignments import assign
-from tests.conftest import CORPUS, PASSWORD, USERS, bearer, csrf_token_of, login
+from tests.conftest import bearer, csrf_token_of, login
 
 FRAMING, INTEL = "EDITORIAL_FRAMING", "INTEL_ESTIMATE"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """conftest's database (corpus and users) built once per module: each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "annotator.db"
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    for name, role in USERS.items():
-        accounts.create_user(db, name, role, PASSWORD, actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return path
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    """Overrides conftest's: a copy of the module's template instead of a fresh import."""
-    path = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, path)
-    return path
 
 
 def offsets(db, document_id: int, phrase: str) -> tuple[int, int]:

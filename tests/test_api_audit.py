@@ -4,42 +4,18 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import accounts, store
-from annotator.importer import import_paths
+from annotator import store
 from annotator.store.events import list_events
 from annotator.store.spans import get_span
-from tests.conftest import CORPUS, PASSWORD, USERS, bearer
+from tests.conftest import USERS, bearer
 
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
 AGENCIES = ("south_korea", "ukraine", "usa", "nato", "russia", "north_korea", "other")
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """conftest's database (corpus and users) built once per module: each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "annotator.db"
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    for name, role in USERS.items():
-        accounts.create_user(db, name, role, PASSWORD, actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return path
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    """Overrides conftest's: a copy of the module's template instead of a fresh import."""
-    path = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, path)
-    return path
 
 
 def replay(db) -> dict[str, dict]:

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 import stat
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.routing import AnyConverter
 
-from annotator import accounts, store
+from annotator import accounts
 from annotator.errors import AppError
 from annotator.importer import import_paths
 from annotator.store import users as user_store
 from annotator.web import auth, create_app
 from annotator.web.assets import HTMX_URL
-from tests.conftest import CORPUS, PASSWORD, USERS, bearer, csrf_token_of, login
+from tests.conftest import PASSWORD, bearer, csrf_token_of, login
 
 FRAMING, PROPAGANDA = "EDITORIAL_FRAMING", "STATE_PROPAGANDA"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """conftest's database (corpus and users) built once per module: each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "annotator.db"
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    for name, role in USERS.items():
-        accounts.create_user(db, name, role, PASSWORD, actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return path
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    """Overrides conftest's: a copy of the module's template instead of a fresh import."""
-    path = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, path)
-    return path
 
 
 def csp_of(response) -> dict[str, list[str]]:
