@@ -81,6 +81,7 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             spans=layer.spans,
             annotator=layer.annotator,
             schema_version=version,
+            done=layer.done,
         )
 
 

@@ -238,11 +238,11 @@ def snapshot(db) -> dict:
     return {"documents": documents, "statuses": status, "gold": gold}
 
 
-def round_trip(db, tmp_path) -> dict:
+def round_trip(db, tmp_path, done_only: bool = True) -> dict:
     """Export everything done from `db`, import it into an empty database, snapshot that."""
     out = tmp_path / "all.jsonl"
     with open(out, "w", encoding="utf-8") as fh:
-        for record in export_records(db, gold=True):
+        for record in export_records(db, gold=True, done_only=done_only):
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     fresh = store.connect(tmp_path / "fresh.db")
     try:
@@ -268,6 +268,21 @@ def test_round_trip_of_the_corpus(corpus_db, tmp_path):
         assert after["documents"][external_id] == (title, text, [s for s in spans if s[0] in keep])
     assert after["statuses"] == {k: "done" for k in done}
     assert after["gold"] == {k: "adjudicated" for k in adjudicated}
+
+
+def test_unfinished_work_round_trips_as_unfinished(corpus_db, tmp_path):
+    """With --no-done-only, layers in progress come out as answer "ignore" and go back in as in
+    progress: every status survives, not only the done ones."""
+    before = snapshot(corpus_db)
+    records = list(export_records(corpus_db, gold=True, done_only=False))
+    answers = {(r["meta"]["external_id"], r["_annotator_id"]): r["answer"] for r in records}
+    assert "ignore" in answers.values() and "accept" in answers.values()
+    after = round_trip(corpus_db, tmp_path, done_only=False)
+    exported = {key for key in answers if key[1] != "gold"}
+    assert after["statuses"] == {k: s for k, s in before["statuses"].items() if k in exported}
+    for (external_id, annotator), answer in answers.items():
+        if annotator != "gold":
+            assert (answer == "accept") == (before["statuses"][external_id, annotator] == "done")
 
 
 WORDS = st.text(alphabet=string.ascii_letters + "äöüßÄÉ", min_size=1, max_size=8)

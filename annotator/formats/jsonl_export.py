@@ -53,6 +53,7 @@ def jsonl_record(
     spans: Sequence[SpanData],
     annotator: str,
     schema_version: int,
+    done: bool = True,
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
 
@@ -83,7 +84,9 @@ def jsonl_record(
         "meta": {"document_id": document_id, "external_id": external_id, "title": title},
         "tokens": token_dicts,
         "spans": span_dicts,
-        "answer": "accept",
+        # accept: done (gold: adjudicated). Unfinished work (exported with --no-done-only) is
+        # "ignore": Prodigy-style trainers skip it, and a re-import keeps it in progress.
+        "answer": "accept" if done else "ignore",
         "_annotator_id": annotator,
         "_input_hash": input_hash(text),
         "_task_hash": task_hash(text, span_dicts),
