@@ -570,3 +570,24 @@ def test_canonical_record_moves_offsets_with_the_text(raw, data):
 def test_canonical_record_leaves_canonical_text_alone():
     record = ImportRecord(text="schon kanonisch\n", source="x", spans=[ImportedSpan(0, 5, "L")])
     assert canonical_record(record) is record
+
+
+def test_canonical_record_canonicalises_the_claimed_span_text():
+    """A file in NFD with CRLF line ends claims its span texts in the same form; after moving the
+    offsets onto the NFC/LF text, the claims must be compared in that form too, or every accented
+    span is reported as a mismatch."""
+    raw = unicodedata.normalize("NFD", "Kämpfe überall.\r\nÖl")
+    spans = [
+        ImportedSpan(0, raw.index(" "), "L", expected_text=raw[: raw.index(" ")]),
+        ImportedSpan(0, len(raw), "L", expected_text=raw),
+        ImportedSpan(0, raw.index(" "), "L", expected_text="Kampfe"),  # a real mismatch
+    ]
+    canonical = canonical_record(ImportRecord(text=raw, source="x", spans=spans))
+    assert [p.split(": ", 1)[1].split(":")[0] for p in check_spans(canonical)] == ["span 2 (L 0-6)"]
+    assert canonical.spans[1].expected_text == canonical_text(raw)
+    # a canonical text with claims in NFD: the claims still compare as the same text
+    nfc = canonical_text(raw)
+    claims = ImportRecord(
+        text=nfc, source="x", spans=[ImportedSpan(0, 6, "L", expected_text=raw[:7])]
+    )
+    assert check_spans(canonical_record(claims)) == []

@@ -69,11 +69,15 @@ def canonical_record(record: ImportRecord) -> ImportRecord:
     to match; the record itself when the text is canonical already.
 
     A span boundary inside a sequence that canonicalisation merges (`\\r\\n`, a letter and its
-    combining accent) moves outward to the merged character.
+    combining accent) moves outward to the merged character. The span texts a file claims
+    (`expected_text`) are canonicalised too, so that they compare with the stored text.
     """
     text = record.text
     if "\r" not in text and unicodedata.is_normalized("NFC", text):
-        return record
+        if not any(_needs_canonical(span.expected_text) for span in record.spans or ()):
+            return record
+        spans = [_canonical_claim(span) for span in record.spans]
+        return replace(record, spans=spans)
     pieces: list[str] = []
     # new_at[i]: canonical offset of raw offset i when i is a segment boundary
     new_at: dict[int, int] = {0: 0}
@@ -107,8 +111,22 @@ def canonical_record(record: ImportRecord) -> ImportRecord:
         for span in record.spans:
             if isinstance(span.start, int) and isinstance(span.end, int):
                 span = replace(span, start=move(span.start, False), end=move(span.end, True))
-            spans.append(span)
+            spans.append(_canonical_claim(span))
     return replace(record, text=canonical, spans=spans)
+
+
+def _needs_canonical(claimed: str | None) -> bool:
+    return claimed is not None and (
+        "\r" in claimed or not unicodedata.is_normalized("NFC", claimed)
+    )
+
+
+def _canonical_claim(span: ImportedSpan) -> ImportedSpan:
+    # A file's span text in NFD or with CRLF line ends is the same text as the canonical one.
+    if not _needs_canonical(span.expected_text):
+        return span
+    claimed = span.expected_text.replace("\r\n", "\n").replace("\r", "\n")
+    return replace(span, expected_text=unicodedata.normalize("NFC", claimed))
 
 
 def _segments(text: str):
