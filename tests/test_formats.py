@@ -162,7 +162,7 @@ def test_labelstudio_regions_notes_choices_cancelled_and_unannotated(tmp_path):
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")
     first, second, third = read_labelstudio(path)
-    assert first.annotator == "a@b.c" and first.done
+    assert first.annotator == "a_at_b.c" and first.done
     assert [(s.label, s.note, s.expected_text) for s in first.spans] == [
         ("A", "warum", "Kreml"),
         ("B", "warum", "Kreml"),

@@ -7,6 +7,7 @@ import csv
 import json
 import re
 import statistics
+import unicodedata
 from itertools import combinations
 from pathlib import Path
 
@@ -336,3 +337,40 @@ def test_prodigy_records_status_from_answer(cli, opened):
     assert names["carol"] == "done"  # accept with no spans: done, found nothing
     carol_doc = next(d for (d, a) in st if a == "carol")
     assert list_spans(db, carol_doc, "carol") == []
+
+
+def test_label_studio_emails_and_nfd_crlf_text_import(cli, opened, tmp_path):
+    """Label Studio exports name users by e-mail (`completed_by: {"email"}`), and a text may come
+    in NFD with CRLF line ends, its `value.text` claims likewise: all of it imports, the claims
+    compare equal, and the stored spans cover the claimed text in the canonical (NFC, LF) form."""
+    raw = unicodedata.normalize("NFD", "Die Schüler sagten: Kämpfe überall.\r\nÖl ist knapp.")
+    k, dot = raw.index("K"), raw.index(".")
+
+    def region(rid, start, end, label):
+        value = {"start": start, "end": end, "text": raw[start:end], "labels": [label]}
+        return {"id": rid, "type": "labels", "from_name": "l", "to_name": "text", "value": value}
+
+    users = ["anna.m+ls@example.org", "bob@example.org"]
+    annotations = [
+        {
+            "completed_by": {"id": i, "email": email},
+            "result": [
+                region("r1", k, dot, "EDITORIAL_FRAMING"),
+                region("r2", 0, len(raw), "STATE_PROPAGANDA"),
+            ],
+        }
+        for i, email in enumerate(users)
+    ]
+    path = tmp_path / "ls.json"
+    task = {"id": 7, "data": {"text": raw}, "annotations": annotations}
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    result = cli(path)
+    assert result.exit_code == 0, result.output
+    db = opened()
+    text = db["document"].get(1)["text"]
+    assert text == unicodedata.normalize("NFC", raw.replace("\r\n", "\n"))
+    names = sorted(name for (_, name) in statuses(db))
+    assert len(set(names)) == 2 and statuses(db) == {(1, n): "done" for n in names}
+    for name in names:
+        got = sorted((s.label, text[s.start : s.end]) for s in list_spans(db, 1, name))
+        assert got == [("EDITORIAL_FRAMING", "Kämpfe überall"), ("STATE_PROPAGANDA", text)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.reading import IGNORED_KEY, iter_json_array, require_offset
 
 _TITLE_KEYS = ("title", "heading", "headline")
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def read_labelstudio(path: Path) -> Iterator[ImportRecord]:
@@ -18,12 +20,13 @@ def read_labelstudio(path: Path) -> Iterator[ImportRecord]:
 
     The text is `data[to_name]` of the task's `labels` results, else `data.text`, else the first
     string in `data`; `data.title`/`heading`/`headline` is the title; `external_id` is
-    `labelstudio:<task id>`. The annotator is `completed_by` (its email when the export has one,
-    else the user id as a string). Each label of a `labels` region is one span with the region's
-    `value.text` as `expected_text`; a `textarea` on the same region becomes the note and
-    `choices` on it become attributes. Relations, document-level choices, drafts and predictions
-    are counted in `meta["_ignored"]`. A submitted annotation is done; a cancelled (skipped) one
-    is not. A task without annotations yields the document alone (spans None).
+    `labelstudio:<task id>`. The annotator is `completed_by`: its email made a user name
+    (`a@b.org` -> `a_at_b.org`) when the export has one, else the user id as a string. Each
+    label of a `labels` region is one span with the region's `value.text` as `expected_text`;
+    a `textarea` on the same region becomes the note and `choices` on it become attributes.
+    Relations, document-level choices, drafts and predictions are counted in
+    `meta["_ignored"]`. A submitted annotation is done; a cancelled (skipped) one is not. A task
+    without annotations yields the document alone (spans None).
     """
     path = Path(path)
     for line_no, task in iter_json_array(path):
@@ -89,10 +92,23 @@ def _text_key(data: dict[str, Any], annotations: list[Any], where: str) -> str:
 
 def _annotator(completed_by: Any, where: str) -> str:
     if isinstance(completed_by, dict):
-        completed_by = completed_by.get("email") or completed_by.get("id")
+        email = completed_by.get("email")
+        if isinstance(email, str) and email:
+            return user_name_of_email(email)
+        completed_by = completed_by.get("id")
     if isinstance(completed_by, bool) or not isinstance(completed_by, str | int):
         raise ImportFormatError(f'{where}: annotation without a "completed_by" user')
     return str(completed_by)
+
+
+def user_name_of_email(email: str) -> str:
+    """A user name (letters, digits, `_.-`, at most 64) for a Label Studio e-mail address."""
+    # User names cannot hold "@" or "+"; the same address always gives the same name, so a
+    # second export of the project lands on the same annotator.
+    name = _NOT_IN_NAME.sub("_", email.strip().replace("@", "_at_"))
+    if not name[:1].isalnum():
+        name = "u" + name
+    return name[:64]
 
 
 def _read_result(
