@@ -36,6 +36,19 @@ SPANS = [
 ]
 
 
+def contrast(css_a: str, css_b: str) -> float:
+    """WCAG 2 contrast ratio of two computed `rgb(r, g, b)` colours (written out here, not
+    taken from charts.py, so that the check does not share the code it checks)."""
+
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(css_a), luminance(css_b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("review-browser")
@@ -63,6 +76,14 @@ def test_lead_dashboard_to_gold_export(site):
         log_in(page, "lea")
         page.goto("/review/agreement")
         expect(page.locator("#kappa-heatmap svg .cell")).to_have_count(2)
+        # The numbers in the cells are drawn in the colour chosen for contrast with the cell
+        # (the stylesheet must not override it): WCAG AA, 4.5:1, against the rendered colours.
+        for fill, ink in page.eval_on_selector_all(
+            "svg.heatmap .cell",
+            "cells => cells.map(c => [getComputedStyle(c.querySelector('rect')).fill,"
+            " getComputedStyle(c.querySelector('text.value')).fill])",
+        ):
+            assert contrast(fill, ink) >= 4.5, (fill, ink)
         # A filter refreshes the figures in place (no page load): the label's bar goes.
         page.evaluate("window.__same_page = true")
         page.uncheck("#filters input[value=INTEL_ESTIMATE]")
