@@ -11,8 +11,9 @@ import click
 from annotator import accounts, importer, store
 from annotator.errors import AppError
 from annotator.formats.base import ImportFormatError
-from annotator.labels import LabelSchemeError, load_label_scheme
+from annotator.labels import LabelScheme, LabelSchemeError, check_labels_in_use, load_label_scheme
 from annotator.store import users as user_store
+from annotator.store.spans import labels_in_use
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = PROJECT_ROOT / "corpus"
@@ -39,6 +40,16 @@ def open_db(db_path: str):
         return store.connect(db_path)
     except Exception as exc:  # sqlite3 errors: not a database, read-only, locked ...
         raise click.ClickException(f"{db_path}: cannot open the database ({exc})") from exc
+
+
+def scheme_for(db) -> LabelScheme:
+    """The label scheme of $ANNOTATOR_LABELS, checked to hold every label the database uses."""
+    try:
+        scheme = load_label_scheme(os.environ.get("ANNOTATOR_LABELS"))
+        check_labels_in_use(scheme, labels_in_use(db))
+    except LabelSchemeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return scheme
 
 
 def fail(exc: Exception) -> click.ClickException:
@@ -220,11 +231,14 @@ def serve(host: str, port: int, workers: int, debug: bool, db_path: str) -> None
 
 def run_server(db_path: str, host: str, port: int, workers: int, debug: bool) -> None:
     """Replace this process with the server for `db_path`."""
-    os.environ["ANNOTATOR_DB"] = str(Path(db_path).resolve())
+    # Refuse to start with a scheme that lacks a label of the stored spans: those spans could
+    # be neither shown nor edited, and would drop out of the agreement figures unseen.
+    db = open_db(db_path)
     try:
-        load_label_scheme(os.environ.get("ANNOTATOR_LABELS"))
-    except LabelSchemeError as exc:
-        raise click.ClickException(str(exc)) from exc
+        scheme_for(db)
+    finally:
+        db.conn.close()
+    os.environ["ANNOTATOR_DB"] = str(Path(db_path).resolve())
     if debug:
         from annotator.web import create_app
 

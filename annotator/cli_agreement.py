@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
 from annotator.agreement_text import report_as_text
-from annotator.cli import db_option, fail, main, open_db
+from annotator.cli import db_option, fail, main, open_db, scheme_for
 from annotator.errors import AppError
-from annotator.labels import LabelSchemeError, load_label_scheme
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -55,11 +53,8 @@ def agreement(
     """Inter-annotator agreement over the documents annotators marked done."""
     from annotator.reports import build_agreement_report
 
-    try:
-        scheme = load_label_scheme(os.environ.get("ANNOTATOR_LABELS"))
-    except LabelSchemeError as exc:
-        raise click.ClickException(str(exc)) from exc
     db = open_db(db_path)
+    scheme = scheme_for(db)
     try:
         report = build_agreement_report(
             db,

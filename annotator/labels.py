@@ -87,6 +87,18 @@ class LabelScheme:
         return clean
 
 
+def check_labels_in_use(scheme: LabelScheme, in_use: dict[str, int]) -> None:
+    """LabelSchemeError naming the file when stored spans carry a label the scheme lacks."""
+    missing = sorted(set(in_use) - set(scheme.keys()))
+    if missing:
+        uses = ", ".join(f"{key!r} ({in_use[key]} spans)" for key in missing)
+        raise LabelSchemeError(
+            f"{scheme.path}: missing label {uses}: the database has spans with "
+            f"{'this label' if len(missing) == 1 else 'these labels'}; add a [[label]] table "
+            "with that key"
+        )
+
+
 _LABEL_FIELDS = {
     "key",
     "name",

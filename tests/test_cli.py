@@ -139,3 +139,31 @@ def test_unopenable_database_is_a_clean_error(tmp_path):
     result = CliRunner().invoke(main, ["init", "--db", str(garbage)])
     assert result.exit_code == 1
     assert "cannot open the database" in result.output
+
+
+def test_serve_and_agreement_refuse_a_scheme_without_a_label_the_spans_use(cli, tmp_path):
+    from annotator import annotations
+    from annotator.labels import load_label_scheme
+
+    assert cli("import", str(CORPUS)).exit_code == 0
+    assert cli("user", "add", "anna", "--role", "annotator").exit_code == 0
+    db = store.connect(cli.path)
+    anna = user_store.get_user(db, "anna")
+    span = annotations.SpanInput("INTEL_ESTIMATE", 0, 10)
+    annotations.create_span(db, load_label_scheme(), anna, 1, span)
+    db.conn.close()
+    scheme = (CORPUS.parent / "schema" / "labels.toml").read_text(encoding="utf-8")
+    # The same scheme without its INTEL_ESTIMATE table (up to the next [[label]]).
+    head, rest = scheme.split('key = "INTEL_ESTIMATE"')
+    head = head[: head.rindex("[[label]]")]
+    rest = rest[rest.index("[[label]]") :]
+    without = tmp_path / "without.toml"
+    without.write_text(head + rest, encoding="utf-8")
+    env = {"ANNOTATOR_LABELS": str(without)}
+    for args in (["serve", "--port", "1"], ["agreement", "--no-gamma"]):
+        result = CliRunner().invoke(main, [*args, "--db", str(cli.path)], env=env)
+        assert result.exit_code == 1, result.output
+        assert f"{without}: missing label 'INTEL_ESTIMATE' (1 spans)" in result.output
+    # With the full scheme the report runs.
+    ok = CliRunner().invoke(main, ["agreement", "--no-gamma", "--db", str(cli.path)])
+    assert ok.exit_code == 0, ok.output

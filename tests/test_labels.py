@@ -7,7 +7,12 @@ import tomllib
 
 import pytest
 
-from annotator.labels import DEFAULT_LABELS_PATH, LabelSchemeError, load_label_scheme
+from annotator.labels import (
+    DEFAULT_LABELS_PATH,
+    LabelSchemeError,
+    check_labels_in_use,
+    load_label_scheme,
+)
 
 
 def test_shipped_scheme_has_the_three_labels():
@@ -75,3 +80,16 @@ def test_attribute_validation():
         scheme.validate_attributes("INTEL_ESTIMATE", {"agency": "mars"})
     with pytest.raises(ValueError, match="must be a string"):
         scheme.validate_attributes("STATE_PROPAGANDA", {"speaker": 3})
+
+
+def test_a_label_the_stored_spans_use_but_the_scheme_lacks_is_an_error(tmp_path):
+    data = _base()
+    data["label"] = [entry for entry in data["label"] if entry["key"] != "INTEL_ESTIMATE"]
+    scheme = load_label_scheme(_write(tmp_path, data))
+    check_labels_in_use(scheme, {"STATE_PROPAGANDA": 4})  # a subset of the scheme is fine
+    check_labels_in_use(scheme, {})
+    with pytest.raises(LabelSchemeError) as info:
+        check_labels_in_use(scheme, {"STATE_PROPAGANDA": 4, "INTEL_ESTIMATE": 3})
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'labels.json'}: missing label 'INTEL_ESTIMATE'")
+    assert "(3 spans)" in message and "STATE_PROPAGANDA" not in message

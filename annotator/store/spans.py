@@ -160,6 +160,12 @@ def count_spans(db: sqlite_utils.Database, annotator: str | None = None) -> int:
     ]
 
 
+def labels_in_use(db: sqlite_utils.Database) -> dict[str, int]:
+    """Every label that stored spans carry (gold included) -> its number of spans."""
+    rows = db.conn.execute("SELECT label, COUNT(*) FROM span GROUP BY label ORDER BY label")
+    return dict(rows.fetchall())
+
+
 def get_status(db: sqlite_utils.Database, document_id: int, annotator: str) -> str | None:
     """'in_progress', 'done' or None (not started) for one document and annotator."""
     row = db.conn.execute(
