@@ -34,8 +34,16 @@ db_option = click.option(
 )
 
 
-def open_db(db_path: str):
-    """Open and migrate the database, turning failures into one-line errors."""
+def open_db(db_path: str, *, create: bool = True):
+    """Open and migrate the database, turning failures into one-line errors.
+
+    With `create` off (commands that only read or change existing rows) a missing file is an
+    error: a mistyped --db must not leave a new, empty database behind.
+    """
+    if not create and not Path(db_path).exists():
+        raise click.ClickException(
+            f"{db_path}: no such database (create it with `annotator init --db {db_path}`)"
+        )
     try:
         return store.connect(db_path)
     except Exception as exc:  # sqlite3 errors: not a database, read-only, locked ...
@@ -182,7 +190,7 @@ def user_add(name: str, role: str, password_stdin: bool, db_path: str) -> None:
 @db_option
 def user_list(db_path: str) -> None:
     """List users with their roles."""
-    db = open_db(db_path)
+    db = open_db(db_path, create=False)
     for u in user_store.list_users(db):
         click.echo(f"{u.name}\t{u.role}" + ("\tdisabled" if u.disabled else ""))
 
@@ -192,7 +200,7 @@ def user_list(db_path: str) -> None:
 @db_option
 def user_disable(name: str, db_path: str) -> None:
     """Disable a user: no login, no API token, sessions end."""
-    db = open_db(db_path)
+    db = open_db(db_path, create=False)
     try:
         user_store.set_disabled(db, name, True, "cli")
     except AppError as exc:
@@ -210,7 +218,7 @@ def token() -> None:
 @db_option
 def token_create(name: str, db_path: str) -> None:
     """Print a new API token for NAME (shown once, stored hashed)."""
-    db = open_db(db_path)
+    db = open_db(db_path, create=False)
     try:
         click.echo(accounts.create_api_token(db, name))
     except AppError as exc:

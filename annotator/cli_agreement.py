@@ -53,7 +53,7 @@ def agreement(
     """Inter-annotator agreement over the documents annotators marked done."""
     from annotator.reports import build_agreement_report
 
-    db = open_db(db_path)
+    db = open_db(db_path, create=False)
     scheme = scheme_for(db)
     try:
         report = build_agreement_report(

@@ -123,7 +123,7 @@ def export_command(
         all_annotators = True
     if out == "-" and fmt not in exporter.STREAMABLE:
         raise click.UsageError(f"--format {fmt} cannot go to standard output; pass --out PATH")
-    db = open_db(db_path)
+    db = open_db(db_path, create=False)
     try:
         records = exporter.export_records(
             db, annotators=None if all_annotators else list(names), gold=gold, done_only=done_only

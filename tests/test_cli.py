@@ -167,3 +167,21 @@ def test_serve_and_agreement_refuse_a_scheme_without_a_label_the_spans_use(cli, 
     # With the full scheme the report runs.
     ok = CliRunner().invoke(main, ["agreement", "--no-gamma", "--db", str(cli.path)])
     assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["user", "list"],
+        ["user", "disable", "anna"],
+        ["token", "create", "anna"],
+        ["agreement", "--no-gamma"],
+        ["export", "--out", "-"],
+    ],
+)
+def test_commands_on_existing_data_do_not_create_a_database_for_a_mistyped_path(tmp_path, args):
+    typo = tmp_path / "anotator.db"
+    result = CliRunner().invoke(main, [*args, "--db", str(typo)])
+    assert result.exit_code == 1
+    assert f"{typo}: no such database" in result.output
+    assert list(tmp_path.iterdir()) == []
