@@ -8,8 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator import store
+from annotator.annotations import SpanInput, create_span
+from annotator.labels import load_label_scheme
 from annotator.store.documents import get_document, get_tokens
 from annotator.store.spans import get_status, list_spans
+from annotator.store.users import get_user
 from tests.browser_support import (
     build_database,
     chromium,
@@ -182,3 +185,41 @@ def test_annotate_with_mouse_and_keys(site, browser):
     assert other.locator("#spans li[data-span]").count() == 0
     assert len(spans_of(db_path, doc, "anna")) == 3
     other.context.close()
+
+
+def test_refusals_of_key_actions_show_in_the_page(site, browser):
+    """Keys send their requests from script; a refusal must still reach the flash region."""
+    base_url, db_path = site
+    doc = document_with(db_path, "Kanonenfutter")
+    first, last = token_range(db_path, doc, "Kanonenfutter")[2:]
+    db = read_db(db_path)
+    try:
+        user = get_user(db, "ben")
+        span, _ = create_span(
+            db,
+            load_label_scheme(),
+            user,
+            doc,
+            SpanInput("STATE_PROPAGANDA", token_start=first, token_end=last),
+        )
+    finally:
+        db.conn.close()
+    page = new_page(browser, base_url)
+    log_in(page, "ben")
+    page.goto(f"/documents/{doc}")
+    page.wait_for_selector("#text mark")
+
+    # A new session has nothing to undo: the key says so instead of doing nothing visible.
+    page.keyboard.press("u")
+    expect(page.locator("#flash.error")).to_contain_text("nothing to undo")
+
+    # Relabel by key while someone else changed the span (stale version): refused, and said.
+    page.click(f'#text span[data-i="{first}"]')
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+    db = read_db(db_path)
+    db.conn.execute("UPDATE span SET version = version + 5 WHERE id = ?", [span.id])
+    db.conn.close()
+    page.keyboard.press("3")
+    expect(page.locator("#flash.error")).to_contain_text("changed elsewhere")
+    assert [s.label for s in spans_of(db_path, doc, "ben")] == ["STATE_PROPAGANDA"]
+    page.context.close()

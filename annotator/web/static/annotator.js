@@ -21,6 +21,16 @@
     el.className = "flash error";
   }
 
+  // The keys' requests (htmx.ajax with swap "none") override the error swap into #flash that
+  // the htmx-config meta asks for, so a refusal would vanish: show its message here instead.
+  document.addEventListener("htmx:responseError", (e) => {
+    const xhr = e.detail.xhr;
+    const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const sent = answer.getElementById("flash");
+    flash((sent && sent.textContent.trim()) || `The server refused this (${xhr.status}); nothing was changed.`);
+  });
+  document.addEventListener("htmx:sendError", () => flash("No answer from the server: nothing was saved."));
+
   // Whether point B lies after (1), at (0) or before (-1) point A.
   function cmp(nodeA, offsetA, nodeB, offsetB) {
     const r = document.createRange();
