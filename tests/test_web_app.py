@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
+
+import pytest
+
 from annotator import store
+from annotator.annotations import SpanInput, create_span
+from annotator.labels import DEFAULT_LABELS_PATH, LabelSchemeError, load_label_scheme
+from annotator.store.users import get_user
 from annotator.web import create_app
 from tests.conftest import PASSWORD, csrf_token_of, login
 
@@ -84,3 +92,23 @@ def test_logout_ends_session_everywhere(client, app):
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert other.get("/api/me").status_code == 401
     assert app.test_client().get("/api/me").status_code == 401
+
+
+def test_app_refuses_a_scheme_without_a_stored_label(db_path, tmp_path):
+    """However the app is started (gunicorn directly too), a scheme that lost a label the stored
+    spans use is an error naming the file, not a 500 on the document page later."""
+    db = store.connect(db_path)
+    create_span(
+        db,
+        load_label_scheme(),
+        get_user(db, "anna"),
+        1,
+        SpanInput("INTEL_ESTIMATE", token_start=3, token_end=5),
+    )
+    db.conn.close()
+    data = tomllib.loads(DEFAULT_LABELS_PATH.read_text(encoding="utf-8"))
+    data["label"] = [x for x in data["label"] if x["key"] != "INTEL_ESTIMATE"]
+    smaller = tmp_path / "labels.json"
+    smaller.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LabelSchemeError, match=r"labels\.json: missing label 'INTEL_ESTIMATE'"):
+        create_app({"DB": str(db_path), "SECRET_KEY": "k", "LABELS": str(smaller)})

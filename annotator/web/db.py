@@ -15,7 +15,8 @@ import threading
 from flask import Flask, current_app, g
 
 from annotator import store
-from annotator.labels import LabelScheme
+from annotator.labels import LabelScheme, check_labels_in_use
+from annotator.store.spans import labels_in_use
 
 _kept = threading.local()
 _inherited: list = []
@@ -65,6 +66,12 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Migrate once at start and release connections after each request."""
-    store.connect(app.config["DB"]).conn.close()
+    """Migrate once at start, refuse a scheme that lacks a stored label, release connections."""
+    db = store.connect(app.config["DB"])
+    try:
+        # However the app is started (annotator serve, gunicorn directly, tests): a page of a
+        # span whose label the scheme lost could not be rendered or edited.
+        check_labels_in_use(app.extensions["labels"], labels_in_use(db))
+    finally:
+        db.conn.close()
     app.teardown_appcontext(close_db)
