@@ -82,6 +82,34 @@ def test_queue_lists_documents_with_status_counts_and_progress(client, db):
     assert client.get("/next?after=2").headers["Location"] == "/documents/3"
 
 
+def test_queue_and_pages_follow_the_assignment(client, db):
+    # Document 2 goes to ben only (a row in the assignment table, as the lead's grid writes it).
+    db.conn.execute("INSERT INTO assignment (document_id, annotator) VALUES (2, 'ben')")
+    headers = sign_in(client, "anna")
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('<tr data-document="') == 4
+    assert '<tr data-document="2"' not in html and 'href="/documents/2"' not in html
+    assert "0 of 4 documents done" in html
+    # `n` and "done" skip it.
+    assert client.get("/next?after=1").headers["Location"] == "/documents/3"
+    done = client.post("/documents/1/status", data={"status": "done"}, headers=headers)
+    assert done.headers["HX-Redirect"] == "/documents/3"
+    # Its page and fragments answer 404 like the API, instead of a page where every action fails.
+    assert client.get("/documents/2").status_code == 404
+    for fragment in FRAGMENTS:
+        assert_fragment(client.get(f"/documents/2/{fragment}", headers=headers), 404)
+    assert_fragment(create(client, headers, 2, "INTEL_ESTIMATE", 3, 5), 404)
+    assert list_spans(db, 2) == []
+    # ben, who has it, and the lead still open it.
+    client.post("/logout", data={"csrf_token": headers["X-CSRFToken"]})
+    sign_in(client, "ben")
+    assert '<tr data-document="2"' in client.get("/").get_data(as_text=True)
+    assert client.get("/documents/2").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token_of(client.get("/").get_data(True))})
+    sign_in(client, "lea")
+    assert client.get("/documents/2").status_code == 200
+
+
 def test_lead_home_links_review_and_documents(client):
     sign_in(client, "lea")
     html = client.get("/").get_data(as_text=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from annotator.annotations import layer_of, spans_for
+from annotator.annotations import layer_of, reachable_document, spans_for
 from annotator.errors import AppError
 from annotator.rendering import (
     SpanRange,
@@ -21,7 +21,8 @@ from annotator.rendering import (
     render_blocks,
     render_text,
 )
-from annotator.store.documents import Document, get_document, get_tokens, list_documents
+from annotator.store.assignments import documents_for_annotator
+from annotator.store.documents import Document, get_tokens, list_documents
 from annotator.store.spans import Span, get_status, list_spans, statuses
 from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
@@ -67,8 +68,10 @@ def index():
 
 
 def queue_rows(db, annotator: str) -> list[QueueRow]:
-    """Every document with the annotator's status and span count, in queue order."""
+    """The documents assigned to the annotator (or to everyone), with their status and span
+    count, in queue order."""
     status_of = statuses(db)
+    reachable = {d.id for d in documents_for_annotator(db, annotator)}
     return [
         QueueRow(
             d.id,
@@ -79,6 +82,7 @@ def queue_rows(db, annotator: str) -> list[QueueRow]:
             len(list_spans(db, d.id, annotator)),
         )
         for d in list_documents(db)
+        if d.id in reachable
     ]
 
 
@@ -103,6 +107,12 @@ def next_document():
         return redirect(url_for("index"))
     row = next_undone(queue_rows(get_db(), g.user.name), after)
     return redirect(url_for("pages.document", document_id=row.id) if row else url_for("index"))
+
+
+def open_document(db, document_id: int) -> Document:
+    """A document the user may open: leads every one, annotators those assigned to them
+    (404 otherwise, as the API answers)."""
+    return reachable_document(db, g.user, document_id)
 
 
 def visible_spans(db, document_id: int) -> list[Span]:
@@ -200,7 +210,7 @@ def statuses_for(db, document_id: int) -> str:
 def document(document_id: int):
     """The annotation page of one document."""
     db = get_db()
-    doc = get_document(db, document_id)
+    doc = open_document(db, document_id)
     context = region_context(db, doc)
     context.update(toolbar_context(db, doc, len(context["spans"])))
     context.update(editor_context(doc, None))
@@ -216,7 +226,7 @@ def document(document_id: int):
 def text_fragment(document_id: int):
     """The text region alone."""
     db = get_db()
-    return render_template("_text.html", **region_context(db, get_document(db, document_id)))
+    return render_template("_text.html", **region_context(db, open_document(db, document_id)))
 
 
 @bp.get("/documents/<int:document_id>/spans")
@@ -224,7 +234,7 @@ def text_fragment(document_id: int):
 def spans_fragment(document_id: int):
     """The side list of spans alone."""
     db = get_db()
-    return render_template("_spans.html", **region_context(db, get_document(db, document_id)))
+    return render_template("_spans.html", **region_context(db, open_document(db, document_id)))
 
 
 @bp.get("/documents/<int:document_id>/toolbar")
@@ -232,7 +242,7 @@ def spans_fragment(document_id: int):
 def toolbar_fragment(document_id: int):
     """Span count, status, undo and done buttons (refreshes on spansChanged/statusChanged)."""
     db = get_db()
-    doc = get_document(db, document_id)
+    doc = open_document(db, document_id)
     return render_template(
         "_toolbar.html", **toolbar_context(db, doc, len(visible_spans(db, document_id)))
     )
@@ -243,7 +253,7 @@ def toolbar_fragment(document_id: int):
 def editor_fragment(document_id: int):
     """The editor for `?span=ID`, or for the innermost span covering `?token=I`."""
     db = get_db()
-    doc = get_document(db, document_id)
+    doc = open_document(db, document_id)
     spans = visible_spans(db, document_id)
     span_id = request.args.get("span")
     token = request.args.get("token", type=int)

@@ -17,7 +17,7 @@ from annotator.annotations import (
     update_span_fields,
 )
 from annotator.errors import AppError
-from annotator.store.documents import Document, get_document
+from annotator.store.documents import Document
 from annotator.store.spans import Span
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
@@ -26,6 +26,7 @@ from annotator.web.pages import (
     changed_blocks_html,
     editor_context,
     next_undone,
+    open_document,
     queue_rows,
     toolbar_context,
     visible_spans,
@@ -87,7 +88,7 @@ def _own_span_on(db, document_id: int, span_id: str) -> Span:
 def create(document_id: int):
     """Create a span from the selected token range (label, token_start, token_end)."""
     db = get_db()
-    document = get_document(db, document_id)
+    document = open_document(db, document_id)
     before = visible_spans(db, document_id)
     span, _ = create_span(
         db,
@@ -109,7 +110,7 @@ def create(document_id: int):
 def update(document_id: int, span_id: str):
     """Change a span's label, attributes or note (form fields; `version` required)."""
     db = get_db()
-    document = get_document(db, document_id)
+    document = open_document(db, document_id)
     current = _own_span_on(db, document_id, span_id)
     changes: dict = {"version": _int_field("version")}
     label = request.form.get("label") or current.label
@@ -136,7 +137,7 @@ def update(document_id: int, span_id: str):
 def delete(document_id: int, span_id: str):
     """Delete a span (`?version=N` guards against deleting a newer state)."""
     db = get_db()
-    document = get_document(db, document_id)
+    document = open_document(db, document_id)
     _own_span_on(db, document_id, span_id)
     before = visible_spans(db, document_id)
     version = _int_field("version", request.args) if "version" in request.args else None
@@ -150,7 +151,7 @@ def delete(document_id: int, span_id: str):
 def undo(document_id: int):
     """Undo the session's last action on this document."""
     db = get_db()
-    document = get_document(db, document_id)
+    document = open_document(db, document_id)
     before = visible_spans(db, document_id)
     message = undo_last(db, labels(), g.user, document_id)
     return regions_response(db, document, before, None, message=message)
@@ -161,7 +162,7 @@ def undo(document_id: int):
 def status(document_id: int):
     """Mark done (then go on to the next undone document) or reopen."""
     db = get_db()
-    document = get_document(db, document_id)
+    document = open_document(db, document_id)
     new_status = set_document_status(db, g.user, document_id, request.form.get("status"))
     if new_status == "done":
         row = next_undone(queue_rows(db, g.user.name), document_id)
