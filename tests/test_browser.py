@@ -223,3 +223,32 @@ def test_refusals_of_key_actions_show_in_the_page(site, browser):
     expect(page.locator("#flash.error")).to_contain_text("changed elsewhere")
     assert [s.label for s in spans_of(db_path, doc, "ben")] == ["STATE_PROPAGANDA"]
     page.context.close()
+
+
+def test_keyboard_alone_reaches_any_phrase(site, browser):
+    """No mouse: arrows move a one-token selection, Shift+arrows widen it, a label key marks it."""
+    base_url, db_path = site
+    doc = document_with(db_path, "Verteidigungsabkommen")
+    start, end, first, last = token_range(db_path, doc, "ein Verteidigungsabkommen")
+    page = new_page(browser, base_url)
+    log_in(page, "lea")  # the gold layer: a layer of its own on a document nobody else touched
+    page.goto(f"/documents/{doc}")
+    page.wait_for_selector("#text span[data-i]")
+    page.keyboard.press("ArrowRight")  # shows the start, token 0
+    for _ in range(first):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.getSelection().toString()") == "ein"
+    for _ in range(last - first):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("2")
+    expect(page.locator("#spans li[data-span]")).to_have_count(1)
+    (span,) = spans_of(db_path, doc, "gold")
+    assert (span.label, span.start, span.end) == ("INTEL_ESTIMATE", start, end)
+    # From the new span the arrows go on after it, not back to the start of the text.
+    page.keyboard.press("ArrowRight")
+    assert page.locator(f'#text span[data-i="{last + 1}"]').inner_text() in page.evaluate(
+        "window.getSelection().toString()"
+    )
+    page.context.close()

@@ -71,17 +71,32 @@
     toks[b].scrollIntoView({ block: "nearest" });
   }
 
-  function extendByKeyboard(delta) {
+  // The keyboard selection: the mouse's, else the token after the span in the editor, else the
+  // token last clicked. A first arrow press only shows where it is.
+  function keyboardSelection() {
+    if (kb) return true;
     const n = tokens().length;
-    if (!kb) {
-      const r = selectedTokens();
-      const ed = $("#editor[data-te]");
-      const at = r ? r[1] : ed ? +ed.dataset.te + 1 : caret;
-      kb = r ? { anchor: r[0], focus: r[1] } : { anchor: Math.min(at, n - 1), focus: Math.min(at, n - 1) };
-      if (!r) return selectTokens(kb.anchor, kb.focus);
-    }
-    kb.focus = Math.max(0, Math.min(n - 1, kb.focus + delta));
+    const r = selectedTokens();
+    const ed = $("#editor[data-te]");
+    const at = Math.min(r ? r[1] : ed ? +ed.dataset.te + 1 : caret, n - 1);
+    kb = r ? { anchor: r[0], focus: r[1] } : { anchor: at, focus: at };
+    if (!r) selectTokens(at, at);
+    return r !== null;
+  }
+
+  // Shift+arrow: grow or shrink the selection at its moving end.
+  function extendByKeyboard(delta) {
+    if (!keyboardSelection()) return;
+    kb.focus = Math.max(0, Math.min(tokens().length - 1, kb.focus + delta));
     selectTokens(kb.anchor, kb.focus);
+  }
+
+  // Arrow alone: move a one-token selection, so that the keyboard reaches any place in the text.
+  function moveByKeyboard(delta) {
+    if (!keyboardSelection()) return;
+    const at = Math.max(0, Math.min(tokens().length - 1, kb.focus + delta));
+    kb = { anchor: at, focus: at };
+    selectTokens(at, at);
   }
 
   function createSpan(label) {
@@ -197,10 +212,9 @@
       Escape: closeEditor,
       "?": () => { $("#help").open = !$("#help").open; },
       n: () => { window.location.href = `/next?after=${lay.dataset.document}`; },
-      ArrowRight: () => extendByKeyboard(1),
-      ArrowLeft: () => extendByKeyboard(-1),
+      ArrowRight: () => (e.shiftKey ? extendByKeyboard(1) : moveByKeyboard(1)),
+      ArrowLeft: () => (e.shiftKey ? extendByKeyboard(-1) : moveByKeyboard(-1)),
     };
-    if (e.key.startsWith("Arrow") && !e.shiftKey) return;
     const action = actions[e.key];
     if (action) { e.preventDefault(); action(); }
   });
