@@ -54,6 +54,9 @@ class Units:
     cats: np.ndarray
     owners: np.ndarray
     n_annotators: int
+    # Document index per unit on a corpus continuum: units of different documents never align
+    # (None: one document).
+    groups: np.ndarray | None = None
 
     @classmethod
     def from_units(
@@ -165,6 +168,8 @@ def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.
                 diss,
             )
             keep = d <= limit * (1 + 1e-9)
+            if units.groups is not None:
+                keep &= units.groups[i] == units.groups[j]
             rows.append(i[keep])
             cols.append(j[keep])
     if not rows:

@@ -38,6 +38,8 @@ class Continuum:
     begin: float
     length: float
     documents: int
+    # Start of each document on the continuum, ascending (empty: not a corpus continuum).
+    boundaries: tuple[float, ...] = ()
 
 
 def merge_overlapping(units: Iterable[Unit]) -> list[Unit]:
@@ -184,11 +186,11 @@ def corpus_continuum(
     wanted = set(labels) if labels is not None else None
     units: list[Unit] = []
     offset = 0
-    used = 0
+    boundaries: list[float] = []
     for document in documents:
         if not annotators or any(a not in document.spans for a in annotators):
             continue
-        used += 1
+        boundaries.append(offset)
         for annotator in annotators:
             for span in document.spans[annotator]:
                 if wanted is None or span.label in wanted:
@@ -196,7 +198,9 @@ def corpus_continuum(
                         Unit(annotator, span.label, offset + span.start, offset + span.end)
                     )
         offset += document_length(document)
-    return Continuum(merge_overlapping(units), tuple(annotators), 0, offset, used)
+    return Continuum(
+        merge_overlapping(units), tuple(annotators), 0, offset, len(boundaries), tuple(boundaries)
+    )
 
 
 def _alpha_u_block(continuum: Continuum, labels: Sequence[str]) -> dict:

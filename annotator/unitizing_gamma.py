@@ -11,7 +11,7 @@ sampler, the number of samples and the seed are parameters and are reported with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -138,10 +138,19 @@ def gamma(
     samples: int = 30,
     seed: int = DEFAULT_SEED,
     sampler: Sampler = "shuffle",
+    boundaries: Sequence[float] = (),
 ) -> GammaResult:
-    """gamma and gamma-cat of a continuum; bounds default to [min(0, starts), max(ends)]."""
+    """gamma and gamma-cat of a continuum; bounds default to [min(0, starts), max(ends)].
+
+    `boundaries` (ascending document starts on a corpus continuum) keep the observed alignment
+    inside each document: a unit at the end of one document and one at the start of the next
+    are not the same unit, however close the concatenation puts them.
+    """
     categories = sorted({u.category for u in units})
     arrays = Units.from_units(units, annotators, categories)
+    if len(boundaries) > 1:
+        groups = np.searchsorted(np.asarray(boundaries, dtype=np.float64), arrays.starts, "right")
+        arrays = replace(arrays, groups=groups)
     n_units = len(arrays.starts)
     undefined = GammaResult(
         None,
@@ -218,6 +227,7 @@ def gamma_report(
         samples=samples,
         seed=seed,
         sampler=sampler,
+        boundaries=continuum.boundaries,
     )
     report = asdict(result)
     report["annotators"] = list(annotators)

@@ -285,3 +285,52 @@ def test_against_pygamma_agreement() -> None:
     spread = 4 * np.sqrt(their_chance.var() / 30 + mine.expected_disorder_sd**2 / 30)
     assert abs(mine.expected_disorder - their_chance.mean()) <= spread
     assert mine.observed_disorder == pytest.approx(float(reference.observed_disorder), rel=1e-5)
+
+
+def test_corpus_gamma_never_aligns_units_of_different_documents() -> None:
+    """The corpus continuum puts documents end to end; a span at the end of one document and a
+    span at the start of the next are different text, so the observed disorder is that of each
+    document aligned alone: pygamma's disorder per document, weighted by its units."""
+    pa = pytest.importorskip("pygamma_agreement")  # test-only dependency
+    import logging
+
+    logging.disable(logging.WARNING)
+    theirs = pa.CombinedCategoricalDissimilarity(alpha=1, beta=1, delta_empty=1)
+    tokens = [(0, 4), (5, 9), (10, 14)]
+    # A marks the last word of document 1, B the first word of document 2: no agreement at all,
+    # two lone units, disorder 2 (concatenated, they were aligned at disorder 1).
+    lone = [
+        AgreementDocument(1, "a", tokens, {"A": [SpanData(10, 14, 2, 2, "L")], "B": []}),
+        AgreementDocument(2, "b", tokens, {"A": [], "B": [SpanData(0, 4, 0, 0, "L")]}),
+    ]
+    assert gamma_report(lone, ["A", "B"], ["L"], samples=5)["observed_disorder"] == 2.0
+
+    rng = np.random.default_rng(5)
+    documents, weighted, total = [], 0.0, 0
+    for d in range(4):
+        length = 40
+        toks = [(i, i + 1) for i in range(length)]
+        spans: dict[str, list[SpanData]] = {}
+        units = []
+        for a in ("A", "B", "C"):
+            spans[a] = []
+            for start in sorted(rng.choice(length - 6, size=2, replace=False)):
+                end = int(start + rng.integers(2, 6))
+                label = "LM"[rng.integers(2)]
+                if any(s.label == label and s.start < end and start < s.end for s in spans[a]):
+                    continue  # same-label overlaps would merge; keep the reference simple
+                spans[a].append(SpanData(int(start), end, int(start), end - 1, label))
+                units.append(Unit(a, label, int(start), end))
+        # the last token of every document is marked by A, the first of the next by B
+        spans["A"].append(SpanData(length - 1, length, length - 1, length - 1, "L"))
+        units.append(Unit("A", "L", length - 1, length))
+        if d:
+            spans["B"].append(SpanData(0, 1, 0, 0, "L"))
+            units.append(Unit("B", "L", 0, 1))
+        documents.append(AgreementDocument(d, str(d), toks, spans))
+        expected = _pygamma_continuum(pa, units).get_best_alignment(theirs).disorder
+        weighted += float(expected) * len(units)
+        total += len(units)
+    report = gamma_report(documents, ["A", "B", "C"], ["L", "M"], samples=5)
+    assert report["units"] == total
+    assert report["observed_disorder"] == pytest.approx(weighted / total, rel=1e-6)
