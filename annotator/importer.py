@@ -25,7 +25,7 @@ from annotator.formats.labelstudio import read_labelstudio
 from annotator.formats.prodigy import read_prodigy
 from annotator.formats.ptc import read_ptc
 from annotator.formats.reading import IGNORED_KEY
-from annotator.formats.text import read_text
+from annotator.formats.text import read_text, title_of
 from annotator.formats.toxic import read_toxic
 from annotator.span_import import ImportProblemsError, SpanImport, SpanRules
 from annotator.store.users import GOLD
@@ -215,7 +215,7 @@ def _store_documents(db, batch: list[ImportRecord], lang: str, report: ImportRep
             document_id = store.insert_document(
                 db,
                 external_id=external_id,
-                title=record.title or _first_line(record.text),
+                title=record.title or title_of(record.text),
                 text=record.text,
                 text_sha256=hashes[i],
                 lang=lang,
@@ -225,7 +225,3 @@ def _store_documents(db, batch: list[ImportRecord], lang: str, report: ImportRep
             inserted[hashes[i]] = document_id
             report.documents_added += 1
         yield record, document_id, tokens
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]

@@ -110,3 +110,14 @@ def test_same_external_id_with_other_text_is_refused(empty_db, tmp_path):
     with pytest.raises(ImportFormatError, match="different text with the id 'x.txt'"):
         import_paths(empty_db, [b])
     assert store.count_documents(empty_db) == 1
+
+
+def test_long_first_line_gives_a_short_title(empty_db, tmp_path):
+    words = " ".join(f"Wort{i}" for i in range(60))  # one 400-character opening paragraph
+    path = tmp_path / "long.txt"
+    path.write_text(words + "\nZweite Zeile.", encoding="utf-8")
+    import_paths(empty_db, [path])
+    title = store.get_document(empty_db, 1).title
+    assert len(title) <= 122 and title.endswith(" …")
+    assert words.startswith(title[:-2])  # cut at a word boundary, nothing else changed
+    assert title[:-2].split(" ")[-1] in words.split(" ")

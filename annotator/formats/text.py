@@ -39,5 +39,13 @@ def _record(path: Path, external_id: str) -> ImportRecord:
     text = read_utf8(path)
     if not text.strip():
         raise ImportFormatError(f"{path}: empty file")
-    title = next(line.strip() for line in text.splitlines() if line.strip())
-    return ImportRecord(text=text, source=str(path), external_id=external_id, title=title[:200])
+    return ImportRecord(text=text, source=str(path), external_id=external_id, title=title_of(text))
+
+
+def title_of(text: str, limit: int = 120) -> str:
+    """The first non-blank line; a long one is cut at a word boundary with an ellipsis."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0] if " " in line[:limit] else line[:limit]
+    return cut.rstrip(" ,;:–-") + " …"
