@@ -172,7 +172,9 @@ def agreement_report(
     units = int(n_tokens[multi].sum())
     label_alpha = binary_alpha(disagreement.sum(axis=0), ones.sum(axis=0), values.sum())
     pooled_alpha = _number(binary_alpha(disagreement.sum(), ones.sum(), values.sum() * n_labels))
-    if bootstrap > 0 and multi.any():
+    # Resampling one document only ever redraws that document: the "interval" would be the
+    # point itself and look like certainty. It takes at least two documents to say anything.
+    if bootstrap > 0 and multi.sum() >= 2:
         samples = _bootstrap_alpha(disagreement, ones, values, bootstrap, seed)
     else:
         samples = None

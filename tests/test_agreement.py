@@ -344,6 +344,18 @@ def test_bootstrap_is_reproducible_and_seeded():
     assert ci != other["krippendorff_alpha"]["pooled"]["ci95"]
 
 
+def test_no_interval_from_a_single_document():
+    """Resampling one document redraws it every time: no interval rather than a fake [x, x]."""
+    one = [AgreementDocument(1, "d1", TOKENS, {"a": [span(0, 3)], "b": [span(1, 4)]})]
+    report = agreement_report(one, ["a", "b"], ["X"], bootstrap=200)
+    assert report["krippendorff_alpha"]["pooled"]["value"] is not None
+    assert report["krippendorff_alpha"]["pooled"]["ci95"] is None
+    two = one + [AgreementDocument(2, "d2", TOKENS, {"a": [span(2, 5)], "b": [span(2, 6)]})]
+    assert agreement_report(two, ["a", "b"], ["X"], bootstrap=200)["krippendorff_alpha"]["pooled"][
+        "ci95"
+    ]
+
+
 def test_score_against_gold_hand_computed():
     docs = [
         AgreementDocument(
