@@ -89,8 +89,12 @@ def create_span(
     data: SpanInput,
     *,
     layer: str | None = None,
+    version: int = 1,
 ) -> tuple[Span, bool]:
-    """Store a new span in the user's layer; (span, created). A known id returns the stored span."""
+    """Store a new span in the user's layer; (span, created). A known id returns the stored span.
+
+    `version` is 1 for a new span; a restored one continues its old count (see restore_span).
+    """
     layer = layer or layer_of(user)
     span_id = _clean_id(data.id)
     with store.write_transaction(db):
@@ -117,6 +121,7 @@ def create_span(
             snapped.token_end,
             attributes,
             note,
+            version,
         )
         absorb_overlaps(db, user.name, span)
         insert_span(db, span)
@@ -208,7 +213,11 @@ def restore_span(db, scheme: LabelScheme, user: User, record: dict[str, Any]) ->
         note=record.get("note"),
         id=record["id"],
     )
-    span, _ = create_span(db, scheme, user, record["document_id"], data)
+    # The restored span continues its version count: a client still holding the version from
+    # before the delete gets a 409 instead of silently overwriting the restored span.
+    span, _ = create_span(
+        db, scheme, user, record["document_id"], data, version=record.get("version", 0) + 1
+    )
     return span
 
 

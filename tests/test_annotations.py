@@ -11,6 +11,7 @@ from annotator.annotations import (
     SpanInput,
     create_span,
     delete_span_by_id,
+    restore_span,
     set_document_status,
     spans_for,
     update_span_fields,
@@ -285,3 +286,19 @@ def test_assignment_limits_which_annotators_reach_a_document(db, scheme, users):
     create_span(db, scheme, users["ben"], 2, SpanInput(FRAMING, start, end))
     create_span(db, scheme, users["lea"], 2, SpanInput(FRAMING, start, end))
     assert count_spans(db) == 2
+
+
+def test_restored_span_continues_its_version(db):
+    """Undo of a delete: the span comes back with version + 1, so a client that still holds the
+    version from before the delete gets 409 instead of overwriting the restored span."""
+    scheme, anna = load_label_scheme(), get_user(db, "anna")
+    span, _ = create_span(
+        db, scheme, anna, 1, SpanInput("STATE_PROPAGANDA", token_start=5, token_end=7)
+    )
+    span = update_span_fields(db, scheme, anna, span.id, {"version": 1, "note": "zwei"})
+    deleted = delete_span_by_id(db, anna, span.id)
+    restored = restore_span(db, scheme, anna, deleted.record())
+    assert (restored.id, restored.version, restored.note) == (span.id, 3, "zwei")
+    with pytest.raises(AppError) as stale:
+        update_span_fields(db, scheme, anna, span.id, {"version": 2, "note": "alt"})
+    assert stale.value.status == 409
