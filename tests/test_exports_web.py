@@ -68,4 +68,6 @@ def test_export_page_and_errors(annotated, client, tokens):
     assert client.get("/review/export?format=ptc").status_code == 400
     assert client.get("/review/export?format=jsonl&layer=nobody").status_code == 404
     gold = client.get("/review/export?format=jsonl&layer=gold")
-    assert gold.status_code == 200 and gold.get_data(as_text=True) == ""
+    assert gold.status_code == 200  # no adjudicated document: the form with a message,
+    assert "attachment" not in gold.headers.get("Content-Disposition", "")  # not an empty file
+    assert "Nothing to export: no adjudicated document" in gold.get_data(as_text=True)

@@ -406,3 +406,19 @@ def test_span_on_another_document_is_404(client, db):
     assert_fragment(
         client.post(f"/documents/2/spans/{span.id}", data={"version": 1}, headers=headers), 404
     )
+
+
+def test_event_refreshed_regions_queue_their_refresh():
+    """A region refreshed by an HX-Trigger event must not drop a refresh that arrives while the
+    previous one is in flight (htmx's default `drop`): delete then a quick undo left the span
+    list one action behind. Every such region queues the last refresh instead."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "annotator" / "web" / "templates"
+    regions = []
+    for path in templates.rglob("*.html"):
+        for tag in re.findall(r"<[a-z]+ [^>]*from:body[^>]*>", path.read_text(encoding="utf-8")):
+            regions.append(path.name)
+            assert 'hx-sync="this:queue last"' in tag, f"{path.name}: {tag[:80]}"
+    assert {"_spans.html", "_toolbar.html"} <= set(regions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from datetime import UTC, datetime
@@ -39,6 +40,15 @@ def export():
         records = export_records(db, done_only=done_only)
     else:
         records = export_records(db, annotators=[layer], done_only=done_only)
+    first = next(records, None)
+    if first is None:
+        # An empty file would download without a word; say why there is nothing instead.
+        what = "adjudicated document" if layer == "gold" else "document marked done"
+        message = f"Nothing to export: no {what} in this selection yet."
+        return render_template(
+            "review/export.html", annotators=annotator_names(db), message=message
+        )
+    records = itertools.chain([first], records)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"{stamp}-{layer}{DOWNLOADS[fmt]}"
     if fmt == "spacy":
