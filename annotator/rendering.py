@@ -253,9 +253,24 @@ def label_css(colours: Sequence[str]) -> str:
 
 
 def excerpt(text: str, start: int, end: int, limit: int = 90) -> str:
-    """The span's text, shortened in the middle when long, on one line."""
+    """The span's text on one line; a long one is shortened in the middle at word boundaries."""
     body = " ".join(text[start:end].split())
     if len(body) <= limit:
         return body
-    half = (limit - 3) // 2
-    return f"{body[:half]} … {body[-half:]}"
+    head = _leading_words(body, (limit - 3) // 2)
+    # Room the head left unused goes to the tail, so the excerpt stays as close to the limit.
+    tail = _leading_words(body[::-1], limit - 3 - len(head))[::-1]
+    return f"{head} … {tail}"
+
+
+def _leading_words(body: str, room: int) -> str:
+    """The longest run of whole words at the start of `body` within `room` characters.
+
+    A first word longer than `room` is cut (nothing else would fit); `body` has single spaces.
+    """
+    if room <= 0:
+        return ""
+    if len(body) <= room or body[room] == " ":
+        return body[:room]
+    cut = body[:room].rpartition(" ")[0]
+    return cut or body[:room]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from annotator.rendering import (
 )
 from annotator.tokenize import analyse
 
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 LABELS = ["A", "B", "C"]
 NAMES = ["Alpha", "Beta", "Gamma"]
 
@@ -180,6 +182,59 @@ def test_excerpt_shortens_in_the_middle():
     assert excerpt(text, 0, len(text)).endswith("Ende")
     assert len(excerpt(text, 0, len(text))) <= 90
     assert excerpt("a\n b", 0, 4) == "a b"
+
+
+def assert_cut_at_words(got: str, body: str, limit: int) -> None:
+    """`got` is whole leading words, " … ", whole trailing words of `body`, within `limit`."""
+    assert len(got) <= limit
+    head, sep, tail = got.partition(" … ")
+    assert sep
+    words = body.split(" ")
+    head_words, tail_words = head.split(" "), tail.split(" ")
+    # Whole words; a first (last) word is cut only when it alone is longer than its share.
+    if len(head_words) > 1 or head == words[0]:
+        assert words[: len(head_words)] == head_words, got
+    else:
+        assert words[0].startswith(head) and len(words[0]) > (limit - 3) // 2, got
+    if len(tail_words) > 1 or tail == words[-1]:
+        assert words[len(words) - len(tail_words) :] == tail_words, got
+    else:
+        assert words[-1].endswith(tail) and len(words[-1]) > limit - 3 - len(head), got
+
+
+def test_excerpt_cuts_at_word_boundaries_in_corpus_text():
+    text = (CORPUS / "000_1c727f8edef44210.txt").read_text(encoding="utf-8")
+    start = text.index("Russland wiederum")
+    end = text.index("angewiesen ist.") + len("angewiesen ist.")
+    body = " ".join(text[start:end].split())
+    for limit in (40, 90, 120, 200):
+        got = excerpt(text, start, end, limit)
+        assert_cut_at_words(got, body, limit)
+    # The reviewer's example: the default cut left "Rekrutieru" and "l mittlerweile".
+    got = excerpt(text, start, end)
+    assert "Rekrutieru " not in got and " l " not in got
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("abcäöüß.,–", min_size=1, max_size=25), min_size=1, max_size=40),
+    st.integers(5, 150),
+)
+def test_excerpt_never_exceeds_the_limit_and_keeps_whole_words(words, limit):
+    body = " ".join(words)
+    got = excerpt("\n" + body.replace(" ", " \n ") + " ", 0, len(body) * 3 + 2, limit)
+    if len(body) <= limit:
+        assert got == body
+    else:
+        assert_cut_at_words(got, body, limit)
+
+
+def test_excerpt_cuts_a_single_long_word():
+    word = "Rekrutierungsproblemen" * 10
+    got = excerpt(word, 0, len(word), 30)
+    assert len(got) <= 30 and " … " in got
+    head, _, tail = got.partition(" … ")
+    assert word.startswith(head) and word.endswith(tail) and head and tail
 
 
 def test_empty_layout():
