@@ -6,6 +6,7 @@ gold change snapped, merged, versioned and audited) and the store.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -205,11 +206,19 @@ def classify_spans(
 
 @dataclass(slots=True)
 class Region:
-    """A run of text where spans of any layer overlap: one aligned row of the view."""
+    """A run of text where spans of any layer overlap: one aligned row of the view.
+
+    `cells` hold the spans of the chosen labels; `hidden` the spans of the other labels that
+    overlap the run, so that the view can say a place is hidden rather than empty, and
+    `hidden_partners` names, per shown span, the layers whose differently labelled span (the
+    reason for its `label` kind) is hidden by the label filter.
+    """
 
     token_start: int
     token_end: int
     cells: dict[str, list[ClassifiedSpan]]
+    hidden: dict[str, list[ClassifiedSpan]] = field(default_factory=dict)
+    hidden_partners: dict[str, list[str]] = field(default_factory=dict)
 
     def kinds(self) -> set[str]:
         """The kinds of the annotator spans in this region."""
@@ -219,13 +228,20 @@ class Region:
 def regions(
     classified: dict[str, list[ClassifiedSpan]], gold: Sequence[Span], labels: Sequence[str]
 ) -> list[Region]:
-    """Group the spans of the chosen labels, annotators' and gold, into overlapping runs."""
-    entries = [(name, c) for name, cs in classified.items() for c in cs if c.span.label in labels]
-    entries += [(GOLD, ClassifiedSpan(g, "gold", in_gold=True)) for g in gold if g.label in labels]
+    """Group the spans of the chosen labels, annotators' and gold, into overlapping runs.
+
+    Spans of other labels start no run of their own but are noted as hidden in the runs they
+    overlap; the classification itself always comes from every label (`classify_spans`).
+    """
+    entries = [(name, c) for name, cs in classified.items() for c in cs]
+    entries += [(GOLD, ClassifiedSpan(g, "gold", in_gold=True)) for g in gold]
     entries.sort(key=lambda e: (e[1].span.token_start, -e[1].span.token_end))
+    chosen = set(labels)
     result: list[Region] = []
     for name, entry in entries:
         s = entry.span
+        if s.label not in chosen:
+            continue
         if result and s.token_start <= result[-1].token_end:
             region = result[-1]
             region.token_end = max(region.token_end, s.token_end)
@@ -233,6 +249,30 @@ def regions(
             region = Region(s.token_start, s.token_end, {})
             result.append(region)
         region.cells.setdefault(name, []).append(entry)
+    ends = [r.token_end for r in result]
+    for name, entry in entries:
+        s = entry.span
+        if s.label in chosen:
+            continue
+        # Runs are disjoint and ordered: the first that ends at or after the span's start.
+        k = bisect_left(ends, s.token_start)
+        while k < len(result) and result[k].token_start <= s.token_end:
+            result[k].hidden.setdefault(name, []).append(entry)
+            k += 1
+    for region in result:
+        for cells in region.cells.values():
+            for c in cells:
+                partners = [
+                    other
+                    for other, rel in c.relations.items()
+                    if rel == LABEL
+                    and not any(
+                        x.span.label != c.span.label and _overlaps(x.span, c.span)
+                        for x in region.cells.get(other, [])
+                    )
+                ]
+                if partners:
+                    region.hidden_partners[c.span.id] = partners
     return result
 
 

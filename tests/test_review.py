@@ -451,6 +451,115 @@ def test_label_filter_of_the_rows(lead, annotated):
     assert shown == {"STATE_PROPAGANDA"}
 
 
+# The reviewer's case: anna INTEL_ESTIMATE over tokens 10-14, ben STATE_PROPAGANDA over 13-14.
+ONLY_PROPAGANDA = "label=STATE_PROPAGANDA&label=EDITORIAL_FRAMING&filter=1"
+
+
+@pytest.fixture
+def hidden_case(client, db):
+    anna, ben, lea = (get_user(db, n) for n in ("anna", "ben", "lea"))
+    intel, _ = create_span(
+        db, SCHEME, anna, 1, SpanInput("INTEL_ESTIMATE", token_start=10, token_end=14)
+    )
+    quote, _ = create_span(
+        db, SCHEME, ben, 1, SpanInput("STATE_PROPAGANDA", token_start=13, token_end=14)
+    )
+    for user in (anna, ben):
+        set_document_status(db, user, 1, "done")
+    log_in_with_csrf(client, "lea")
+    return client, intel, quote
+
+
+def layer_cells(html: str) -> dict[str, str]:
+    """The one aligned row's cells by column name (annotators in header order, then gold)."""
+    names = re.findall(r"<th>([\w-]+) <span class=\"badge", html) + ["gold"]
+    rows = re.findall(r'<tr class="region[^"]*"[^>]*>(.*?)</tr>', html, re.S)
+    assert len(rows) == 1, rows
+    cells = re.findall(r'<td class="layer[^"]*">(.*?)</td>', rows[0], re.S)
+    return dict(zip(names, cells, strict=True))
+
+
+def test_label_filter_says_what_it_hides(hidden_case):
+    client, intel, quote = hidden_case
+    unfiltered = client.get("/review/documents/1/rows").get_data(as_text=True)
+    assert kinds_in(unfiltered) == {intel.id: "label", quote.id: "label"}
+    assert "hidden by the label filter" not in unfiltered and "spans shown" not in unfiltered
+    assert "data-hidden-span" not in unfiltered
+
+    html = client.get(f"/review/documents/1/rows?{ONLY_PROPAGANDA}").get_data(as_text=True)
+    # The classification is still computed on every label: ben's span differs in label.
+    assert kinds_in(html) == {quote.id: "label"}
+    cells = layer_cells(html)
+    assert "nothing here" not in cells["anna"] and "kind-absent" not in cells["anna"]
+    assert "1 span hidden by the label filter" in cells["anna"]
+    assert f'data-hidden-span="{intel.id}"' in cells["anna"]
+    assert "hidden: Intelligence estimate" in cells["anna"]
+    # ben's span names the layer whose (hidden) span makes it a label difference.
+    assert "the other label (anna) is hidden by the label filter" in cells["ben"]
+    assert "anna: another label (hidden by the label filter)" in cells["ben"]
+    assert "1 of 2 spans shown" in html
+
+
+def test_gold_counts_under_the_label_filter(hidden_case, db):
+    client, intel, quote = hidden_case
+    for span in (intel, quote):
+        assert client.post(f"/review/documents/1/accept/{span.id}").status_code == 201
+    gold_list = client.get(f"/review/documents/1/gold?{ONLY_PROPAGANDA}").get_data(as_text=True)
+    assert gold_list.count("<li data-span=") == 1
+    assert '<span class="count">1 of 2 shown</span>' in gold_list
+    assert '<span class="count">2</span>' in client.get("/review/documents/1/gold").get_data(
+        as_text=True
+    )
+    # The status box (not refreshed by the filter) counts the whole gold layer, on the full page
+    # and as a fragment.
+    page = client.get(f"/review/documents/1?{ONLY_PROPAGANDA}").get_data(as_text=True)
+    status = client.get(f"/review/documents/1/status?{ONLY_PROPAGANDA}").get_data(as_text=True)
+    for html in (page, status):
+        assert "2 spans (every label)" in html
+    assert '<span class="count">1 of 2 shown</span>' in page
+    # The gold column shows the accepted quote and says the accepted estimate is hidden.
+    gold = {g.label: g.id for g in list_spans(db, 1, "gold")}
+    rows = client.get(f"/review/documents/1/rows?{ONLY_PROPAGANDA}").get_data(as_text=True)
+    gold_cell = layer_cells(rows)["gold"]
+    assert f'data-span="{gold["STATE_PROPAGANDA"]}"' in gold_cell
+    assert f'data-hidden-span="{gold["INTEL_ESTIMATE"]}"' in gold_cell
+    assert f'data-span="{gold["INTEL_ESTIMATE"]}"' not in rows
+    assert "2 of 4 spans shown" in rows
+
+
+def test_every_label_unticked_shows_none_and_says_so(hidden_case):
+    client, _, _ = hidden_case
+    html = client.get("/review/documents/1/rows?filter=1").get_data(as_text=True)
+    assert kinds_in(html) == {}
+    assert "2 spans hidden by the label filter" in html
+    page = client.get("/review/documents/1?filter=1").get_data(as_text=True)
+    form = re.search(r'<form id="label-filter".*?</form>', page, re.S).group(0)
+    assert 'name="filter"' in form and " checked" not in form
+    # A first load, without the filter form, shows every label.
+    assert len(kinds_in(client.get("/review/documents/1/rows").get_data(as_text=True))) == 2
+
+
+def test_regions_note_hidden_spans_and_partners():
+    def s(i, label, ts, te):
+        return Span(i, 1, "x", label, ts, te + 1, ts, te)
+
+    layers = {"a": [s("a1", "L", 0, 4), s("a2", "L", 8, 9)], "b": [s("b1", "M", 3, 8)]}
+    got = review.classify_spans(layers, ["a", "b"], [s("g", "M", 20, 21)])
+    assert [c.kind for c in got["a"]] == ["label", "label"]
+    only_l = review.regions(got, [s("g", "M", 20, 21)], ["L"])
+    assert [(r.token_start, r.token_end) for r in only_l] == [(0, 4), (8, 9)]
+    # b1 overlaps both runs, so both say it is hidden; gold's M span overlaps neither.
+    for region in only_l:
+        assert [c.span.id for c in region.hidden["b"]] == ["b1"]
+        assert list(region.hidden) == ["b"]
+    assert only_l[0].hidden_partners == {"a1": ["b"]} and only_l[1].hidden_partners == {"a2": ["b"]}
+    only_m = review.regions(got, [], ["M"])
+    assert [c.span.id for c in only_m[0].hidden["a"]] == ["a1", "a2"]
+    assert only_m[0].hidden_partners == {"b1": ["a"]}
+    both = review.regions(got, [], ["L", "M"])
+    assert all(not r.hidden and not r.hidden_partners for r in both)
+
+
 def test_classify_spans_relations():
     def s(i, label, ts, te):
         return Span(i, 1, "x", label, ts, te + 1, ts, te)

@@ -121,9 +121,17 @@ def assign_all():
 
 
 def _chosen_labels() -> list[str]:
+    """The ticked labels; every label when no filter was sent (a first page load)."""
     keys = labels().keys()
     chosen = [k for k in request.values.getlist("label") if k in keys]
-    return chosen or keys
+    # The filter form sends `filter=1`: with every box unticked it then shows no label, rather
+    # than every label under boxes that all look unticked.
+    return chosen if chosen or request.values.get("filter") else keys
+
+
+def _filter_counts(spans: list[Span], chosen: list[str]) -> dict:
+    """How many of the spans the label filter shows, out of all."""
+    return {"shown": sum(s.label in chosen for s in spans), "total": len(spans)}
 
 
 def rows_context(db, document: Document) -> dict:
@@ -137,12 +145,14 @@ def rows_context(db, document: Document) -> dict:
     classified = review.classify_spans({n: layers[n] for n in shown}, done, gold)
     chosen = _chosen_labels()
     scheme = labels()
+    every_span = [s for n in shown for s in layers[n]] + gold
     return {
         "document": document,
         "layers": shown,
         "done": done,
         "status_of": status_of,
         "regions": review.regions(classified, gold, chosen),
+        "span_counts": _filter_counts(every_span, chosen),
         "identical": len(review.identical_spans(classified, done)),
         "chosen_labels": chosen,
         "scheme": scheme,
@@ -160,7 +170,8 @@ def gold_context(db, document: Document) -> dict:
     """The text with the gold layer, the gold span list and the gold status."""
     scheme = labels()
     chosen = _chosen_labels()
-    gold = [s for s in list_spans(db, document.id, GOLD) if s.label in chosen]
+    every_gold = list_spans(db, document.id, GOLD)
+    gold = [s for s in every_gold if s.label in chosen]
     tokens = get_tokens(db, document.id)
     pieces = cached_token_pieces(
         (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
@@ -174,6 +185,7 @@ def gold_context(db, document: Document) -> dict:
     return {
         "document": document,
         "gold": gold,
+        "gold_counts": _filter_counts(every_gold, chosen),
         "text_html": text_html,
         "gold_status": get_gold_status(db, document.id),
         "scheme": scheme,
