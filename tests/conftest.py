@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
-from annotator import accounts, store
+from annotator import accounts, gamma_jobs, store
 from annotator.importer import import_paths
 from annotator.web import create_app
 
@@ -111,3 +112,20 @@ def _push_request_context():
     connection, Flask-WTF's cached CSRF token) between requests and clients, which no real
     deployment does. Every test request gets its own context instead."""
     yield
+
+
+@pytest.fixture
+def held_gamma_jobs(monkeypatch):
+    """Background gamma jobs wait until the test sets the event; the list records each start."""
+    release = threading.Event()
+    started: list[str] = []
+    real = gamma_jobs.run_gamma_job
+
+    def held(db_path, key, request):
+        started.append(key)
+        release.wait(20)
+        real(db_path, key, request)
+
+    monkeypatch.setattr(gamma_jobs, "run_gamma_job", held)
+    yield release, started
+    release.set()

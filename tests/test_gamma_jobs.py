@@ -76,23 +76,6 @@ def wait_done(db, key: str, timeout: float = 20.0):
     raise AssertionError(f"gamma job {key} still running after {timeout} s")
 
 
-@pytest.fixture
-def gate(monkeypatch):
-    """Holds every started job until the test sets the event; counts the starts."""
-    release = threading.Event()
-    calls: list[str] = []
-    real = gamma_jobs.run_gamma_job
-
-    def held(db_path, key, request):
-        calls.append(key)
-        release.wait(20)
-        real(db_path, key, request)
-
-    monkeypatch.setattr(gamma_jobs, "run_gamma_job", held)
-    yield release, calls
-    release.set()
-
-
 def test_job_stores_what_gamma_report_computes(db, db_path):
     state = gamma_jobs.gamma_state(db, db_path, REQUEST)
     assert state.started and state.status == "running"
@@ -109,8 +92,8 @@ def test_job_stores_what_gamma_report_computes(db, db_path):
     assert not again.started and again.status == "done" and again.row.result == row.result
 
 
-def test_a_running_job_is_not_started_twice(db, db_path, gate):
-    release, calls = gate
+def test_a_running_job_is_not_started_twice(db, db_path, held_gamma_jobs):
+    release, calls = held_gamma_jobs
     first = gamma_jobs.gamma_state(db, db_path, REQUEST)
     second = gamma_jobs.gamma_state(db, db_path, REQUEST)
     # Another worker process: its own connection sees the same running row.
@@ -144,8 +127,8 @@ def test_the_claim_is_atomic_across_connections(db_path):
     assert sorted(won) == [False] * 5 + [True]
 
 
-def test_a_job_whose_worker_died_is_restarted(db, db_path, gate):
-    release, calls = gate
+def test_a_job_whose_worker_died_is_restarted(db, db_path, held_gamma_jobs):
+    release, calls = held_gamma_jobs
     first = gamma_jobs.gamma_state(db, db_path, REQUEST)
     # The worker "died": the row says running, and stays so beyond stale_after (here 0 s).
     time.sleep(0.01)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -278,23 +277,6 @@ def poll_gamma(client, url: str = "/review/agreement/gamma", timeout: float = 20
     raise AssertionError(f"gamma still computing after {timeout} s")
 
 
-@pytest.fixture
-def held_jobs(monkeypatch):
-    """gamma jobs wait for the test's go; the list counts the jobs started."""
-    go = threading.Event()
-    started: list[str] = []
-    real = gamma_jobs.run_gamma_job
-
-    def held(db_path, key, request):
-        started.append(key)
-        go.wait(20)
-        real(db_path, key, request)
-
-    monkeypatch.setattr(gamma_jobs, "run_gamma_job", held)
-    yield go, started
-    go.set()
-
-
 def test_dashboard_shows_alpha_u_with_its_explanation(lead, annotated):
     html = lead.get("/review/agreement").get_data(as_text=True)
     expected = unitizing_report(
@@ -314,8 +296,8 @@ def test_dashboard_shows_alpha_u_with_its_explanation(lead, annotated):
     assert "where each unit starts and ends" in card and "0 chance level" in card
 
 
-def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_jobs):
-    go, started = held_jobs
+def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_gamma_jobs):
+    go, started = held_gamma_jobs
     page = lead.get("/review/agreement").get_data(as_text=True)
     assert gamma_status(page) == "running" and "computing…" in page
     assert 'hx-trigger="every 2s"' in page and len(started) == 1
@@ -342,8 +324,8 @@ def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_job
     assert len(started) == 1
 
 
-def test_gamma_follows_the_filters(lead, annotated, held_jobs):
-    go, started = held_jobs
+def test_gamma_follows_the_filters(lead, annotated, held_gamma_jobs):
+    go, started = held_gamma_jobs
     html = lead.get("/review/agreement/figures?label=EDITORIAL_FRAMING").get_data(as_text=True)
     url = re.search(r'<section id="gamma"[^>]*hx-get="([^"]+)"', html).group(1)
     url = url.replace("&amp;", "&")
@@ -358,8 +340,8 @@ def test_gamma_follows_the_filters(lead, annotated, held_jobs):
     assert len(started) == 1
 
 
-def test_a_new_span_or_status_recomputes_gamma(lead, annotated, held_jobs):
-    go, started = held_jobs
+def test_a_new_span_or_status_recomputes_gamma(lead, annotated, held_gamma_jobs):
+    go, started = held_gamma_jobs
     go.set()
     old = poll_gamma(lead)
     create_span(
