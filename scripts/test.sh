@@ -11,4 +11,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 scripts/fetch-htmx.sh
 .venv/bin/ruff check annotator tests bench scripts
+.venv/bin/ruff format --check annotator tests bench scripts
 .venv/bin/python -m pytest "$@"
