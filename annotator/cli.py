@@ -89,7 +89,13 @@ def init(db_path: str) -> None:
     type=click.Choice(["auto", *sorted(importer.READERS)]),
     help="Input format; auto guesses from the content.",
 )
-@click.option("--lang", default="de", show_default=True, help="spaCy language of the texts.")
+@click.option(
+    "--lang",
+    envvar="ANNOTATOR_LANG",
+    default="de",
+    show_default="$ANNOTATOR_LANG or de",
+    help="spaCy language of the texts.",
+)
 @click.option(
     "--labels",
     "labels_path",

@@ -103,7 +103,13 @@ class Progress:
     default=None,
     help="spacy: write a folder of DocBins of this many documents (flat memory).",
 )
-@click.option("--lang", default="de", show_default=True, help="spaCy language (spacy format).")
+@click.option(
+    "--lang",
+    envvar="ANNOTATOR_LANG",
+    default="de",
+    show_default="$ANNOTATOR_LANG or de",
+    help="spaCy language (spacy format).",
+)
 @db_option
 def export_command(
     fmt: str,

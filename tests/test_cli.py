@@ -185,3 +185,16 @@ def test_commands_on_existing_data_do_not_create_a_database_for_a_mistyped_path(
     assert result.exit_code == 1
     assert f"{typo}: no such database" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_language_comes_from_the_environment(tmp_path, monkeypatch):
+    """ANNOTATOR_LANG sets import's spaCy language (here English: "don't" is two tokens)."""
+    path = tmp_path / "en.txt"
+    path.write_text("I don't know.", encoding="utf-8")
+    monkeypatch.setenv("ANNOTATOR_LANG", "en")
+    db_file = tmp_path / "lang.db"
+    result = CliRunner().invoke(main, ["import", str(path), "--db", str(db_file)])
+    assert result.exit_code == 0, result.output
+    db = store.connect(db_file)
+    assert store.get_document(db, 1).lang == "en"
+    assert store.get_tokens(db, 1).pairs() == [[0, 1], [2, 4], [4, 7], [8, 12], [12, 13]]

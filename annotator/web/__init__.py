@@ -17,7 +17,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DB=os.path.join(app.instance_path, "annotator.db"),
         LABELS=None,  # None: schema/labels.toml of the project
-        LANG="de",
         MAX_CONTENT_LENGTH=256 * 1024,  # a span body is tiny; refuse anything large with 413
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
