@@ -422,3 +422,7 @@ def test_event_refreshed_regions_queue_their_refresh():
             regions.append(path.name)
             assert 'hx-sync="this:queue last"' in tag, f"{path.name}: {tag[:80]}"
     assert {"_spans.html", "_toolbar.html"} <= set(regions)
+    # htmx attaches a swapped-in region's listeners only when it settles: with the default
+    # 20 ms settle delay an event arriving in that gap (u right after Delete) was lost.
+    base = (templates / "base.html").read_text(encoding="utf-8")
+    assert '"defaultSettleDelay":0' in base
