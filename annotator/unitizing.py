@@ -48,6 +48,12 @@ def merge_overlapping(units: Iterable[Unit]) -> list[Unit]:
     for unit in units:
         if unit.end > unit.start:
             groups.setdefault((unit.annotator, unit.category), []).append((unit.start, unit.end))
+    return _merge_groups(groups)
+
+
+def _merge_groups(groups: dict[tuple[str, str], list[tuple[float, float]]]) -> list[Unit]:
+    """Units from (annotator, category) -> [(start, end)], overlapping stretches merged."""
+    make = Unit._make  # the class call costs a keyword-handling wrapper per unit
     merged: list[Unit] = []
     for (annotator, category), spans in groups.items():
         spans.sort()
@@ -56,9 +62,9 @@ def merge_overlapping(units: Iterable[Unit]) -> list[Unit]:
             if s < end:  # touching units stay two units, as in the raters' own data
                 end = max(end, e)
             else:
-                merged.append(Unit(annotator, category, start, end))
+                merged.append(make((annotator, category, start, end)))
                 start, end = s, e
-        merged.append(Unit(annotator, category, start, end))
+        merged.append(make((annotator, category, start, end)))
     return merged
 
 
@@ -184,7 +190,8 @@ def corpus_continuum(
     annotators enter. Offsets are shifted by the lengths of the documents before.
     """
     wanted = set(labels) if labels is not None else None
-    units: list[Unit] = []
+    # Grouped straight into (annotator, label) stretches: one Unit per merged stretch only.
+    groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
     offset = 0
     boundaries: list[float] = []
     for document in documents:
@@ -193,20 +200,24 @@ def corpus_continuum(
         boundaries.append(offset)
         for annotator in annotators:
             for span in document.spans[annotator]:
-                if wanted is None or span.label in wanted:
-                    units.append(
-                        Unit(annotator, span.label, offset + span.start, offset + span.end)
+                if (wanted is None or span.label in wanted) and span.end > span.start:
+                    groups.setdefault((annotator, span.label), []).append(
+                        (offset + span.start, offset + span.end)
                     )
         offset += document_length(document)
     return Continuum(
-        merge_overlapping(units), tuple(annotators), 0, offset, len(boundaries), tuple(boundaries)
+        _merge_groups(groups), tuple(annotators), 0, offset, len(boundaries), tuple(boundaries)
     )
 
 
 def _alpha_u_block(continuum: Continuum, labels: Sequence[str]) -> dict:
-    parts = alpha_u_by_category(
-        continuum.units, continuum.annotators, continuum.length, categories=labels
-    )
+    # The continuum's units are merged already: straight to the disagreements, no second merge.
+    parts = {
+        label: category_disagreements(
+            continuum.units, continuum.annotators, label, continuum.length, continuum.begin
+        )
+        for label in labels
+    }
     counts = {label: sum(1 for u in continuum.units if u.category == label) for label in labels}
     observed = sum(o for o, _ in parts.values())
     expected = sum(e for _, e in parts.values())
