@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from annotator.agreement import agreement_report, score_against_gold
+from annotator.agreement import agreement_report
 from annotator.errors import AppError
 from annotator.labels import LabelScheme
-from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.agreement_data import agreement_documents, annotator_names
 from annotator.unitizing import unitizing_report
 from annotator.unitizing_gamma import gamma_report
 
@@ -39,10 +39,3 @@ def build_agreement_report(
     if gamma:
         report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
     return report
-
-
-def build_gold_scores(db, scheme: LabelScheme, annotators: Sequence[str] | None = None) -> dict:
-    """Each annotator against gold on the adjudicated documents."""
-    chosen = list(annotators) if annotators else annotator_names(db)
-    documents = agreement_documents(db, chosen)
-    return score_against_gold(documents, chosen, scheme.keys(), gold_spans(db))

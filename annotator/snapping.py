@@ -53,10 +53,3 @@ def _trim(starts, ends, space, first: int, last: int) -> Snapped:
     if first > last:
         raise SnapError("the range holds only whitespace")
     return Snapped(int(starts[first]), int(ends[last]), first, last)
-
-
-def is_snapped(starts: np.ndarray, ends: np.ndarray, start: int, end: int) -> bool:
-    """Whether [start, end) already lies on token boundaries."""
-    i = int(np.searchsorted(starts, start, side="left"))
-    j = int(np.searchsorted(ends, end, side="left"))
-    return i < len(starts) and starts[i] == start and j < len(ends) and ends[j] == end

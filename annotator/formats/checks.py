@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import replace
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+from annotator.tokenize import canonical_text
 
 _SHOW = 60  # characters of each string shown in a mismatch message
 
@@ -91,7 +92,7 @@ def canonical_record(record: ImportRecord) -> ImportRecord:
         new_at[seg_end] = length
         boundaries.append(seg_end)
     canonical = "".join(pieces)
-    if canonical != unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")):
+    if canonical != canonical_text(text):
         raise ImportFormatError(f"{record.source}: cannot map offsets onto the canonical text")
 
     def move(offset: int, outward_right: bool) -> int:

@@ -10,11 +10,6 @@ from murmurhash.mrmr import hash as murmur3_32
 
 from annotator.model import SpanData, Token
 
-# Prodigy hashes these keys of a task to tell inputs apart (the input hash) and, on top of the
-# input hash, these keys to tell annotations of the same input apart (the task hash).
-INPUT_HASH_KEYS = ("text",)
-TASK_HASH_KEYS = ("spans",)
-
 
 def _canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -27,7 +22,7 @@ def input_hash(text: str) -> int:
     `{"text": text}` serialised as JSON with sorted keys and no whitespace. Stable across runs,
     machines and Python versions (no `hash()` salt), and the same for every annotator.
     """
-    return murmur3_32(_canonical_json({k: text for k in INPUT_HASH_KEYS}))
+    return murmur3_32(_canonical_json({"text": text}))
 
 
 def task_hash(text: str, spans: Sequence[dict[str, Any]]) -> int:
