@@ -126,8 +126,7 @@ def _canonical_claim(span: ImportedSpan) -> ImportedSpan:
     # A file's span text in NFD or with CRLF line ends is the same text as the canonical one.
     if not _needs_canonical(span.expected_text):
         return span
-    claimed = span.expected_text.replace("\r\n", "\n").replace("\r", "\n")
-    return replace(span, expected_text=unicodedata.normalize("NFC", claimed))
+    return replace(span, expected_text=canonical_text(span.expected_text))
 
 
 def _segments(text: str):
