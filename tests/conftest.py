@@ -42,17 +42,9 @@ def db_path(template_db, tmp_path) -> Path:
 
 
 @pytest.fixture
-def app(db_path, tmp_path):
+def app(db_path):
     """The app as pytest-flask wants it (pytest-flask builds `client` from this)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DB": str(db_path),
-            "SECRET_KEY": "test-secret",
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
-    return app
+    return create_app({"TESTING": True, "DB": str(db_path), "SECRET_KEY": "test-secret"})
 
 
 @pytest.fixture

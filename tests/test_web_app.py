@@ -6,6 +6,7 @@ import json
 import tomllib
 
 import pytest
+from flask import Flask
 
 from annotator import store
 from annotator.annotations import SpanInput, create_span
@@ -27,11 +28,15 @@ def test_factory_reads_prefixed_environment(monkeypatch, tmp_path):
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("ANNOTATOR_SECRET_KEY", raising=False)
+    # Flask's instance folder of a fresh checkout, here a temporary one (not the repository's).
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
     config = {"DB": str(tmp_path / "a.db")}
     first = create_app(config)
     second = create_app(config)
-    # Flask's instance folder is next to the package; the key file must be reused, not remade.
+    # The key file must be reused, not remade.
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (instance / "secret_key").read_text() == first.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) == 64
 
 
