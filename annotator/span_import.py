@@ -84,9 +84,10 @@ class SpanImport:
             span = self._check(record, i, imported, document_id, layer, tokens)
             if span is not None:
                 spans.append(span)
-        merged = merge_same_label(spans)
         if repeated:
-            merged = [self._absorb_stored(span) for span in merged]
+            # Before the merge below: a stored span may bridge two spans of this record.
+            spans = [self._absorb_stored(span) for span in spans]
+        merged = merge_same_label(spans)
         import_store.insert_spans(self.db, merged, self.actor)
         self.report.spans_added += len(merged)
         self.report.spans_merged += len(spans) - len(merged)

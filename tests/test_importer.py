@@ -9,8 +9,9 @@ import unicodedata
 import pytest
 
 from annotator import store
-from annotator.formats.base import ImportFormatError
-from annotator.importer import import_paths
+from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+from annotator.importer import import_paths, import_records
+from annotator.store.spans import list_spans
 from tests.conftest import CORPUS
 
 
@@ -121,3 +122,24 @@ def test_long_first_line_gives_a_short_title(empty_db, tmp_path):
     assert len(title) <= 122 and title.endswith(" …")
     assert words.startswith(title[:-2])  # cut at a word boundary, nothing else changed
     assert title[:-2].split(" ")[-1] in words.split(" ")
+
+
+def test_layer_seen_twice_in_one_run_merges_across_both_records(empty_db):
+    # The second record's two spans each overlap the first record's span, which bridges them:
+    # the layer must end with one span, not two that share a token.
+    text = "aa bb cc dd ee ff gg hh ii jj kk"
+    label = "STATE_PROPAGANDA"
+    records = [
+        ImportRecord(text, "f:1", "x1", annotator="anna", spans=[ImportedSpan(3, 20, label)]),
+        ImportRecord(
+            text,
+            "f:2",
+            "x2",
+            annotator="anna",
+            spans=[ImportedSpan(0, 5, label), ImportedSpan(18, 26, label)],
+        ),
+    ]
+    report = import_records(empty_db, records)
+    spans = list_spans(empty_db, 1, "anna")
+    assert [(s.start, s.end) for s in spans] == [(0, 26)]
+    assert (report.spans_added, report.spans_merged) == (1, 2)
