@@ -23,7 +23,8 @@ from annotator.rendering import (
 )
 from annotator.store.assignments import documents_for_annotator
 from annotator.store.documents import Document, get_tokens, list_documents
-from annotator.store.spans import Span, get_status, list_spans, statuses
+from annotator.store.gold import span_counts
+from annotator.store.spans import Span, get_status
 from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
@@ -70,19 +71,18 @@ def index():
 def queue_rows(db, annotator: str) -> list[QueueRow]:
     """The documents assigned to the annotator (or to everyone), with their status and span
     count, in queue order."""
-    status_of = statuses(db)
-    reachable = {d.id for d in documents_for_annotator(db, annotator)}
+    length = {d.id: d.length for d in list_documents(db)}
+    counts = span_counts(db)
     return [
         QueueRow(
             d.id,
             d.title,
             d.external_id,
-            d.length,
-            status_of.get((d.id, annotator), "new"),
-            len(list_spans(db, d.id, annotator)),
+            length[d.id],
+            d.status or "new",
+            counts.get((d.id, annotator), 0),
         )
-        for d in list_documents(db)
-        if d.id in reachable
+        for d in documents_for_annotator(db, annotator)
     ]
 
 
