@@ -13,7 +13,7 @@ from typing import Any
 from annotator import store
 from annotator.errors import AppError
 from annotator.labels import LabelScheme
-from annotator.snapping import SnapError, snap_to_tokens, snap_token_range
+from annotator.snapping import SnapError, Snapped, snap_to_tokens, snap_token_range
 from annotator.store.assignments import is_assigned
 from annotator.store.documents import Document, get_document, get_tokens
 from annotator.store.events import record_event
@@ -110,25 +110,39 @@ def create_span(
         attributes = _clean_attributes(scheme, label, data.attributes)
         note = _clean_note(data.note)
         snapped = _snap(db, document, data)
-        span = Span(
-            span_id or str(uuid.uuid4()),
-            document_id,
-            layer,
-            label,
-            snapped.start,
-            snapped.end,
-            snapped.token_start,
-            snapped.token_end,
-            attributes,
-            note,
-            version,
-        )
+        span = new_span(document_id, layer, label, snapped, attributes, note, span_id, version)
         absorb_overlaps(db, user.name, span)
         insert_span(db, span)
         record_event(db, user.name, "create", "span", span.id, None, span.record(), document_id)
-        if layer != GOLD and get_status(db, document_id, layer) is None:
-            _set_status(db, user, document_id, layer, "in_progress")
+        if layer != GOLD:
+            record_status(db, user.name, document_id, layer, "in_progress", only_if_unset=True)
     return span, True
+
+
+def new_span(
+    document_id: int,
+    layer: str,
+    label: str,
+    snapped: Snapped,
+    attributes: dict[str, Any],
+    note: str,
+    span_id: str | None = None,
+    version: int = 1,
+) -> Span:
+    """A span (not yet stored) at `snapped`'s place; a fresh id unless `span_id` is given."""
+    return Span(
+        span_id or str(uuid.uuid4()),
+        document_id,
+        layer,
+        label,
+        snapped.start,
+        snapped.end,
+        snapped.token_start,
+        snapped.token_end,
+        attributes,
+        note,
+        version,
+    )
 
 
 def update_span_fields(
@@ -229,18 +243,24 @@ def set_document_status(db, user: User, document_id: int, status: Any) -> str:
         raise AppError("field 'status' must be 'in_progress' or 'done'")
     with store.write_transaction(db):
         reachable_document(db, user, document_id)
-        _set_status(db, user, document_id, user.name, status)
+        record_status(db, user.name, document_id, user.name, status)
     return status
 
 
-def _set_status(db, user: User, document_id: int, annotator: str, status: str) -> None:
+def record_status(
+    db, actor: str, document_id: int, annotator: str, status: str, *, only_if_unset: bool = False
+) -> None:
+    """Set an annotator's status on a document with its audit event, if it changes.
+
+    `only_if_unset`: only when the annotator has no status there yet (a first span starts work).
+    """
     before = get_status(db, document_id, annotator)
-    if before == status:
+    if before == status or (only_if_unset and before is not None):
         return
     set_status(db, document_id, annotator, status)
     record_event(
         db,
-        user.name,
+        actor,
         "status",
         "status",
         f"{document_id}:{annotator}",

@@ -7,13 +7,12 @@ event (actor `import`). Spans are written in bulk per record rather than one by 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from annotator import accounts
-from annotator.annotations import MAX_NOTE, absorb_overlaps, widen_over
+from annotator.annotations import MAX_NOTE, absorb_overlaps, new_span, record_status, widen_over
 from annotator.errors import AppError
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.checks import span_problem
@@ -23,7 +22,7 @@ from annotator.store import imports as import_store
 from annotator.store import users as user_store
 from annotator.store.events import record_event
 from annotator.store.gold import get_gold_status, set_gold_status
-from annotator.store.spans import Span, get_status, set_status
+from annotator.store.spans import Span
 from annotator.store.users import GOLD
 
 if TYPE_CHECKING:
@@ -179,18 +178,7 @@ class SpanImport:
         if problem is not None:
             self.problems.append(f"{what}: {problem}")
             return None
-        return Span(
-            str(uuid.uuid4()),
-            document_id,
-            layer,
-            label,
-            snapped.start,
-            snapped.end,
-            snapped.token_start,
-            snapped.token_end,
-            attributes,
-            imported.note or "",
-        )
+        return new_span(document_id, layer, label, snapped, attributes, imported.note or "")
 
     def _absorb_stored(self, span: Span) -> Span:
         """Merge stored same-label overlaps into `span` (a layer seen twice in one run)."""
@@ -217,22 +205,12 @@ class SpanImport:
                         {"status": after},
                         document_id,
                     )
-        else:
-            before = get_status(self.db, document_id, layer)
-            after = "done" if done else "in_progress"
-            if done or (has_spans and before is None):
-                if before != after:
-                    set_status(self.db, document_id, layer, after)
-                    record_event(
-                        self.db,
-                        self.actor,
-                        "status",
-                        "status",
-                        f"{document_id}:{layer}",
-                        None if before is None else {"status": before},
-                        {"status": after},
-                        document_id,
-                    )
+        elif done:
+            record_status(self.db, self.actor, document_id, layer, "done")
+        elif has_spans:
+            record_status(
+                self.db, self.actor, document_id, layer, "in_progress", only_if_unset=True
+            )
         if done:
             self.report.layers_done += 1
 
