@@ -7,14 +7,9 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from annotator.store.db import now
+from annotator.store import spans as span_store
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
-
-_SPAN_COLUMNS = (
-    'id, document_id, annotator, label, start, "end", token_start, token_end, attributes, note, '
-    "version, created, updated"
-)
 
 
 def layer_has_data(db: sqlite_utils.Database, document_id: int, annotator: str) -> bool:
@@ -37,36 +32,12 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -
     """Insert snapped, merged spans with one `create` event each (the caller's transaction)."""
     if not spans:
         return
-    stamp = now()
-    for span in spans:
-        span.created = span.created or stamp
-        span.updated = span.updated or stamp
-    db.conn.executemany(
-        f"INSERT INTO span ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                s.id,
-                s.document_id,
-                s.annotator,
-                s.label,
-                s.start,
-                s.end,
-                s.token_start,
-                s.token_end,
-                json.dumps(s.attributes, ensure_ascii=False),
-                s.note,
-                s.version,
-                s.created,
-                s.updated,
-            )
-            for s in spans
-        ],
-    )
+    span_store.insert_spans(db, spans)
     db.conn.executemany(
         "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
         "VALUES (?, ?, 'create', 'span', ?, ?, NULL, ?)",
         [
-            (stamp, actor, s.id, s.document_id, json.dumps(s.record(), ensure_ascii=False))
+            (s.created, actor, s.id, s.document_id, json.dumps(s.record(), ensure_ascii=False))
             for s in spans
         ],
     )

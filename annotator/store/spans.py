@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,28 +97,37 @@ def same_label_overlaps(
 
 def insert_span(db: sqlite_utils.Database, span: Span) -> Span:
     """Insert a span row as given (timestamps filled in when empty)."""
+    insert_spans(db, [span])
+    return span
+
+
+def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
+    """Insert span rows as given in one statement (timestamps filled in when empty)."""
     stamp = now()
-    span.created = span.created or stamp
-    span.updated = span.updated or stamp
-    db.conn.execute(
+    for span in spans:
+        span.created = span.created or stamp
+        span.updated = span.updated or stamp
+    db.conn.executemany(
         f"INSERT INTO span ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            span.id,
-            span.document_id,
-            span.annotator,
-            span.label,
-            span.start,
-            span.end,
-            span.token_start,
-            span.token_end,
-            json.dumps(span.attributes, ensure_ascii=False),
-            span.note,
-            span.version,
-            span.created,
-            span.updated,
+            (
+                s.id,
+                s.document_id,
+                s.annotator,
+                s.label,
+                s.start,
+                s.end,
+                s.token_start,
+                s.token_end,
+                json.dumps(s.attributes, ensure_ascii=False),
+                s.note,
+                s.version,
+                s.created,
+                s.updated,
+            )
+            for s in spans
         ],
     )
-    return span
 
 
 def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) -> bool:
