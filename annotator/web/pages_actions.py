@@ -49,13 +49,13 @@ def regions_response(
     db,
     document: Document,
     before: list[Span],
+    after: list[Span],
     editing: Span | None = None,
     message: str = "",
     status: int = 200,
 ):
     """The changed text blocks, the editor and the flash as out-of-band swaps; spansChanged
     makes the span list and the toolbar refresh themselves."""
-    after = visible_spans(db, document.id)
     here = (
         [s for s in after if s.token_start <= editing.token_start <= s.token_end] if editing else []
     )
@@ -70,10 +70,10 @@ def regions_response(
     return response
 
 
-def _absorbed(db, before: list[Span], span: Span) -> list[str]:
+def _absorbed(before: list[Span], after: list[Span], span: Span) -> list[str]:
     """Ids of the spans the action merged into `span` (gone from the layer now)."""
-    after = {s.id for s in visible_spans(db, span.document_id)}
-    return sorted(s.id for s in before if s.id not in after and s.id != span.id)
+    kept = {s.id for s in after}
+    return sorted(s.id for s in before if s.id not in kept and s.id != span.id)
 
 
 def _own_span_on(db, document_id: int, span_id: str) -> Span:
@@ -101,8 +101,9 @@ def create(document_id: int):
             token_end=_int_field("token_end"),
         ),
     )
-    push_undo(db, "create", span, _absorbed(db, before, span))
-    return regions_response(db, document, before, span, status=201)
+    after = visible_spans(db, document_id)
+    push_undo(db, "create", span, _absorbed(before, after, span))
+    return regions_response(db, document, before, after, span, status=201)
 
 
 @bp.post("/documents/<int:document_id>/spans/<span_id>")
@@ -128,8 +129,9 @@ def update(document_id: int, span_id: str):
         }
     before = visible_spans(db, document_id)
     span = update_span_fields(db, labels(), g.user, span_id, changes)
-    push_undo(db, "update", span, _absorbed(db, before, span))
-    return regions_response(db, document, before, span, message="saved")
+    after = visible_spans(db, document_id)
+    push_undo(db, "update", span, _absorbed(before, after, span))
+    return regions_response(db, document, before, after, span, message="saved")
 
 
 @bp.delete("/documents/<int:document_id>/spans/<span_id>")
@@ -143,7 +145,8 @@ def delete(document_id: int, span_id: str):
     version = _int_field("version", request.args) if "version" in request.args else None
     span = delete_span_by_id(db, g.user, span_id, version)
     push_undo(db, "delete", span)
-    return regions_response(db, document, before, None, message="deleted (u to undo)")
+    after = visible_spans(db, document_id)
+    return regions_response(db, document, before, after, message="deleted (u to undo)")
 
 
 @bp.post("/documents/<int:document_id>/undo")
@@ -154,7 +157,8 @@ def undo(document_id: int):
     document = open_document(db, document_id)
     before = visible_spans(db, document_id)
     message = undo_last(db, labels(), g.user, document_id)
-    return regions_response(db, document, before, None, message=message)
+    after = visible_spans(db, document_id)
+    return regions_response(db, document, before, after, message=message)
 
 
 @bp.post("/documents/<int:document_id>/status")
