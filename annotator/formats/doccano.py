@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+from annotator.formats.jsonl_export import write_jsonl
 from annotator.formats.reading import IGNORED_KEY, iter_jsonl, require_offset
 
 
@@ -118,9 +118,4 @@ def doccano_record(record: dict[str, Any]) -> dict[str, Any]:
 
 def write_doccano(records: Iterable[dict[str, Any]], fh: IO[str]) -> int:
     """Write export records as doccano JSONL, one line each; returns the number written."""
-    count = 0
-    for record in records:
-        fh.write(json.dumps(doccano_record(record), ensure_ascii=False))
-        fh.write("\n")
-        count += 1
-    return count
+    return write_jsonl(map(doccano_record, records), fh)
