@@ -22,6 +22,7 @@ from annotator.formats.ptc import write_ptc
 from annotator.model import Token
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
+from annotator.store.agreement_data import annotator_names
 from annotator.store.users import GOLD
 
 # Format -> file name ending of its default output; ptc (and spacy in shards) is a folder.
@@ -54,7 +55,7 @@ def export_records(
     spans come too. Names are checked at once (AppError), records are produced lazily.
     """
     names = (
-        export_store.annotator_names(db)
+        annotator_names(db)
         if annotators is None
         else check_annotators(db, [n for n in annotators if n != GOLD])
     )

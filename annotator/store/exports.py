@@ -28,12 +28,6 @@ class ExportLayer:
     spans: list[SpanData]
 
 
-def annotator_names(db: sqlite_utils.Database) -> list[str]:
-    """Every user with role annotator, by name."""
-    rows = db.conn.execute("SELECT name FROM user WHERE role = 'annotator' ORDER BY name")
-    return [r[0] for r in rows.fetchall()]
-
-
 def export_layers(
     db: sqlite_utils.Database,
     *,
