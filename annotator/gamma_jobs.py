@@ -91,18 +91,6 @@ class GammaState:
         return self.row.status if self.row else RUNNING
 
 
-def compute_gamma(db: sqlite_utils.Database, request: GammaRequest) -> dict:
-    """The gamma report of the request over the database's done documents (no cache)."""
-    documents = agreement_documents(db, list(request.annotators))
-    return gamma_report(
-        documents,
-        list(request.annotators),
-        list(request.labels),
-        samples=request.samples,
-        seed=request.seed,
-    )
-
-
 def run_gamma_job(db_path: str | Path, key: str, request: GammaRequest) -> None:
     """Compute gamma with a connection of its own and store the result or the error; never
     raises (it runs in a thread nobody joins)."""
