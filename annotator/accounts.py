@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -14,8 +15,16 @@ from annotator.store.users import GOLD, User
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 8
-# Checked when the user does not exist, so a wrong name costs as much as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the user does not exist, so a wrong name costs as much as a wrong password.
+
+    Made on first use, not at import: an scrypt hash costs ~80 ms, which every CLI command and
+    worker start would otherwise pay.
+    """
+    return generate_password_hash("not a password of anyone", method="scrypt")
 
 
 def validate_name(name: str) -> str:
@@ -43,7 +52,7 @@ def create_user(db, name: str, role: str, password: str | None, actor: str = "cl
 def authenticate(db, name: str, password: str) -> User | None:
     """The enabled user with this name and password, else None (same cost either way)."""
     user = user_store.get_user(db, name) if isinstance(name, str) else None
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password if isinstance(password, str) else "")
     if not ok or user is None or user.disabled or user.role == GOLD or not user.password_hash:
         return None
