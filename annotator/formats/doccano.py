@@ -8,7 +8,13 @@ from typing import IO, Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.jsonl_export import write_jsonl
-from annotator.formats.reading import IGNORED_KEY, iter_jsonl, require_offset
+from annotator.formats.reading import (
+    IGNORED_KEY,
+    iter_jsonl,
+    iter_objects,
+    require_label,
+    require_offset,
+)
 
 
 def read_doccano(path: Path) -> Iterator[ImportRecord]:
@@ -84,18 +90,11 @@ def _read_triples(
 
 
 def _read_entities(raw: Any, where: str) -> list[ImportedSpan]:
-    if not isinstance(raw, list):
-        raise ImportFormatError(f'{where}: "entities" must be a list')
     spans = []
-    for i, item in enumerate(raw):
-        at = f'{where}: "entities"[{i}]'
-        if not isinstance(item, dict):
-            raise ImportFormatError(f"{at}: must be an object")
+    for at, item in iter_objects(raw, "entities", where):
         start = require_offset(item.get("start_offset"), '"start_offset"', at)
         end = require_offset(item.get("end_offset"), '"end_offset"', at)
-        label = item.get("label")
-        if not isinstance(label, str) or not label:
-            raise ImportFormatError(f'{at}: "label" missing or not a string')
+        label = require_label(item, at)
         spans.append(ImportedSpan(start=start, end=end, label=label, source=where))
     return spans
 

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import IGNORED_KEY, iter_json_array, require_offset
+from annotator.formats.reading import (
+    IGNORED_KEY,
+    iter_json_array,
+    iter_objects,
+    require_offset,
+)
 
 _TITLE_KEYS = ("title", "heading", "headline")
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
@@ -118,10 +123,7 @@ def _read_result(
     regions: dict[str, list[ImportedSpan]] = {}
     spans: list[ImportedSpan] = []
     extras = []
-    for i, result in enumerate(results):
-        at = f"{where}: result {i}"
-        if not isinstance(result, dict):
-            raise ImportFormatError(f"{at}: must be an object")
+    for at, result in iter_objects(results, "result", where):
         kind = result.get("type")
         if kind != "labels":
             extras.append(result)

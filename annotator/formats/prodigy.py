@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import iter_jsonl, require_offset, require_text
+from annotator.formats.reading import (
+    iter_jsonl,
+    iter_objects,
+    require_label,
+    require_offset,
+    require_text,
+)
 
 
 def read_prodigy(path: Path) -> Iterator[ImportRecord]:
@@ -55,16 +61,9 @@ def read_prodigy(path: Path) -> Iterator[ImportRecord]:
 def _read_spans(raw: Any, where: str) -> list[ImportedSpan]:
     if raw is None:
         return []
-    if not isinstance(raw, list):
-        raise ImportFormatError(f'{where}: "spans" must be a list')
     spans = []
-    for i, span in enumerate(raw):
-        at = f"{where}: span {i}"
-        if not isinstance(span, dict):
-            raise ImportFormatError(f"{at}: must be an object")
-        label = span.get("label")
-        if not isinstance(label, str) or not label:
-            raise ImportFormatError(f'{at}: "label" missing or not a string')
+    for at, span in iter_objects(raw, "spans", where):
+        label = require_label(span, at)
         start = require_offset(span.get("start"), '"start"', at)
         end = require_offset(span.get("end"), '"end"', at)
         attributes = span.get("attributes")

@@ -129,6 +129,26 @@ def require_text(obj: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
+def require_label(obj: dict[str, Any], where: str) -> str:
+    """obj["label"] as a non-empty string, else an ImportFormatError naming `where`."""
+    label = require_text(obj, "label", where)
+    if not label:
+        raise ImportFormatError(f'{where}: "label" is empty')
+    return label
+
+
+def iter_objects(raw: Any, key: str, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(location, element) for each element of the list found under `key`, each an object;
+    else an ImportFormatError naming `where` (and the element)."""
+    if not isinstance(raw, list):
+        raise ImportFormatError(f'{where}: "{key}" must be a list')
+    for i, item in enumerate(raw):
+        at = f'{where}: "{key}"[{i}]'
+        if not isinstance(item, dict):
+            raise ImportFormatError(f"{at}: must be an object")
+        yield at, item
+
+
 def require_offset(value: Any, what: str, where: str) -> int:
     """An integer character offset (bool and float refused), else an ImportFormatError."""
     if isinstance(value, bool) or not isinstance(value, int):
