@@ -37,20 +37,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     from annotator.web import db as web_db
 
     web_db.init_app(app)
-    from annotator.web import auth, errors, health, security
+    from annotator.web import (
+        agreement_api,
+        api,
+        auth,
+        errors,
+        exports,
+        health,
+        pages,
+        review,
+        security,
+    )
 
-    security.init_app(app)
+    security.init_app(app)  # first: the blueprints' <int:...> rules use its bounded converter
     errors.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(health.bp)
-    # Blueprints of the areas (one line each):
-    from annotator.web import api
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(__import__("annotator.web.agreement_api", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("annotator.web.pages", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("annotator.web.review", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("annotator.web.exports", fromlist=["bp"]).bp)
+    for module in (health, api, agreement_api, pages, review, exports):
+        app.register_blueprint(module.bp)
     return app
 
 
