@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import IGNORED_KEY, open_text, parse_offset
+from annotator.formats.reading import IGNORED_KEY, iter_text_lines, open_text, parse_offset
 
 # brat line kinds we cannot map onto spans, by their id letter.
 _IGNORED_KINDS = {"R": "relations", "E": "events", "*": "equivalences", "N": "normalizations"}
@@ -60,21 +60,16 @@ def _read_ann(ann: Path) -> tuple[list[ImportedSpan], Counter]:
     spans: list[ImportedSpan] = []
     ignored: Counter = Counter()
     pending: list[tuple[str, str, int]] = []  # A and # lines, applied once all T lines are read
-    with open(ann, encoding="utf-8-sig") as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                continue
-            where = f"{ann}:{line_no}"
-            kind = line[0]
-            if kind == "T":
-                found = _read_textbound(line, where)
-                by_id[line.split("\t", 1)[0]] = found
-                spans.extend(found)
-            elif kind in ("A", "M", "#"):
-                pending.append((kind, line, line_no))
-            else:
-                ignored[_IGNORED_KINDS.get(kind, "other")] += 1
+    for line_no, line in iter_text_lines(ann):
+        kind = line[0]
+        if kind == "T":
+            found = _read_textbound(line, f"{ann}:{line_no}")
+            by_id[line.split("\t", 1)[0]] = found
+            spans.extend(found)
+        elif kind in ("A", "M", "#"):
+            pending.append((kind, line, line_no))
+        else:
+            ignored[_IGNORED_KINDS.get(kind, "other")] += 1
     for kind, line, line_no in pending:
         where = f"{ann}:{line_no}"
         fields = line.split("\t")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import open_text, parse_offset
+from annotator.formats.reading import iter_text_lines, open_text, parse_offset
 
 _ARTICLE = re.compile(r"^article(\d+)\.txt$")
 _PER_ARTICLE_LABELS = re.compile(r"^article(\d+)\..*labels(\.tsv)?$")
@@ -71,29 +71,23 @@ def read_ptc(path: Path) -> Iterator[ImportRecord]:
 
 
 def _read_labels(path: Path, article_id: str | None) -> Iterator[tuple[str, ImportedSpan]]:
-    with open(path, encoding="utf-8-sig") as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            fields = line.split("\t")
-            if len(fields) != 4:
-                raise ImportFormatError(
-                    f"{where}: expected ID<TAB>LABEL<TAB>start<TAB>end, got {len(fields)} columns"
-                )
-            row_id, label = fields[0].strip(), fields[1].strip()
-            if not row_id.isdigit():
-                raise ImportFormatError(f"{where}: article id must be digits, got {row_id!r}")
-            if article_id is not None and row_id != article_id:
-                raise ImportFormatError(
-                    f"{where}: row for article {row_id} in a file of {article_id}"
-                )
-            if not label:
-                raise ImportFormatError(f"{where}: empty label")
-            start = parse_offset(fields[2], "start", where)
-            end = parse_offset(fields[3], "end", where)
-            yield row_id, ImportedSpan(start=start, end=end, label=label, source=where)
+    for line_no, line in iter_text_lines(path):
+        where = f"{path}:{line_no}"
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise ImportFormatError(
+                f"{where}: expected ID<TAB>LABEL<TAB>start<TAB>end, got {len(fields)} columns"
+            )
+        row_id, label = fields[0].strip(), fields[1].strip()
+        if not row_id.isdigit():
+            raise ImportFormatError(f"{where}: article id must be digits, got {row_id!r}")
+        if article_id is not None and row_id != article_id:
+            raise ImportFormatError(f"{where}: row for article {row_id} in a file of {article_id}")
+        if not label:
+            raise ImportFormatError(f"{where}: empty label")
+        start = parse_offset(fields[2], "start", where)
+        end = parse_offset(fields[3], "end", where)
+        yield row_id, ImportedSpan(start=start, end=end, label=label, source=where)
 
 
 def write_ptc(records: Iterable[dict[str, Any]], folder: Path) -> int:

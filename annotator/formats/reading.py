@@ -111,6 +111,15 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
             yield start_line, obj
 
 
+def iter_text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line without its line end) for each non-blank line of a UTF-8 text file."""
+    with open(path, encoding="utf-8-sig") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\r\n")
+            if line.strip():
+                yield line_no, line
+
+
 def open_text(path: Path) -> str:
     """The whole of a small text file (one document), decoded as UTF-8 without newline changes."""
     try:
