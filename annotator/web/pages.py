@@ -254,20 +254,29 @@ def editor_fragment(document_id: int):
     """The editor for `?span=ID`, or for the innermost span covering `?token=I`."""
     db = get_db()
     doc = open_document(db, document_id)
-    spans = visible_spans(db, document_id)
+    chosen, here = span_from_args(visible_spans(db, document_id))
+    return render_template("_editor.html", **editor_context(doc, chosen, here))
+
+
+def spans_at(spans: list[Span], token: int) -> list[Span]:
+    """The spans covering one token."""
+    return [s for s in spans if s.token_start <= token <= s.token_end]
+
+
+def span_from_args(spans: list[Span], kind: str = "span") -> tuple[Span | None, list[Span]]:
+    """The span of `?span=ID` (404 if not in `spans`) or the innermost one covering `?token=I`,
+    with every span at its place; (None, []) without either argument."""
     span_id = request.args.get("span")
     token = request.args.get("token", type=int)
     if span_id is not None:
         chosen = next((s for s in spans if s.id == span_id), None)
         if chosen is None:
-            raise AppError(f"span {span_id} not found", 404)
-        here = [s for s in spans if s.token_start <= chosen.token_start <= s.token_end]
-    elif token is not None:
-        here = [s for s in spans if s.token_start <= token <= s.token_end]
-        chosen = min(here, key=lambda s: s.token_end - s.token_start, default=None)
-    else:
-        chosen, here = None, []
-    return render_template("_editor.html", **editor_context(doc, chosen, here))
+            raise AppError(f"{kind} {span_id} not found", 404)
+        return chosen, spans_at(spans, chosen.token_start)
+    if token is not None:
+        here = spans_at(spans, token)
+        return min(here, key=lambda s: s.token_end - s.token_start, default=None), here
+    return None, []
 
 
 def editor_context(document: Document, span: Span | None, here: list[Span] | None = None) -> dict:

@@ -28,6 +28,7 @@ from annotator.web.pages import (
     next_undone,
     open_document,
     queue_rows,
+    spans_at,
     toolbar_context,
     visible_spans,
 )
@@ -56,9 +57,7 @@ def regions_response(
 ):
     """The changed text blocks, the editor and the flash as out-of-band swaps; spansChanged
     makes the span list and the toolbar refresh themselves."""
-    here = (
-        [s for s in after if s.token_start <= editing.token_start <= s.token_end] if editing else []
-    )
+    here = spans_at(after, editing.token_start) if editing else []
     body = render_template(
         "_regions.html",
         message=message,

@@ -28,6 +28,7 @@ from annotator.store.users import GOLD
 from annotator.web import review_figures
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
+from annotator.web.pages import span_from_args
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 review_figures.register(bp)
@@ -249,16 +250,7 @@ def editor(document_id: int):
     """The gold editor for `?span=ID` or the innermost gold span at `?token=I` (closed: none)."""
     db = get_db()
     doc = get_document(db, document_id)
-    gold = list_spans(db, document_id, GOLD)
-    span_id, token = request.args.get("span"), request.args.get("token", type=int)
-    chosen = None
-    if span_id is not None:
-        chosen = next((s for s in gold if s.id == span_id), None)
-        if chosen is None:
-            raise AppError(f"gold span {span_id} not found", 404)
-    elif token is not None:
-        here = [s for s in gold if s.token_start <= token <= s.token_end]
-        chosen = min(here, key=lambda s: s.token_end - s.token_start, default=None)
+    chosen, _ = span_from_args(list_spans(db, document_id, GOLD), "gold span")
     return render_template("review/_gold_editor.html", **editor_context(db, doc, chosen))
 
 
