@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import IGNORED_KEY, iter_text_lines, open_text, parse_offset
+from annotator.formats.reading import IGNORED_KEY, iter_text_lines, parse_offset, read_utf8
 
 # brat line kinds we cannot map onto spans, by their id letter.
 _IGNORED_KINDS = {"R": "relations", "E": "events", "*": "equivalences", "N": "normalizations"}
@@ -40,7 +40,7 @@ def read_brat(path: Path) -> Iterator[ImportRecord]:
         txt = ann.with_suffix(".txt")
         if not txt.is_file():
             raise ImportFormatError(f"{ann}: no {txt.name} next to it")
-        text = open_text(txt)
+        text = read_utf8(txt)
         spans, ignored = _read_ann(ann)
         meta = {IGNORED_KEY: dict(ignored)} if ignored else {}
         yield ImportRecord(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import iter_text_lines, open_text, parse_offset
+from annotator.formats.reading import iter_text_lines, parse_offset, read_utf8
 
 _ARTICLE = re.compile(r"^article(\d+)\.txt$")
 _PER_ARTICLE_LABELS = re.compile(r"^article(\d+)\..*labels(\.tsv)?$")
@@ -50,7 +50,7 @@ def read_ptc(path: Path) -> Iterator[ImportRecord]:
         raise ImportFormatError(f"{root}: no article<ID>.txt files")
     for article in articles:
         article_id = _ARTICLE.match(article.name).group(1)
-        text = open_text(article)
+        text = read_utf8(article)
         files = per_article.get(article_id, [])
         spans: list[ImportedSpan] | None = None
         if files or article_id in combined:

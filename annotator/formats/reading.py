@@ -120,13 +120,20 @@ def iter_text_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield line_no, line
 
 
-def open_text(path: Path) -> str:
-    """The whole of a small text file (one document), decoded as UTF-8 without newline changes."""
+def read_utf8(path: Path) -> str:
+    """The whole of a small text file (one document), decoded as UTF-8 without newline changes;
+    ImportFormatError naming the file, line and byte for invalid UTF-8."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return fh.read()
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{path}:{line}: not valid UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})"
+        ) from exc
 
 
 def require_text(obj: dict[str, Any], key: str, where: str) -> str:

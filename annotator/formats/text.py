@@ -6,21 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError, ImportRecord
-
-
-def read_utf8(path: Path) -> str:
-    """The file's text; ImportFormatError naming the file and byte for invalid UTF-8."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFormatError(
-            f"{path}:{line}: not valid UTF-8 (byte {exc.start}: {raw[exc.start]:#04x})"
-        ) from exc
+from annotator.formats.reading import read_utf8
 
 
 def read_text(path: Path) -> Iterator[ImportRecord]:
