@@ -93,13 +93,9 @@ class _Corpus:
         lo, hi = self.doc_offset[:-1], self.doc_offset[1:]
         return (cum_k[:, hi] - cum_k[:, lo]).T, (cum_k2[:, hi] - cum_k2[:, lo]).T
 
-    def pair_spans(self, a: int, b: int, docs: np.ndarray) -> tuple[SpanColumns, SpanColumns]:
-        """Spans of annotators a and b restricted to the documents in the mask `docs`."""
-        in_docs = docs[self.spans.doc]
-        return (
-            self.spans.take(in_docs & (self.spans.owner == a)),
-            self.spans.take(in_docs & (self.spans.owner == b)),
-        )
+    def owner_spans(self, a: int, docs: np.ndarray) -> SpanColumns:
+        """Spans of annotator a restricted to the documents in the mask `docs`."""
+        return self.spans.take(docs[self.spans.doc] & (self.spans.owner == a))
 
 
 def _covered_tokens(spans: SpanColumns, n_labels: int) -> np.ndarray:
@@ -258,7 +254,7 @@ def agreement_report(
 def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[dict, PairSpanCounts]:
     """The report entry of one annotator pair over the documents both marked done."""
     n_labels, labels = len(corpus.labels), corpus.labels
-    spans_a, spans_b = corpus.pair_spans(a, b, both)
+    spans_a, spans_b = corpus.owner_spans(a, both), corpus.owner_spans(b, both)
     counts = pair_span_counts(
         spans_a, spans_b, n_labels, len(corpus.documents), corpus.doc_offset, corpus.total_tokens
     )
@@ -332,7 +328,7 @@ def score_against_gold(
     result = []
     for a, name in enumerate(corpus.annotators):
         docs = corpus.done[a] & has_gold
-        mine = corpus.spans.take(docs[corpus.spans.doc] & (corpus.spans.owner == a))
+        mine = corpus.owner_spans(a, docs)
         theirs = gold.take(docs[gold.doc])
         counts = pair_span_counts(
             mine, theirs, n_labels, n_docs, corpus.doc_offset, corpus.total_tokens
