@@ -62,8 +62,7 @@ def collect_spans(
     """Columns of (owner, document index, tokens, spans) entries; unknown labels are left out.
 
     Token indices are clipped to the document (the character offsets then follow the clipped
-    tokens) and empty spans dropped; then overlapping spans of one owner and label are merged
-    (DESIGN section 3 stores them merged; this keeps the figures right for data that was not).
+    tokens) and empty spans dropped. Overlaps are not merged here: `merge_overlapping` does that.
     """
     rows: list[tuple[int, int, int, int, int, int, int]] = []
     for owner, doc, tokens, spans in entries:
