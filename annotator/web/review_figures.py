@@ -34,16 +34,12 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/agreement/gamma", view_func=gamma_recompute, methods=["POST"])
 
 
-def _filters() -> tuple[list[str], list[str]]:
-    return request.values.getlist("annotator"), request.values.getlist("label")
-
-
 def _chosen(db, scheme: LabelScheme) -> tuple[list[str], list[str]]:
     """The filters' annotators and labels that exist; nothing ticked means all."""
-    chosen, chosen_labels = _filters()
     names = annotator_names(db)
-    chosen = [a for a in chosen if a in names] or names
-    chosen_labels = [k for k in chosen_labels if k in scheme.keys()] or scheme.keys()
+    chosen = [a for a in request.values.getlist("annotator") if a in names] or names
+    keys = scheme.keys()
+    chosen_labels = [k for k in request.values.getlist("label") if k in keys] or keys
     return chosen, chosen_labels
 
 
@@ -185,10 +181,8 @@ def _gold_rows(gold: dict, scheme: LabelScheme, chosen_labels: list[str]) -> lis
 
 
 def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: list[str]) -> dict:
-    """Everything the figures fragment shows, for the chosen annotators and labels."""
-    names = annotator_names(db)
-    chosen = [a for a in chosen if a in names] or names
-    chosen_labels = [k for k in chosen_labels if k in scheme.keys()] or scheme.keys()
+    """Everything the figures fragment shows, for the chosen annotators and labels (as `_chosen`
+    checked them)."""
     bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
     report = build_agreement_report(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
     documents = agreement_documents(db, chosen)
