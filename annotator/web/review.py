@@ -147,6 +147,7 @@ def rows_context(db, document: Document) -> dict:
     chosen = _chosen_labels()
     scheme = labels()
     every_span = [s for n in shown for s in layers[n]] + gold
+    tokens = get_tokens(db, document.id)
     return {
         "document": document,
         "layers": shown,
@@ -160,39 +161,43 @@ def rows_context(db, document: Document) -> dict:
         "label_index": {key: k for k, key in enumerate(scheme.keys())},
         "colour": {label.key: label.colour for label in scheme.labels},
         "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
-        "starts": get_tokens(db, document.id).starts,
-        "ends": get_tokens(db, document.id).ends,
+        "starts": tokens.starts,
+        "ends": tokens.ends,
         "kind_names": review.KIND_NAMES,
         "decisions": span_decisions(db, document.id),
     }
 
 
 def gold_context(db, document: Document) -> dict:
-    """The text with the gold layer, the gold span list and the gold status."""
+    """The gold spans of the chosen labels (list and status); the text adds `gold_text_html`."""
     scheme = labels()
     chosen = _chosen_labels()
     every_gold = list_spans(db, document.id, GOLD)
     gold = [s for s in every_gold if s.label in chosen]
-    tokens = get_tokens(db, document.id)
-    pieces = cached_token_pieces(
-        (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
-    )
-    text_html = render_text(
-        pieces,
-        [SpanRange(s.label, s.token_start, s.token_end) for s in gold],
-        scheme.keys(),
-        [label.name for label in scheme.labels],
-    )
     return {
         "document": document,
         "gold": gold,
         "gold_counts": _filter_counts(every_gold, chosen),
-        "text_html": text_html,
         "gold_status": get_gold_status(db, document.id),
         "scheme": scheme,
         "label_index": {key: k for k, key in enumerate(scheme.keys())},
         "excerpt": lambda s, e: excerpt(document.text, s, e),
     }
+
+
+def gold_text_html(db, document: Document, gold: list[Span]):
+    """The text with the given gold spans highlighted (one block: it is swapped whole)."""
+    scheme = labels()
+    tokens = get_tokens(db, document.id)
+    pieces = cached_token_pieces(
+        (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
+    )
+    return render_text(
+        pieces,
+        [SpanRange(s.label, s.token_start, s.token_end) for s in gold],
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+    )
 
 
 def editor_context(db, document: Document, span: Span | None) -> dict:
@@ -215,6 +220,7 @@ def document(document_id: int):
     doc = get_document(db, document_id)
     context = rows_context(db, doc)
     context.update(gold_context(db, doc))
+    context["text_html"] = gold_text_html(db, doc, context["gold"])
     context.update(editor_context(db, doc, None))
     return render_template(
         "review/document.html",
@@ -238,7 +244,9 @@ def gold_fragment(document_id: int, region: str):
     db = get_db()
     doc = get_document(db, document_id)
     context = gold_context(db, doc)
-    if region == "status":
+    if region == "text":
+        context["text_html"] = gold_text_html(db, doc, context["gold"])
+    elif region == "status":
         context.update(rows_context(db, doc))
     template = {"text": "_text", "gold": "_gold_spans", "status": "_gold_status"}[region]
     return render_template(f"review/{template}.html", **context)
