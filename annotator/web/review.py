@@ -181,7 +181,7 @@ def gold_context(db, document: Document) -> dict:
         "gold_status": get_gold_status(db, document.id),
         "scheme": scheme,
         "label_index": {key: k for k, key in enumerate(scheme.keys())},
-        "excerpt": lambda s, e: excerpt(document.text, s, e),
+        "gold_excerpt": lambda s, e: excerpt(document.text, s, e),
     }
 
 
