@@ -7,7 +7,17 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFProtect
 
 from annotator import accounts
@@ -64,8 +74,6 @@ def load_user() -> None:
 
 
 def app_csrf_enabled() -> bool:
-    from flask import current_app
-
     return current_app.config.get("WTF_CSRF_ENABLED", True)
 
 
@@ -105,8 +113,6 @@ def _safe_next(target: str | None) -> str:
 
 
 def _endpoints() -> set[str]:
-    from flask import current_app
-
     return set(current_app.view_functions)
 
 
@@ -120,8 +126,6 @@ LOGIN_DEFAULTS = {
 
 
 def _login_setting(name: str) -> int:
-    from flask import current_app
-
     return int(current_app.config.get(name, LOGIN_DEFAULTS[name]))
 
 
