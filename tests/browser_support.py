@@ -36,6 +36,7 @@ def build_database(path: Path) -> Path:
     import_paths(db, [CORPUS], "text")
     for name, role in USERS.items():
         accounts.create_user(db, name, role, PASSWORD, actor="test")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file: copyable
     db.conn.close()
     return path
 

@@ -10,27 +10,16 @@ from pathlib import Path
 import pytest
 
 from annotator import accounts, gamma_jobs, store
-from annotator.importer import import_paths
 from annotator.web import create_app
+from tests.browser_support import CORPUS, PASSWORD, ROOT, USERS, build_database  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
 SHARED_DATA = ROOT.parent / "shared" / "data"
-PASSWORD = "correct horse battery"
-USERS = {"lea": "lead", "anna": "annotator", "ben": "annotator"}
 
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory) -> Path:
     """The corpus and users imported once per run (scrypt and tokenizing are the slow part)."""
-    path = tmp_path_factory.mktemp("template") / "annotator.db"
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    for name, role in USERS.items():
-        accounts.create_user(db, name, role, PASSWORD, actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
-    db.conn.close()
-    return path
+    return build_database(tmp_path_factory.mktemp("template") / "annotator.db")
 
 
 @pytest.fixture

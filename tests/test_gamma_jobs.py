@@ -21,7 +21,6 @@ from annotator.store.report_cache import claim_report, get_cached_report
 from annotator.store.spans import list_spans
 from annotator.store.users import get_user
 from annotator.unitizing_gamma import gamma_report
-from tests.browser_support import build_database
 
 SCHEME = load_label_scheme()
 LABELS = SCHEME.keys()
@@ -30,9 +29,11 @@ REQUEST = gamma_jobs.GammaRequest.of(ANNOTATORS, LABELS, samples=10)
 
 
 @pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """The corpus with three annotators who marked random spans on three documents, all done."""
-    path = build_database(tmp_path_factory.mktemp("gamma_jobs") / "template.db")
+def gamma_template(template_db, tmp_path_factory) -> Path:
+    """conftest's database plus a third annotator; all three marked random spans on three
+    documents, all done."""
+    path = tmp_path_factory.mktemp("gamma_jobs") / "template.db"
+    shutil.copyfile(template_db, path)
     db = store.connect(path)
     accounts.create_user(db, "cara", "annotator", "correct horse battery", actor="test")
     rng = np.random.default_rng(7)
@@ -47,22 +48,16 @@ def template_db(tmp_path_factory) -> Path:
                 )
                 create_span(db, SCHEME, user, doc, span)
             set_document_status(db, user, doc, "done")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
 
 
 @pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
+def db_path(gamma_template, tmp_path) -> Path:
     target = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, target)
+    shutil.copyfile(gamma_template, target)
     return target
-
-
-@pytest.fixture
-def db(db_path):
-    conn = store.connect(db_path)
-    yield conn
-    conn.conn.close()
 
 
 def wait_done(db, key: str, timeout: float = 20.0):

@@ -4,12 +4,10 @@ disagreement classes, adjudication into gold with its exact audit trail, assignm
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -29,7 +27,6 @@ from annotator.store.spans import Span, list_spans
 from annotator.store.users import get_user
 from annotator.unitizing import unitizing_report
 from annotator.unitizing_gamma import gamma_report
-from tests.browser_support import build_database
 from tests.conftest import csrf_token_of, login
 
 SCHEME = load_label_scheme()
@@ -62,20 +59,6 @@ FRAGMENTS = [
     "/review/documents/1/status",
     "/review/documents/1/editor",
 ]
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """conftest's database (corpus, lea, anna, ben), built once for this module."""
-    return build_database(tmp_path_factory.mktemp("review") / "template.db")
-
-
-@pytest.fixture
-def db_path(template_db, tmp_path) -> Path:
-    """Overrides conftest's: a fresh copy of the module's database for each test (fast)."""
-    target = tmp_path / "annotator.db"
-    shutil.copyfile(template_db, target)
-    return target
 
 
 @pytest.fixture
