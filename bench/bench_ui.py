@@ -131,7 +131,7 @@ def server_render(db_path: Path, tmp: Path, document_id: int, runs: int) -> tupl
 
 def key_to_span(db_path: Path, tmp: Path, document_id: int, free: list[int], runs: int):
     """Median ms from key press to the new mark (MutationObserver) and to the next frame."""
-    with live_server(db_path, tmp) as url, chromium() as browser:
+    with live_server(db_path) as url, chromium() as browser:
         page = new_page(browser, url)
         log_in(page, "anna")
         page.goto(f"/documents/{document_id}")

@@ -32,7 +32,7 @@ def site(tmp_path_factory):
     """(base URL, database path) of a live server on its own database."""
     tmp = tmp_path_factory.mktemp("browser")
     db_path = build_database(tmp / "annotator.db")
-    with live_server(db_path, tmp) as url:
+    with live_server(db_path) as url:
         yield url, db_path
 
 

@@ -62,7 +62,7 @@ def site(tmp_path_factory):
         for doc in (1, 2):
             set_document_status(db, get_user(db, name), doc, "done")
     db.conn.close()
-    with live_server(db_path, tmp) as url:
+    with live_server(db_path) as url:
         yield url, db_path
 
 

@@ -168,7 +168,7 @@ def test_session_cookie_is_httponly_lax_and_not_secure_on_plain_http(client):
 
 def test_https_setting_makes_cookies_secure_and_sends_hsts(db_path, tmp_path, monkeypatch):
     monkeypatch.setenv("ANNOTATOR_HTTPS", "1")
-    app = create_app({"DB": str(db_path), "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"DB": str(db_path), "SECRET_KEY": "k"})
     client = app.test_client()
     client.get("/login", base_url="https://localhost")
     attributes = [a.strip().lower() for a in session_cookie_header_https(client).split(";")]
@@ -196,8 +196,8 @@ def test_secret_key_generated_once_private_and_shared_by_workers(db_path, tmp_pa
     instance = tmp_path / "instance"
     # Where Flask puts the instance folder of a fresh checkout: here a temporary one.
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
-    first = create_app({"DB": str(db_path), "INSTANCE_PATH": str(instance)})
-    second = create_app({"DB": str(db_path), "INSTANCE_PATH": str(instance)})
+    first = create_app({"DB": str(db_path)})
+    second = create_app({"DB": str(db_path)})
     key_file = instance / "secret_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert len(first.config["SECRET_KEY"]) >= 32
@@ -209,7 +209,7 @@ def test_secret_key_generated_once_private_and_shared_by_workers(db_path, tmp_pa
     assert two.get("/api/me").get_json()["name"] == "anna"
     # The environment wins over the file, and the key is nowhere in the code.
     monkeypatch.setenv("ANNOTATOR_SECRET_KEY", "from-the-environment")
-    third = create_app({"DB": str(db_path), "INSTANCE_PATH": str(instance)})
+    third = create_app({"DB": str(db_path)})
     assert third.config["SECRET_KEY"] == "from-the-environment"
     assert key_file.read_text() == first.config["SECRET_KEY"]
 
@@ -545,7 +545,7 @@ def test_pages_work_in_chromium_under_the_csp_and_it_blocks_injection(tmp_path):
     from tests.browser_support import build_database, chromium, live_server, log_in, new_page
 
     db_path = build_database(tmp_path / "annotator.db")
-    with live_server(db_path, tmp_path) as url, chromium() as browser:
+    with live_server(db_path) as url, chromium() as browser:
         page = new_page(browser, url)
         page.add_init_script(VIOLATIONS)
         console = []
