@@ -23,11 +23,12 @@ from types import SimpleNamespace
 import krippendorff
 import numpy as np
 
-from annotator import accounts, store
-from annotator.agreement import agreement_report
-from annotator.labels import load_label_scheme
-from annotator.model import AgreementDocument, SpanData
-from annotator.reports import build_agreement_report
+from annotator import store
+from annotator.agreement.report import agreement_report
+from annotator.core.labels import load_label_scheme
+from annotator.core.records import AgreementDocument, SpanData
+from annotator.services import accounts
+from annotator.services.reports import build_agreement_report
 from annotator.store.documents import _TOKEN_CACHE
 from annotator.store.spans import Span, insert_span, set_status
 

@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotator import accounts, store  # noqa: E402
-from annotator.importer import import_paths  # noqa: E402
+from annotator import store  # noqa: E402
+from annotator.services import accounts
+from annotator.services.imports import import_paths  # noqa: E402
 from annotator.store.spans import count_spans  # noqa: E402
 
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")

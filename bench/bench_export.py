@@ -105,8 +105,8 @@ def build(path: Path, n: int, seed: int = 1) -> None:
 
 def measure(db_path: str, out_path: str) -> None:
     """Child process: export everything to JSONL and print one JSON line of figures."""
-    from annotator.exporter import export_records
-    from annotator.formats.jsonl_export import write_jsonl
+    from annotator.formats.export_record import write_jsonl
+    from annotator.services.exports import export_records
 
     db = store.connect(db_path)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

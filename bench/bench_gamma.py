@@ -1,6 +1,6 @@
 """Benchmark: gamma on 3 annotators x 100 spans and 2 annotators x 1,000 spans.
 
-Times annotator.unitizing_gamma.gamma next to pygamma-agreement's Continuum.compute_gamma on the
+Times annotator.agreement.gamma.gamma next to pygamma-agreement's Continuum.compute_gamma on the
 same continua, same dissimilarity (alpha = beta = delta_empty = 1), same sampler family and 30
 samples, when pygamma-agreement is installed; otherwise prints its published cost. Run:
 
@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from annotator.unitizing import Unit
-from annotator.unitizing_gamma import gamma
+from annotator.agreement.alpha_u import Unit
+from annotator.agreement.gamma import gamma
 
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
 

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from annotator import store
+from annotator.core.tokenize import pipeline
 from annotator.formats.base import ImportRecord
-from annotator.importer import import_records
-from annotator.tokenize import pipeline
+from annotator.services.imports import import_records
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

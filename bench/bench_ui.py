@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from annotator import store  # noqa: E402
-from annotator.annotations import SpanInput, create_span  # noqa: E402
-from annotator.importer import import_paths  # noqa: E402
-from annotator.labels import load_label_scheme  # noqa: E402
+from annotator.core.labels import load_label_scheme  # noqa: E402
+from annotator.services.annotations import SpanInput, create_span  # noqa: E402
+from annotator.services.imports import import_paths  # noqa: E402
 from annotator.store.documents import document_by_external_id, get_tokens  # noqa: E402
 from annotator.store.users import get_user  # noqa: E402
 from tests.browser_support import (  # noqa: E402

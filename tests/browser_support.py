@@ -10,8 +10,9 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from annotator import accounts, store
-from annotator.importer import import_paths
+from annotator import store
+from annotator.services import accounts
+from annotator.services.imports import import_paths
 from annotator.web import create_app
 from annotator.web.assets import HTMX_URL
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator import accounts, gamma_jobs, store
+from annotator import store
+from annotator.services import accounts
+from annotator.services import jobs as gamma_jobs
 from annotator.web import create_app
 from tests.browser_support import CORPUS, PASSWORD, ROOT, USERS, build_database  # noqa: F401
 

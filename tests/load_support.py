@@ -21,8 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator import accounts, store
-from annotator.importer import import_paths
+from annotator import store
+from annotator.services import accounts
+from annotator.services.imports import import_paths
 from annotator.store import users as user_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from annotator import accounts, store
-from annotator.annotations import SpanInput, create_span
-from annotator.importer import import_paths
-from annotator.labels import load_label_scheme
+from annotator import store
+from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.annotations import SpanInput, create_span
+from annotator.services.imports import import_paths
 from annotator.store import users as user_store
 from annotator.web import create_app
 from tests.conftest import CORPUS, PASSWORD, USERS, csrf_token_of

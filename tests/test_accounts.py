@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import check_password_hash
 
-from annotator import accounts
 from annotator.cli import main
-from annotator.errors import AppError
+from annotator.core.errors import AppError
+from annotator.services import accounts
 from annotator.store import users as user_store
 from annotator.store.events import list_events
 from tests.conftest import PASSWORD, bearer, login

@@ -11,14 +11,14 @@ import krippendorff
 import numpy as np
 import pytest
 
-from annotator.agreement import agreement_report, report_as_text, score_against_gold
-from annotator.agreement_coefficients import (
+from annotator.agreement.coefficients import (
     cohen_kappa,
     cohen_kappa_from_table,
     fleiss_kappa_from_counts,
     nominal_alpha,
 )
-from annotator.model import AgreementDocument, SpanData
+from annotator.agreement.report import agreement_report, report_as_text, score_against_gold
+from annotator.core.records import AgreementDocument, SpanData
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
 CASES = {c["id"]: c for c in json.loads((REFERENCE / "coding_reference_cases.json").read_text())}

@@ -23,10 +23,10 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa
 
-from annotator.agreement import agreement_report
-from annotator.model import AgreementDocument, SpanData
-from annotator.snapping import SnapError, snap_to_tokens
-from annotator.tokenize import analyse
+from annotator.agreement.report import agreement_report
+from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.snapping import SnapError, snap_to_tokens
+from annotator.core.tokenize import analyse
 
 TOXIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "toxic_spans_acl2022_sample"
 TOL = 1e-9

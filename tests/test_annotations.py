@@ -7,7 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator import store
-from annotator.annotations import (
+from annotator.core.errors import AppError
+from annotator.core.labels import load_label_scheme
+from annotator.core.snapping import SnapError, snap_to_tokens, snap_token_range
+from annotator.services.annotations import (
     SpanInput,
     create_span,
     delete_span_by_id,
@@ -16,9 +19,6 @@ from annotator.annotations import (
     spans_for,
     update_span_fields,
 )
-from annotator.errors import AppError
-from annotator.labels import load_label_scheme
-from annotator.snapping import SnapError, snap_to_tokens, snap_token_range
 from annotator.store.assignments import assign, documents_for_annotator, is_assigned
 from annotator.store.events import list_events
 from annotator.store.spans import count_spans, get_span, get_status

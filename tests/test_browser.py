@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator import store
-from annotator.annotations import SpanInput, create_span
-from annotator.labels import load_label_scheme
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span
 from annotator.store.documents import get_document, get_tokens
 from annotator.store.spans import get_status, list_spans
 from annotator.store.users import get_user

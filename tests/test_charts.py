@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.charts import (
+from annotator.web.html.charts import (
     VIRIDIS,
     Bar,
     bars_svg,

@@ -126,7 +126,7 @@ def test_demo_prepares_database_and_accounts(tmp_path):
     # Run twice: same documents, accounts kept, passwords renewed and working.
     again = CliRunner().invoke(main, ["demo", "--db", str(path), "--no-serve"])
     line = next(x for x in again.output.splitlines() if " anna " in x)
-    from annotator.accounts import authenticate
+    from annotator.services.accounts import authenticate
 
     db = store.connect(path)
     assert store.count_documents(db) == 5
@@ -142,8 +142,8 @@ def test_unopenable_database_is_a_clean_error(tmp_path):
 
 
 def test_serve_and_agreement_refuse_a_scheme_without_a_label_the_spans_use(cli, tmp_path):
-    from annotator import annotations
-    from annotator.labels import load_label_scheme
+    from annotator.core.labels import load_label_scheme
+    from annotator.services import annotations
 
     assert cli("import", str(CORPUS)).exit_code == 0
     assert cli("user", "add", "anna", "--role", "annotator").exit_code == 0

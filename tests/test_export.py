@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.tokens import DocBin
 
-from annotator import accounts, store
-from annotator.annotations import SpanInput, create_span, set_document_status
+from annotator import store
 from annotator.cli import main
-from annotator.exporter import export_records
+from annotator.core.labels import load_label_scheme
 from annotator.formats.base import ImportRecord
-from annotator.importer import import_paths, import_records
-from annotator.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.services.exports import export_records
+from annotator.services.imports import import_paths, import_records
 from annotator.store import users as user_store
 from annotator.store.gold import set_gold_status
 from annotator.store.spans import list_spans, statuses

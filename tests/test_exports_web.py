@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 from spacy.tokens import DocBin
 
-from annotator.annotations import SpanInput, create_span, set_document_status
 from annotator.cli import main
-from annotator.labels import load_label_scheme
+from annotator.core.labels import load_label_scheme
+from annotator.core.tokenize import pipeline
+from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.users import get_user
-from annotator.tokenize import pipeline
 from tests.conftest import bearer, login
 
 SCHEME = load_label_scheme()

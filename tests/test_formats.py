@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator.core.tokenize import canonical_text
 from annotator.formats import reading
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.brat import read_brat
@@ -22,7 +23,6 @@ from annotator.formats.labelstudio import read_labelstudio
 from annotator.formats.prodigy import read_prodigy
 from annotator.formats.ptc import read_ptc
 from annotator.formats.toxic import read_toxic
-from annotator.tokenize import canonical_text
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BRAT = DATA / "bratiaa_example_project" / "example-project"

@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokens import DocBin
 
+from annotator.core.records import SpanData, Token
+from annotator.core.tokenize import analyse, canonical_text
 from annotator.formats.doccano import read_doccano, write_doccano
-from annotator.formats.jsonl_export import input_hash, jsonl_record, task_hash, write_jsonl
+from annotator.formats.export_record import input_hash, jsonl_record, task_hash, write_jsonl
 from annotator.formats.prodigy import read_prodigy
 from annotator.formats.ptc import read_ptc, write_ptc
-from annotator.formats.spacy_export import write_docbin
-from annotator.model import SpanData, Token
-from annotator.tokenize import analyse, canonical_text
+from annotator.formats.spacy_docbin import write_docbin
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = sorted((ROOT / "corpus").glob("*.txt"))

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import accounts, store
-from annotator.annotations import SpanInput, create_span
-from annotator.importer import import_paths
-from annotator.labels import load_label_scheme
+from annotator import store
+from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.annotations import SpanInput, create_span
+from annotator.services.imports import import_paths
 from annotator.store import users as user_store
 from annotator.store.documents import get_document, get_tokens
 from annotator.web import create_app

@@ -12,10 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.gamma import Dissimilarity, Units, best_alignment, pair_dissimilarity
-from annotator.model import AgreementDocument, SpanData
-from annotator.unitizing import Unit
-from annotator.unitizing_gamma import gamma, gamma_report
+from annotator.agreement.alpha_u import Unit
+from annotator.agreement.gamma import gamma, gamma_report
+from annotator.agreement.gamma_alignment import (
+    Dissimilarity,
+    Units,
+    best_alignment,
+    pair_dissimilarity,
+)
+from annotator.core.records import AgreementDocument, SpanData
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
 REFERENCE = json.loads((DATA / "gamma_reference_cases.json").read_text())

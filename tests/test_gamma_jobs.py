@@ -13,14 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator import accounts, gamma_jobs, store
-from annotator.annotations import SpanInput, create_span, set_document_status
-from annotator.labels import load_label_scheme
+from annotator import store
+from annotator.agreement.gamma import gamma_report
+from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services import jobs as gamma_jobs
+from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.report_cache import claim_report, get_cached_report
 from annotator.store.spans import list_spans
 from annotator.store.users import get_user
-from annotator.unitizing_gamma import gamma_report
 
 SCHEME = load_label_scheme()
 LABELS = SCHEME.keys()

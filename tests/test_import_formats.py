@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotator import store
-from annotator.agreement import agreement_report
+from annotator.agreement.report import agreement_report
 from annotator.cli import main
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.events import list_events

@@ -10,7 +10,7 @@ import pytest
 
 from annotator import store
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.importer import import_paths, import_records
+from annotator.services.imports import import_paths, import_records
 from annotator.store.spans import list_spans
 from tests.conftest import CORPUS
 

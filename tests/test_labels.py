@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from annotator.labels import (
+from annotator.core.labels import (
     DEFAULT_LABELS_PATH,
     LabelSchemeError,
     check_labels_in_use,

@@ -10,7 +10,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.rendering import (
+from annotator.core.tokenize import analyse
+from annotator.web.html.text import (
     SpanRange,
     blocks_touching,
     excerpt,
@@ -20,7 +21,6 @@ from annotator.rendering import (
     render_text,
     text_layout,
 )
-from annotator.tokenize import analyse
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 LABELS = ["A", "B", "C"]

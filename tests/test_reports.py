@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from annotator.annotations import SpanInput, create_span, set_document_status
 from annotator.cli import main
-from annotator.labels import load_label_scheme
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store import get_tokens
 from annotator.store.users import get_user
 from tests.conftest import bearer

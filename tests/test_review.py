@@ -16,17 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from annotator import gamma_jobs, review
-from annotator.annotations import SpanInput, create_span, set_document_status
-from annotator.labels import load_label_scheme
+from annotator.agreement.alpha_u import unitizing_report
+from annotator.agreement.gamma import gamma_report
+from annotator.core.labels import load_label_scheme
+from annotator.services import adjudication as review
+from annotator.services import jobs as gamma_jobs
+from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store import get_tokens
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.events import list_events
 from annotator.store.report_cache import get_cached_report
 from annotator.store.spans import Span, list_spans
 from annotator.store.users import get_user
-from annotator.unitizing import unitizing_report
-from annotator.unitizing_gamma import gamma_report
 from tests.conftest import csrf_token_of, login
 
 SCHEME = load_label_scheme()

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator import store
-from annotator.annotations import SpanInput, create_span, set_document_status
-from annotator.exporter import export_records
-from annotator.labels import load_label_scheme
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.services.exports import export_records
 from annotator.store.spans import list_spans
 from annotator.store.users import get_user
 from tests.browser_support import (

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from werkzeug.routing import AnyConverter
 
-from annotator import accounts
-from annotator.errors import AppError
-from annotator.importer import import_paths
+from annotator.core.errors import AppError
+from annotator.services import accounts
+from annotator.services.imports import import_paths
 from annotator.store import users as user_store
 from annotator.web import auth, create_app
 from annotator.web.assets import HTMX_URL

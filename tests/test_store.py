@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from annotator import store
+from annotator.core.tokenize import analyse
 from annotator.store import users as user_store
 from annotator.store.db import MIGRATIONS
 from annotator.store.events import list_events, record_event
-from annotator.tokenize import analyse
 
 
 def test_connect_sets_wal_foreign_keys_and_busy_timeout(tmp_path):

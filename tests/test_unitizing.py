@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.model import AgreementDocument, SpanData
-from annotator.unitizing import (
+from annotator.agreement.alpha_u import (
     Unit,
     alpha_u,
     alpha_u_by_category,
@@ -19,7 +18,8 @@ from annotator.unitizing import (
     corpus_continuum,
     unitizing_report,
 )
-from annotator.unitizing_ualpha import u_alpha_family
+from annotator.agreement.u_alpha import u_alpha_family
+from annotator.core.records import AgreementDocument, SpanData
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
 CASES = {

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 
 from annotator import store
-from annotator.annotations import SpanInput, create_span
-from annotator.labels import DEFAULT_LABELS_PATH, LabelSchemeError, load_label_scheme
+from annotator.core.labels import DEFAULT_LABELS_PATH, LabelSchemeError, load_label_scheme
+from annotator.services.annotations import SpanInput, create_span
 from annotator.store.users import get_user
 from annotator.web import create_app
 from tests.conftest import PASSWORD, csrf_token_of, login

@@ -6,8 +6,8 @@ import bisect
 import unicodedata
 from dataclasses import replace
 
+from annotator.core.tokenize import canonical_text
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.tokenize import canonical_text
 
 _SHOW = 60  # characters of each string shown in a mismatch message
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.jsonl_export import write_jsonl
+from annotator.formats.export_record import write_jsonl
 from annotator.formats.reading import (
     IGNORED_KEY,
     iter_jsonl,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import sqlite_utils
 
-from annotator.model import AgreementDocument, SpanData
+from annotator.core.records import AgreementDocument, SpanData
 from annotator.store.documents import get_tokens
 from annotator.store.users import GOLD
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from annotator.errors import AppError
+from annotator.core.errors import AppError
 
 
 class StoreError(AppError):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from annotator.model import SpanData
+from annotator.core.records import SpanData
 from annotator.store.users import GOLD
 
 PAGE_SIZE = 256  # documents per page: memory is bounded by one page, whatever the corpus size

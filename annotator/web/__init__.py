@@ -8,7 +8,28 @@ from pathlib import Path
 
 from flask import Flask
 
-from annotator.labels import load_label_scheme
+from annotator.core.labels import load_label_scheme
+from annotator.web import auth, errors, health, security
+from annotator.web import db as web_db
+from annotator.web.annotate import actions, pages
+from annotator.web.api import agreement as agreement_api
+from annotator.web.api import annotations as annotations_api
+from annotator.web.review import adjudication, exports, progress
+from annotator.web.review import agreement as agreement_dashboard
+
+# Every URL of the app is declared with a decorator on one of these blueprints, one per module.
+BLUEPRINTS = (
+    health.bp,
+    auth.bp,
+    annotations_api.bp,
+    agreement_api.bp,
+    pages.bp,
+    actions.bp,
+    progress.bp,
+    agreement_dashboard.bp,
+    adjudication.bp,
+    exports.bp,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -34,26 +55,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.extensions["labels"] = load_label_scheme(app.config["LABELS"])
 
-    from annotator.web import db as web_db
-
     web_db.init_app(app)
-    from annotator.web import (
-        agreement_api,
-        api,
-        auth,
-        errors,
-        exports,
-        health,
-        pages,
-        review,
-        security,
-    )
-
     security.init_app(app)  # first: the blueprints' <int:...> rules use its bounded converter
     errors.init_app(app)
     auth.init_app(app)
-    for module in (health, api, agreement_api, pages, review, exports):
-        app.register_blueprint(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     return app
 
 

@@ -20,8 +20,8 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFProtect
 
-from annotator import accounts
-from annotator.errors import AppError
+from annotator.core.errors import AppError
+from annotator.services import accounts
 from annotator.store import logins
 from annotator.store import users as user_store
 from annotator.web.db import get_db
@@ -37,7 +37,6 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
     app.before_request(load_user)
-    app.register_blueprint(bp)
 
 
 def bearer_token() -> str | None:
@@ -107,13 +106,9 @@ def lead_required(view):
 def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: never an open redirect to another host.
     if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("index") if "index" in _endpoints() else "/"
+        return url_for("pages.index")
     parts = urlsplit(target)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _endpoints() -> set[str]:
-    return set(current_app.view_functions)
 
 
 # Login limits: failures per user name and per client address within a sliding window. The

@@ -15,7 +15,7 @@ import threading
 from flask import Flask, current_app, g
 
 from annotator import store
-from annotator.labels import LabelScheme, check_labels_in_use
+from annotator.core.labels import LabelScheme, check_labels_in_use
 from annotator.store.spans import labels_in_use
 
 _kept = threading.local()

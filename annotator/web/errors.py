@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from annotator.errors import AppError
+from annotator.core.errors import AppError
 
 
 def wants_json() -> bool:

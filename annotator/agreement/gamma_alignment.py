@@ -1,0 +1,391 @@
+"""gamma and gamma-cat of Mathet, Widlöcher and Métivier (2015), exact and fast.
+
+Definitions follow pygamma-agreement 0.5.9 (bootphon), the reference implementation:
+combined dissimilarity alpha * d_pos + beta * d_cat with d_pos = ((|s1-s2| + |e1-e2|) /
+(l1 + l2))^2 * delta_empty, nominal d_cat = delta_empty * [c1 != c2], and delta_empty against
+an empty unit. A unitary alignment takes one unit or the empty unit from each of the n
+annotators; its disorder is the mean dissimilarity over its C(n, 2) pairs. The disorder of an
+alignment is the sum of its unitary disorders divided by the mean number of units per
+annotator; the observed disorder is that of the best (minimal) alignment, solved exactly.
+
+Speed comes from dominance pruning rather than approximation: a unitary alignment of k units
+whose summed pair dissimilarities exceed what k lone units would cost can never be optimal, so
+only nearby units are ever compared, the continuum falls apart into small connected components,
+and each component is solved alone (linear_sum_assignment for two annotators, scipy's milp
+over the surviving unitary alignments for more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from annotator.agreement.alpha_u import Unit
+
+EMPTY = -1
+# Ties between one unitary alignment and its units left alone are common (a pair exactly as dear
+# as two lone units); a tiny charge per unitary alignment breaks them towards fewer, larger
+# alignments, the choice pygamma's solver makes, so gamma-cat sees the same alignment.
+_TIE = 1e-7
+_SMALL = 60  # components up to this many units try exact search first, larger ones go to milp
+_STATES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Dissimilarity:
+    """Weights of the combined positional/categorical dissimilarity (Mathet et al. 2015)."""
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    delta_empty: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """A continuum as flat arrays: start, end, category code and annotator index per unit."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    cats: np.ndarray
+    owners: np.ndarray
+    n_annotators: int
+    # Document index per unit on a corpus continuum: units of different documents never align
+    # (None: one document).
+    groups: np.ndarray | None = None
+
+    @classmethod
+    def from_units(
+        cls, units: Sequence[Unit], annotators: Sequence[str], categories: Sequence[str]
+    ) -> Units:
+        """Arrays of the units whose annotator is listed (categories coded by position)."""
+        index = {a: i for i, a in enumerate(annotators)}
+        code = {c: i for i, c in enumerate(categories)}
+        kept = sorted(
+            {
+                (index[u.annotator], u.start, u.end, code[u.category])
+                for u in units
+                if u.annotator in index
+            }
+        )
+        arr = np.array(kept, dtype=np.float64).reshape(-1, 4)
+        return cls(
+            arr[:, 1],
+            arr[:, 2],
+            arr[:, 3].astype(np.int64),
+            arr[:, 0].astype(np.int64),
+            len(annotators),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A best alignment: unitary alignments as rows of unit indices (EMPTY = -1) per annotator."""
+
+    tuples: np.ndarray
+    unitary_disorders: np.ndarray
+    disorder: float
+
+
+def pair_dissimilarity(
+    s1: np.ndarray,
+    e1: np.ndarray,
+    c1: np.ndarray,
+    s2: np.ndarray,
+    e2: np.ndarray,
+    c2: np.ndarray,
+    diss: Dissimilarity,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positional and combined dissimilarity of unit pairs (element-wise, broadcasting)."""
+    ratio = (np.abs(s1 - s2) + np.abs(e1 - e2)) / ((e1 - s1) + (e2 - s2))
+    positional = ratio * ratio * diss.delta_empty
+    categorical = (c1 != c2) * diss.delta_empty
+    return positional, diss.alpha * positional + diss.beta * categorical
+
+
+def _budget(k: np.ndarray | int, n: int) -> np.ndarray | int:
+    # Largest sum of real-pair dissimilarities (in units of delta_empty) for which a unitary
+    # alignment of k units is no worse than k lone units. Every pair touching an empty unit
+    # (empty-empty too, as in pygamma) costs delta_empty, so a lone unit costs delta_empty and
+    # the condition is sum + (C(n,2) - C(k,2)) <= k C(n,2).
+    return (k - 1) * (n * (n - 1) // 2) + k * (k - 1) // 2
+
+
+def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
+    # A unit v of a unitary alignment T of k units may cost at most this much (sum of d(v, w)
+    # over the other members, in units of delta_empty): otherwise T without v plus v alone is
+    # strictly cheaper, because that swap changes the summed disorder by
+    # sum_w d(v, w) - (k - 1) - C(n, 2).
+    return n * (n - 1) // 2 + k - 1
+
+
+def _window_pairs(
+    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float
+) -> tuple[np.ndarray, np.ndarray]:
+    # Pairs (u in ia, v in ib) with l_v <= l_u lie within |s_u - s_v| <= 2 * reach * l_u, so each
+    # unit searches a window proportional to its own length; the caller runs both directions.
+    sb = units.starts[ib]  # sorted: units are sorted by (owner, start)
+    window = 2 * reach * (units.ends[ia] - units.starts[ia])
+    lo = np.searchsorted(sb, units.starts[ia] - window, side="left")
+    hi = np.searchsorted(sb, units.starts[ia] + window, side="right")
+    counts = hi - lo
+    i = np.repeat(ia, counts)
+    j = ib[
+        np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        + np.arange(counts.sum())
+    ]
+    return i, j
+
+
+def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.ndarray]:
+    n = units.n_annotators
+    total = len(units.starts)
+    limit = _member_limit(n, n) * diss.delta_empty
+    # alpha * ratio^2 * delta_empty <= limit bounds |start difference| by reach * (l1 + l2)
+    reach = np.sqrt(_member_limit(n, n) / diss.alpha) if diss.alpha > 0 else np.inf
+    rows, cols = [], []
+    members = [np.flatnonzero(units.owners == a) for a in range(n)]
+    for a in range(n):
+        for b in range(a + 1, n):
+            ia, ib = members[a], members[b]
+            if len(ia) == 0 or len(ib) == 0:
+                continue
+            i1, j1 = _window_pairs(units, ia, ib, reach)
+            j2, i2 = _window_pairs(units, ib, ia, reach)
+            keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
+            i, j = keys // total, keys % total
+            _, d = pair_dissimilarity(
+                units.starts[i],
+                units.ends[i],
+                units.cats[i],
+                units.starts[j],
+                units.ends[j],
+                units.cats[j],
+                diss,
+            )
+            keep = d <= limit * (1 + 1e-9)
+            if units.groups is not None:
+                keep &= units.groups[i] == units.groups[j]
+            rows.append(i[keep])
+            cols.append(j[keep])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _dense(units: Units, idx: np.ndarray, diss: Dissimilarity) -> np.ndarray:
+    s, e, c = units.starts[idx], units.ends[idx], units.cats[idx]
+    _, d = pair_dissimilarity(
+        s[:, None], e[:, None], c[:, None], s[None, :], e[None, :], c[None, :], diss
+    )
+    return d
+
+
+def _solve_two(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
+    a = idx[units.owners[idx] == 0]
+    b = idx[units.owners[idx] == 1]
+    p, q = len(a), len(b)
+    de = diss.delta_empty
+    big = 4 * de * (p + q) + 1.0
+    d = _dense(units, np.concatenate((a, b)), diss)[:p, p:]
+    d = np.where(d <= 2 * de, d, big)  # a pair dearer than two lone units is never chosen
+    cost = np.full((p + q, q + p), big)
+    cost[:p, :q] = d + _TIE
+    cost[:p, q:][np.arange(p), np.arange(p)] = de + _TIE
+    cost[p:, :q][np.arange(q), np.arange(q)] = de + _TIE
+    cost[p:, q:] = 0.0
+    rows, cols = linear_sum_assignment(cost)
+    tuples, disorders = [], []
+    for r, c in zip(rows, cols, strict=True):
+        if r < p and c < q:
+            tuples.append((a[r], b[c]))
+            disorders.append(d[r, c])
+        elif r < p:
+            tuples.append((a[r], EMPTY))
+            disorders.append(de)
+        elif c < q:
+            tuples.append((EMPTY, b[c]))
+            disorders.append(de)
+    return tuples, disorders
+
+
+def _solve_many(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
+    n = units.n_annotators
+    de = diss.delta_empty
+    m = len(idx)
+    d = np.zeros((m + 1, m + 1))
+    d[:m, :m] = _dense(units, idx, diss)  # row/column m is the empty unit: no real-pair cost
+    local_owner = units.owners[idx]
+    # grow partial tuples annotator by annotator, dropping those already over budget
+    parts = np.zeros((1, 0), dtype=np.int64)
+    sums = np.zeros(1)
+    ks = np.zeros(1, dtype=np.int64)
+    for a in range(n):
+        options = np.concatenate((np.flatnonzero(local_owner == a), [m]))
+        add = np.zeros((len(parts), len(options)))
+        for prev in range(a):
+            add += d[parts[:, prev][:, None], options[None, :]]
+        new_sums = (sums[:, None] + add).ravel()
+        new_ks = (ks[:, None] + (options != m)[None, :]).ravel()
+        keep = new_sums <= _budget(new_ks + (n - 1 - a), n) * de * (1 + 1e-9)
+        rep = np.repeat(np.arange(len(parts)), len(options))[keep]
+        parts = np.column_stack((parts[rep], np.tile(options, len(sums))[keep]))
+        sums, ks = new_sums[keep], new_ks[keep]
+    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * (1 + 1e-9))
+    parts, sums, ks = parts[keep], sums[keep], ks[keep]
+    member = np.zeros(parts.shape)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                member[:, i] += d[parts[:, i], parts[:, j]]
+    keep = np.all(member <= (_member_limit(ks, n) * de * (1 + 1e-9))[:, None], axis=1)
+    parts, sums, ks = parts[keep], sums[keep], ks[keep]
+    pairs = n * (n - 1) // 2
+    costs = (sums + (pairs - ks * (ks - 1) // 2) * de) / pairs
+    chosen = _cover_small(parts, costs + _TIE, m) if m <= _SMALL else None
+    if chosen is None:
+        chosen = _cover_milp(parts, costs + _TIE, m, n)
+    glob = np.where(parts[chosen] == m, EMPTY, idx[np.minimum(parts[chosen], m - 1)])
+    return [tuple(t) for t in glob], list(costs[chosen])
+
+
+class _TooManyStates(Exception):
+    pass
+
+
+def _cover_small(parts: np.ndarray, costs: np.ndarray, m: int) -> np.ndarray | None:
+    # Exact cover by memoised search over the set of uncovered units: the lowest uncovered unit
+    # must be covered by an alignment whose lowest unit it is. Units are numbered by position,
+    # so the uncovered sets met stay few; far cheaper than a solver call. None when the search
+    # would grow too large (the caller then asks milp).
+    by_low: list[list[tuple[int, float, int]]] = [[] for _ in range(m)]
+    for t, row in enumerate(parts.tolist()):
+        mask = sum(1 << u for u in row if u != m)
+        by_low[(mask & -mask).bit_length() - 1].append((mask, float(costs[t]), t))
+    memo: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
+
+    def best(rem: int) -> tuple[float, tuple[int, ...]]:
+        if rem in memo:
+            return memo[rem]
+        if len(memo) > _STATES:
+            raise _TooManyStates
+        found: tuple[float, tuple[int, ...]] = (np.inf, ())
+        for mask, cost, t in by_low[(rem & -rem).bit_length() - 1]:
+            if mask & rem == mask:
+                sub_cost, sub = best(rem ^ mask)
+                if cost + sub_cost < found[0]:
+                    found = (cost + sub_cost, (t, *sub))
+        memo[rem] = found
+        return found
+
+    try:
+        return np.array(best((1 << m) - 1)[1], dtype=np.int64)
+    except _TooManyStates:
+        return None
+
+
+def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndarray:
+    # Exact cover as a 0/1 program: every unit in exactly one chosen unitary alignment.
+    rows = parts.ravel()
+    real = rows != m
+    cols = np.repeat(np.arange(len(parts)), n)[real]
+    a_mat = coo_matrix((np.ones(real.sum()), (rows[real], cols)), shape=(m, len(parts))).tocsr()
+    result = milp(
+        costs,
+        constraints=LinearConstraint(a_mat, 1, 1),
+        integrality=np.ones(len(parts)),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.0},
+    )
+    return np.flatnonzero(result.x > 0.5)
+
+
+def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Alignment | None:
+    """The alignment of minimal disorder (None with under two annotators or no units)."""
+    n = units.n_annotators
+    total = len(units.starts)
+    if n < 2 or total == 0:
+        return None
+    rows, cols = _candidate_edges(units, diss)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(total, total))
+    n_comp, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_comp + 1))
+    lone = diss.delta_empty  # all C(n, 2) pairs touch the empty unit
+    tuples: list = []
+    disorders: list = []
+    for comp in range(n_comp):
+        idx = order[bounds[comp] : bounds[comp + 1]]
+        idx = idx[np.argsort(units.starts[idx], kind="stable")]
+        if len(idx) == 1:
+            row = [EMPTY] * n
+            row[units.owners[idx[0]]] = idx[0]
+            tuples.append(tuple(row))
+            disorders.append(lone)
+            continue
+        solve = _solve_two if n == 2 else _solve_many
+        t, dis = solve(units, idx, diss)
+        tuples += t
+        disorders += dis
+    unitary = np.array(disorders, dtype=np.float64)
+    disorder = float(unitary.sum()) / (total / n)
+    return Alignment(np.array(tuples, dtype=np.int64).reshape(-1, n), unitary, disorder)
+
+
+def gamma_cat_disorder(
+    units: Units,
+    alignment: Alignment,
+    diss: Dissimilarity = Dissimilarity(),
+    category: int | None = None,
+) -> float:
+    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code).
+
+    As pygamma-agreement 0.5.9 computes it: pairs of aligned units count their categorical
+    dissimilarity, weighted by positional confidence max(0, 1 - alpha * d_pos) and by
+    1 / (units in the unitary alignment - 1); a unit paired with an empty one counts
+    delta_empty^2 with weight delta_empty (pygamma's "experimental" handling of unaligned
+    units, kept so that values match it). For gamma-k only pairs touching category k count.
+    """
+    t = alignment.tuples
+    n = units.n_annotators
+    real = t != EMPTY
+    cats = np.where(real, units.cats[np.maximum(t, 0)], -1)
+    nv = real.sum(axis=1)
+    base = np.where(nv >= 2, 1.0 / np.maximum(nv - 1, 1), 0.0)
+    de = diss.delta_empty
+    disorder = weight = 0.0
+    any_pair = any_real_pair = False
+    for i in range(n):
+        for j in range(i + 1, n):
+            if category is None:
+                counted = np.ones(len(t), dtype=bool)
+            else:
+                counted = (cats[:, i] == category) | (cats[:, j] == category)
+            any_pair = any_pair or bool(counted.any())
+            one_empty = counted & (real[:, i] ^ real[:, j])
+            disorder += float(one_empty.sum()) * de * de
+            weight += float(one_empty.sum()) * de
+            both = counted & real[:, i] & real[:, j]
+            if not both.any():
+                continue
+            any_real_pair = True
+            u, v = t[both, i], t[both, j]
+            positional, _ = pair_dissimilarity(
+                units.starts[u],
+                units.ends[u],
+                units.cats[u],
+                units.starts[v],
+                units.ends[v],
+                units.cats[v],
+                diss,
+            )
+            w = base[both] * np.maximum(0.0, 1.0 - diss.alpha * positional)
+            disorder += float(np.sum((units.cats[u] != units.cats[v]) * de * w))
+            weight += float(np.sum(w))
+    if not any_real_pair:
+        return 0.0 if any_pair else 1.0
+    return 0.0 if disorder == 0 else disorder / weight

@@ -1,0 +1,355 @@
+"""The agreement report of DESIGN section 8: token-level alpha and kappas, pairwise span F1,
+per-document figures and bootstrap intervals, computed from plain documents (no flask, no SQL).
+
+Token units are (document, token, label) with value 1 when an annotator's span of that label
+covers the token. After same-label overlaps are merged (DESIGN section 3), every figure follows
+from a few sums per document and label:
+
+- k(t): how many annotators cover token t; sum k and sum k^2 per document give the alpha
+  coincidences (o_01 = sum k (m - k) / (m - 1) with m annotators done) and Fleiss' tables;
+- per annotator, the tokens covered (sum of span lengths); per pair, the tokens both cover (sum of
+  the intersections of overlapping spans), which give Cohen's 2x2 tables.
+
+So the cost is one pass over the spans and one cumulative sum over labels x tokens; the bootstrap
+resamples per-document sums instead of tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+import numpy as np
+
+from annotator.agreement.coefficients import binary_alpha, binary_cohen, binary_fleiss
+from annotator.agreement.span_matching import (
+    PairSpanCounts,
+    SpanColumns,
+    collect_spans,
+    global_coordinates,
+    matched_f1,
+    merge_overlapping,
+    pair_span_counts,
+    partial_f1,
+    precision_recall_f1,
+)
+from annotator.cli.text_report import report_as_text
+from annotator.core.records import AgreementDocument, SpanData
+
+__all__ = ["agreement_report", "report_as_text", "score_against_gold"]
+
+
+def _number(x: float | None) -> float | None:
+    """A plain float for JSON; NaN (undefined) becomes None."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+class _Corpus:
+    """Token layout, done matrix and merged spans of the selected annotators and labels."""
+
+    def __init__(
+        self,
+        documents: Sequence[AgreementDocument],
+        annotators: Sequence[str],
+        labels: Sequence[str],
+    ) -> None:
+        if len(set(annotators)) != len(annotators) or len(set(labels)) != len(labels):
+            raise ValueError("annotators and labels must not repeat")
+        self.documents = documents
+        self.annotators = list(annotators)
+        self.labels = list(labels)
+        self.label_index = {label: i for i, label in enumerate(labels)}
+        self.n_tokens = np.array([len(d.tokens) for d in documents], dtype=np.int64)
+        self.doc_offset = np.concatenate([[0], np.cumsum(self.n_tokens)]).astype(np.int64)
+        self.total_tokens = int(self.doc_offset[-1])
+        self.done = np.array(
+            [[name in d.spans for d in documents] for name in annotators], dtype=bool
+        ).reshape(len(annotators), len(documents))
+        entries = [
+            (a, d, doc.tokens, doc.spans[name])
+            for a, name in enumerate(annotators)
+            for d, doc in enumerate(documents)
+            if name in doc.spans
+        ]
+        self.spans = self.merged(collect_spans(entries, self.label_index))
+
+    def merged(self, spans: SpanColumns) -> SpanColumns:
+        """Spans with same-owner, same-label overlaps merged."""
+        return merge_overlapping(spans, self.doc_offset, self.total_tokens)
+
+    def coverage_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per document and label: sum over tokens of k and of k^2 (k = annotators covering)."""
+        n_labels, total = len(self.labels), self.total_tokens
+        start, end = global_coordinates(self.spans, self.doc_offset, total)
+        size = n_labels * total + 1
+        diff = np.bincount(start, minlength=size) - np.bincount(end + 1, minlength=size)
+        k = np.cumsum(diff[:-1]).reshape(n_labels, total)
+        zeros = np.zeros((n_labels, 1), dtype=np.int64)
+        cum_k = np.concatenate([zeros, np.cumsum(k, axis=1)], axis=1)
+        cum_k2 = np.concatenate([zeros, np.cumsum(k * k, axis=1)], axis=1)
+        lo, hi = self.doc_offset[:-1], self.doc_offset[1:]
+        return (cum_k[:, hi] - cum_k[:, lo]).T, (cum_k2[:, hi] - cum_k2[:, lo]).T
+
+    def owner_spans(self, a: int, docs: np.ndarray) -> SpanColumns:
+        """Spans of annotator a restricted to the documents in the mask `docs`."""
+        return self.spans.take(docs[self.spans.doc] & (self.spans.owner == a))
+
+
+def _covered_tokens(spans: SpanColumns, n_labels: int) -> np.ndarray:
+    """Tokens covered per label (spans of one owner, merged, so lengths add up)."""
+    return np.bincount(
+        spans.label, weights=spans.token_end - spans.token_start + 1, minlength=n_labels
+    ).astype(np.int64)
+
+
+def _bootstrap_alpha(
+    disagreement: np.ndarray,
+    ones: np.ndarray,
+    values: np.ndarray,
+    resamples: int,
+    seed: int,
+) -> np.ndarray:
+    """Alpha per label (columns) and pooled (last column) for `resamples` document resamples.
+
+    Rows of the inputs are documents; a resample is a vector of how often each document was
+    drawn, so every resample's sums are one matrix product.
+    """
+    n_docs, n_labels = disagreement.shape
+    stats = np.concatenate([disagreement, ones, values[:, None]], axis=1)
+    rng = np.random.default_rng(seed)
+    block = max(1, min(resamples, 4_000_000 // max(n_docs, 1)))
+    out = []
+    for first in range(0, resamples, block):
+        size = min(block, resamples - first)
+        draws = rng.integers(0, n_docs, size=(size, n_docs))
+        rows = np.repeat(np.arange(size), n_docs) * n_docs
+        weights = np.bincount(rows + draws.ravel(), minlength=size * n_docs).reshape(size, n_docs)
+        sums = weights.astype(np.float64) @ stats
+        d, o, n = sums[:, :n_labels], sums[:, n_labels : 2 * n_labels], sums[:, -1]
+        per_label = binary_alpha(d, o, n[:, None])
+        pooled = binary_alpha(d.sum(axis=1), o.sum(axis=1), n * n_labels)
+        out.append(np.concatenate([per_label, pooled[:, None]], axis=1))
+    return np.concatenate(out, axis=0)
+
+
+def _interval(samples: np.ndarray, point: float | None) -> list[float] | None:
+    """95% percentile interval of the defined resample values; None when alpha is undefined."""
+    samples = samples[~np.isnan(samples)]
+    if point is None or len(samples) == 0:
+        return None
+    lo, hi = np.percentile(samples, [2.5, 97.5])
+    return [float(lo), float(hi)]
+
+
+def agreement_report(
+    documents: Sequence[AgreementDocument],
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    *,
+    bootstrap: int = 1000,
+    seed: int = 20241,
+) -> dict:
+    """The agreement report of DESIGN section 8 as plain JSON-ready data."""
+    corpus = _Corpus(documents, annotators, labels)
+    n_ann, n_labels = len(corpus.annotators), len(corpus.labels)
+    n_tokens = corpus.n_tokens
+    done_count = corpus.done.sum(axis=0)
+    sum_k, sum_k2 = corpus.coverage_sums()
+
+    # Krippendorff's alpha over documents with at least two done annotators.
+    multi = done_count >= 2
+    m = done_count[multi].astype(np.float64)
+    disagreement = (m[:, None] * sum_k[multi] - sum_k2[multi]) / (m - 1)[:, None]
+    ones = sum_k[multi].astype(np.float64)
+    values = m * n_tokens[multi]
+    units = int(n_tokens[multi].sum())
+    label_alpha = binary_alpha(disagreement.sum(axis=0), ones.sum(axis=0), values.sum())
+    pooled_alpha = _number(binary_alpha(disagreement.sum(), ones.sum(), values.sum() * n_labels))
+    # Resampling one document only ever redraws that document: the "interval" would be the
+    # point itself and look like certainty. It takes at least two documents to say anything.
+    if bootstrap > 0 and multi.sum() >= 2:
+        samples = _bootstrap_alpha(disagreement, ones, values, bootstrap, seed)
+    else:
+        samples = None
+
+    def ci(column: int, point: float | None) -> list[float] | None:
+        return None if samples is None else _interval(samples[:, column], point)
+
+    alpha = {
+        "pooled": {
+            "value": pooled_alpha,
+            "ci95": ci(n_labels, pooled_alpha),
+            "units": units * n_labels,
+        },
+        "by_label": {
+            label: {
+                "value": _number(label_alpha[i]),
+                "ci95": ci(i, _number(label_alpha[i])),
+                "units": units,
+            }
+            for i, label in enumerate(corpus.labels)
+        },
+    }
+
+    # Fleiss' kappa over documents every selected annotator marked done.
+    complete = (done_count == n_ann) & (n_ann >= 2)
+    subjects = int(n_tokens[complete].sum())
+    fk, fk2 = sum_k[complete].sum(axis=0), sum_k2[complete].sum(axis=0)
+    n_complete = int(complete.sum())
+    fleiss = {
+        "pooled": {
+            "value": binary_fleiss(fk.sum(), fk2.sum(), subjects * n_labels, n_ann),
+            "documents": n_complete,
+        },
+        "by_label": {
+            label: {"value": binary_fleiss(fk[i], fk2[i], subjects, n_ann), "documents": n_complete}
+            for i, label in enumerate(corpus.labels)
+        },
+    }
+
+    pairs = []
+    f1_sum = np.zeros(len(documents))
+    f1_pairs = np.zeros(len(documents), dtype=np.int64)
+    for a, b in combinations(range(n_ann), 2):
+        both = corpus.done[a] & corpus.done[b]
+        entry, counts = _pair_figures(corpus, a, b, both)
+        pairs.append(entry)
+        # Per-document overlap F1 of this pair, where defined, for the documents' means.
+        span_total = counts.a_spans_by_doc + counts.b_spans_by_doc
+        defined = both & (span_total > 0)
+        f1_sum[defined] += 2.0 * counts.overlap_by_doc[defined] / span_total[defined]
+        f1_pairs[defined] += 1
+
+    doc_alpha = (
+        binary_alpha(disagreement.sum(axis=1), ones.sum(axis=1), values * n_labels)
+        if multi.any()
+        else np.zeros(0)
+    )
+    by_document = []
+    for row, d in enumerate(np.flatnonzero(multi)):
+        doc = documents[d]
+        by_document.append(
+            {
+                "document_id": doc.id,
+                "external_id": doc.external_id,
+                "alpha": _number(doc_alpha[row]),
+                "f1_overlap_mean": float(f1_sum[d] / f1_pairs[d]) if f1_pairs[d] else None,
+            }
+        )
+
+    return {
+        "annotators": corpus.annotators,
+        "labels": corpus.labels,
+        "documents": int(multi.sum()),
+        "krippendorff_alpha": alpha,
+        "fleiss_kappa": fleiss,
+        "pairs": pairs,
+        "by_document": by_document,
+    }
+
+
+def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[dict, PairSpanCounts]:
+    """The report entry of one annotator pair over the documents both marked done."""
+    n_labels, labels = len(corpus.labels), corpus.labels
+    spans_a, spans_b = corpus.owner_spans(a, both), corpus.owner_spans(b, both)
+    counts = pair_span_counts(
+        spans_a, spans_b, n_labels, len(corpus.documents), corpus.doc_offset, corpus.total_tokens
+    )
+    items = int(corpus.n_tokens[both].sum())
+    shared = counts.shared_tokens
+    cover_a, cover_b = _covered_tokens(spans_a, n_labels), _covered_tokens(spans_b, n_labels)
+    na, nb = int(counts.a_spans.sum()), int(counts.b_spans.sum())
+    entry = {
+        "a": corpus.annotators[a],
+        "b": corpus.annotators[b],
+        "documents": int(both.sum()),
+        "cohen_kappa": {
+            "pooled": binary_cohen(shared.sum(), cover_a.sum(), cover_b.sum(), items * n_labels),
+            "by_label": {
+                label: binary_cohen(shared[i], cover_a[i], cover_b[i], items)
+                for i, label in enumerate(labels)
+            },
+        },
+        "f1_exact": _f1_block(counts.exact, counts, labels),
+        "f1_overlap": _f1_block(counts.overlap, counts, labels),
+        "f1_partial": {
+            "micro": partial_f1(
+                counts.partial_precision.sum(), counts.partial_recall.sum(), na, nb
+            ),
+            "by_label": {
+                label: partial_f1(
+                    counts.partial_precision[i],
+                    counts.partial_recall[i],
+                    int(counts.a_spans[i]),
+                    int(counts.b_spans[i]),
+                )
+                for i, label in enumerate(labels)
+            },
+        },
+    }
+    return entry, counts
+
+
+def _f1_block(matched: np.ndarray, counts: PairSpanCounts, labels: list[str]) -> dict:
+    """Micro and per-label F1 = 2m / (|A| + |B|) of one matching."""
+    return {
+        "micro": matched_f1(matched.sum(), counts.a_spans.sum(), counts.b_spans.sum()),
+        "by_label": {
+            label: matched_f1(matched[i], counts.a_spans[i], counts.b_spans[i])
+            for i, label in enumerate(labels)
+        },
+    }
+
+
+def score_against_gold(
+    documents: Sequence[AgreementDocument],
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    gold_spans: dict[int, list[SpanData]],
+) -> dict:
+    """Precision, recall and F1 (exact and overlap) of each annotator against the gold spans."""
+    corpus = _Corpus(documents, annotators, labels)
+    n_labels, n_docs = len(corpus.labels), len(documents)
+    has_gold = np.array([doc.id in gold_spans for doc in documents], dtype=bool)
+    gold_owner = len(corpus.annotators)
+    gold = corpus.merged(
+        collect_spans(
+            (
+                (gold_owner, d, doc.tokens, gold_spans[doc.id])
+                for d, doc in enumerate(documents)
+                if has_gold[d]
+            ),
+            corpus.label_index,
+        )
+    )
+    result = []
+    for a, name in enumerate(corpus.annotators):
+        docs = corpus.done[a] & has_gold
+        mine = corpus.owner_spans(a, docs)
+        theirs = gold.take(docs[gold.doc])
+        counts = pair_span_counts(
+            mine, theirs, n_labels, n_docs, corpus.doc_offset, corpus.total_tokens
+        )
+        entry: dict = {"annotator": name, "documents": int(docs.sum())}
+        for key, matched in (("exact", counts.exact), ("overlap", counts.overlap)):
+            entry[key] = {
+                "micro": precision_recall_f1(
+                    int(matched.sum()), int(counts.a_spans.sum()), int(counts.b_spans.sum())
+                ),
+                "by_label": {
+                    label: precision_recall_f1(
+                        int(matched[i]), int(counts.a_spans[i]), int(counts.b_spans[i])
+                    )
+                    for i, label in enumerate(corpus.labels)
+                },
+            }
+        result.append(entry)
+    return {
+        "annotators": corpus.annotators,
+        "labels": corpus.labels,
+        "documents_with_gold": int(has_gold.sum()),
+        "by_annotator": result,
+    }

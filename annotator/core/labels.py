@@ -1,0 +1,220 @@
+"""The label scheme (DESIGN section 4): loading, validation, attribute checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.resources import data_path
+
+DEFAULT_LABELS_PATH = data_path("schema", "labels.toml")
+
+
+class LabelSchemeError(ValueError):
+    """An invalid label scheme; the message names the file and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    type: str  # "text" | "choice"
+    choices: tuple[str, ...] = ()
+    description: str = ""
+    max_length: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    key: str
+    name: str
+    colour: str
+    hotkey: str
+    description_de: str
+    description_en: str
+    attributes: tuple[Attribute, ...] = ()
+
+    def attribute(self, name: str) -> Attribute | None:
+        """The attribute called `name`, if the label has one."""
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelScheme:
+    labels: tuple[Label, ...]
+    path: str = ""
+    by_key: dict[str, Label] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        self.by_key.update({label.key: label for label in self.labels})
+
+    def keys(self) -> list[str]:
+        """The label keys in scheme order."""
+        return [label.key for label in self.labels]
+
+    def get(self, key: str) -> Label | None:
+        """The label with this key, if any."""
+        return self.by_key.get(key)
+
+    def validate_attributes(self, key: str, attributes: Any) -> dict[str, Any]:
+        """The attributes cleaned for label `key`; ValueError naming the bad field."""
+        label = self.by_key[key]
+        if attributes is None:
+            return {}
+        if not isinstance(attributes, dict):
+            raise ValueError("attributes must be an object")
+        clean: dict[str, Any] = {}
+        for name, value in attributes.items():
+            attribute = label.attribute(name)
+            if attribute is None:
+                allowed = ", ".join(a.name for a in label.attributes) or "none"
+                raise ValueError(f"unknown attribute {name!r} for label {key} (allowed: {allowed})")
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str):
+                raise ValueError(f"attribute {name!r} must be a string")
+            if attribute.type == "choice" and value not in attribute.choices:
+                raise ValueError(
+                    f"attribute {name!r} must be one of {', '.join(attribute.choices)}, "
+                    f"not {value!r}"
+                )
+            if len(value) > attribute.max_length:
+                raise ValueError(
+                    f"attribute {name!r} is longer than {attribute.max_length} characters"
+                )
+            clean[name] = value
+        return clean
+
+
+def check_labels_in_use(scheme: LabelScheme, in_use: dict[str, int]) -> None:
+    """LabelSchemeError naming the file when stored spans carry a label the scheme lacks."""
+    missing = sorted(set(in_use) - set(scheme.keys()))
+    if missing:
+        uses = ", ".join(f"{key!r} ({in_use[key]} spans)" for key in missing)
+        raise LabelSchemeError(
+            f"{scheme.path}: missing label {uses}: the database has spans with "
+            f"{'this label' if len(missing) == 1 else 'these labels'}; add a [[label]] table "
+            "with that key"
+        )
+
+
+_LABEL_FIELDS = {
+    "key",
+    "name",
+    "colour",
+    "hotkey",
+    "description_de",
+    "description_en",
+    "attributes",
+}
+_REQUIRED = ("key", "name", "colour", "hotkey", "description_de", "description_en")
+_ATTRIBUTE_FIELDS = {"name", "type", "choices", "description", "max_length"}
+_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def load_label_scheme(path: str | Path | None = None) -> LabelScheme:
+    """Load and validate the label scheme at `path` (TOML or JSON)."""
+    path = Path(path) if path else DEFAULT_LABELS_PATH
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LabelSchemeError(f"{path}: cannot read the label scheme ({exc.strerror})") from exc
+    try:
+        data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LabelSchemeError(
+            f"{path}: not valid {path.suffix.lstrip('.') or 'toml'}: {exc}"
+        ) from exc
+    return parse_label_scheme(data, str(path))
+
+
+def parse_label_scheme(data: Any, where: str) -> LabelScheme:
+    """Validate an already parsed scheme; `where` names its file in errors."""
+    if not isinstance(data, dict):
+        raise LabelSchemeError(f"{where}: the scheme must be a table")
+    unknown = set(data) - {"version", "label"}
+    if unknown:
+        raise LabelSchemeError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    entries = data.get("label")
+    if not isinstance(entries, list) or not entries:
+        raise LabelSchemeError(f"{where}: no labels: add at least one [[label]] table")
+    labels, keys, hotkeys = [], set(), {}
+    for i, entry in enumerate(entries):
+        at = f"{where}: label[{i}]"
+        if not isinstance(entry, dict):
+            raise LabelSchemeError(f"{at}: must be a table")
+        unknown = set(entry) - _LABEL_FIELDS
+        if unknown:
+            raise LabelSchemeError(f"{at}: unknown field {sorted(unknown)[0]!r}")
+        for name in _REQUIRED:
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise LabelSchemeError(f"{at}: missing or empty field {name!r}")
+        key = entry["key"]
+        at = f"{where}: label {key}"
+        if not _KEY.match(key):
+            raise LabelSchemeError(f"{at}: field 'key' must be UPPER_SNAKE_CASE")
+        if key in keys:
+            raise LabelSchemeError(f"{at}: duplicate key {key!r}")
+        keys.add(key)
+        if not _COLOUR.match(entry["colour"]):
+            raise LabelSchemeError(f"{at}: field 'colour' must look like #RRGGBB")
+        hotkey = entry["hotkey"]
+        if len(hotkey) != 1 or hotkey.isspace():
+            raise LabelSchemeError(f"{at}: field 'hotkey' must be one character")
+        if hotkey.lower() in hotkeys:
+            raise LabelSchemeError(
+                f"{at}: duplicate hotkey {hotkey!r} (also used by {hotkeys[hotkey.lower()]})"
+            )
+        hotkeys[hotkey.lower()] = key
+        labels.append(
+            Label(
+                key,
+                entry["name"],
+                entry["colour"],
+                hotkey,
+                entry["description_de"].strip(),
+                entry["description_en"].strip(),
+                _attributes(entry.get("attributes", []), at),
+            )
+        )
+    return LabelScheme(tuple(labels), where)
+
+
+def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:
+    if not isinstance(entries, list):
+        raise LabelSchemeError(f"{at}: field 'attributes' must be a list of tables")
+    attributes, names = [], set()
+    for j, entry in enumerate(entries):
+        where = f"{at}: attributes[{j}]"
+        if not isinstance(entry, dict):
+            raise LabelSchemeError(f"{where}: must be a table")
+        unknown = set(entry) - _ATTRIBUTE_FIELDS
+        if unknown:
+            raise LabelSchemeError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise LabelSchemeError(f"{where}: field 'name' must be an identifier")
+        if name in names:
+            raise LabelSchemeError(f"{where}: duplicate attribute {name!r}")
+        names.add(name)
+        kind = entry.get("type")
+        if kind not in ("text", "choice"):
+            raise LabelSchemeError(f"{where}: field 'type' must be 'text' or 'choice'")
+        choices = entry.get("choices", [])
+        if kind == "choice" and (
+            not isinstance(choices, list)
+            or not choices
+            or not all(isinstance(c, str) and c for c in choices)
+        ):
+            raise LabelSchemeError(f"{where}: field 'choices' must be a non-empty list of strings")
+        max_length = entry.get("max_length", 200)
+        if not isinstance(max_length, int) or max_length < 1:
+            raise LabelSchemeError(f"{where}: field 'max_length' must be a positive integer")
+        attributes.append(
+            Attribute(name, kind, tuple(choices), entry.get("description", ""), max_length)
+        )
+    return tuple(attributes)

@@ -1,0 +1,414 @@
+"""The lead's review: progress, assignment, disagreement per span, and adjudication into gold.
+
+The classification and grouping functions are pure; the actions go through annotations.py (every
+gold change snapped, merged, versioned and audited) and the store.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from annotator import store
+from annotator.core.errors import AppError
+from annotator.core.labels import LabelScheme
+from annotator.services.annotations import SpanInput, create_span, readable_span
+from annotator.store.assignments import assign, assignees, unassign
+from annotator.store.events import record_event
+from annotator.store.gold import GOLD_STATUSES, get_gold_status, set_gold_status
+from annotator.store.spans import Span, list_spans
+from annotator.store.users import GOLD, User
+
+# How one annotator's span relates to another annotator's layer, and the span's overall kind.
+SAME, BOUNDARY, LABEL, MISSING = "same", "boundary", "label", "missing"
+KIND_NAMES = {
+    "agree": "marked identically by every done annotator",
+    "boundary": "same label, different boundaries",
+    "label": "same text, different label",
+    "missing": "missing in some annotator's layer",
+    "unpaired": "no other done annotator to compare with",
+}
+
+
+# Progress --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressCell:
+    status: str  # new | in_progress | done | unassigned
+    spans: int
+    assigned: bool
+
+
+@dataclass(slots=True)
+class ProgressRow:
+    id: int
+    external_id: str
+    title: str
+    everyone: bool  # no assignment rows: every annotator sees the document
+    cells: dict[str, ProgressCell]
+    gold_status: str
+    gold_spans: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatorProgress:
+    name: str
+    assigned: int
+    in_progress: int
+    done: int
+    spans: int
+
+    @property
+    def percent(self) -> float:
+        """Done share of the assigned documents, 0 to 100."""
+        return 100.0 * self.done / self.assigned if self.assigned else 0.0
+
+
+def progress_table(
+    documents: Sequence[tuple[int, str, str]],
+    annotators: Sequence[str],
+    statuses: dict[tuple[int, str], str],
+    spans: dict[tuple[int, str], int],
+    assignments: dict[int, list[str]],
+    gold_statuses: dict[int, str],
+) -> tuple[list[ProgressRow], list[AnnotatorProgress]]:
+    """Documents x annotators with status and span counts, and the totals per annotator."""
+    rows = []
+    for document_id, external_id, title in documents:
+        chosen = assignments.get(document_id)
+        cells = {}
+        for name in annotators:
+            assigned = chosen is None or name in chosen
+            status = statuses.get((document_id, name), "new") if assigned else "unassigned"
+            cells[name] = ProgressCell(status, spans.get((document_id, name), 0), assigned)
+        rows.append(
+            ProgressRow(
+                document_id,
+                external_id,
+                title,
+                chosen is None,
+                cells,
+                gold_statuses.get(document_id, "not_started"),
+                spans.get((document_id, GOLD), 0),
+            )
+        )
+    totals = []
+    for name in annotators:
+        mine = [r.cells[name] for r in rows if r.cells[name].assigned]
+        totals.append(
+            AnnotatorProgress(
+                name,
+                len(mine),
+                sum(c.status == "in_progress" for c in mine),
+                sum(c.status == "done" for c in mine),
+                sum(c.spans for c in mine),
+            )
+        )
+    return rows, totals
+
+
+def round_robin(document_ids: Sequence[int], annotators: Sequence[str], n: int) -> dict:
+    """Each document to `n` annotators, taking turns so that the load differs by at most one."""
+    if not annotators:
+        raise AppError("there are no annotators to assign")
+    if not 1 <= n <= len(annotators):
+        raise AppError(f"annotators per document must be from 1 to {len(annotators)}")
+    result = {}
+    for k, document_id in enumerate(document_ids):
+        result[document_id] = sorted(annotators[(k * n + j) % len(annotators)] for j in range(n))
+    return result
+
+
+def set_assignment(db, user: User, document_id: int, annotators: Sequence[str] | None) -> bool:
+    """Assign a document to exactly `annotators` (None: everyone); audited; whether it changed."""
+    with store.write_transaction(db):
+        store.get_document(db, document_id)
+        before = assignees(db, document_id)
+        after = sorted(set(annotators)) if annotators is not None else []
+        if before == after:
+            return False
+        for name in set(before) - set(after):
+            unassign(db, document_id, name)
+        for name in set(after) - set(before):
+            assign(db, document_id, name)
+        record_event(
+            db,
+            user.name,
+            "assign",
+            "assignment",
+            str(document_id),
+            {"annotators": before or "everyone"},
+            {"annotators": after or "everyone"},
+            document_id,
+        )
+    return True
+
+
+# Disagreement ----------------------------------------------------------------------------------
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.token_start <= b.token_end and b.token_start <= a.token_end
+
+
+def _same(a: Span, b: Span) -> bool:
+    return (a.label, a.token_start, a.token_end) == (b.label, b.token_start, b.token_end)
+
+
+def relation(span: Span, others: Sequence[Span]) -> str:
+    """same, boundary (same label overlapping), label (other label overlapping) or missing."""
+    if any(_same(span, o) for o in others):
+        return SAME
+    if any(o.label == span.label and _overlaps(span, o) for o in others):
+        return BOUNDARY
+    if any(_overlaps(span, o) for o in others):
+        return LABEL
+    return MISSING
+
+
+@dataclass(slots=True)
+class ClassifiedSpan:
+    span: Span
+    kind: str  # agree | boundary | label | missing | unpaired | gold
+    relations: dict[str, str] = field(default_factory=dict)
+    in_gold: bool = False
+
+
+def classify_spans(
+    layers: dict[str, list[Span]], done: Sequence[str], gold: Sequence[Span]
+) -> dict[str, list[ClassifiedSpan]]:
+    """Each annotator's spans against the other done annotators' layers.
+
+    A span is `agree` when every other done annotator has the same label and tokens; otherwise
+    the most serious difference names it: missing (someone has nothing there) before label
+    before boundary.
+    """
+    result: dict[str, list[ClassifiedSpan]] = {}
+    for name, spans in layers.items():
+        others = [o for o in done if o != name]
+        classified = []
+        for span in spans:
+            relations = {o: relation(span, layers.get(o, [])) for o in others}
+            values = set(relations.values())
+            if not others:
+                kind = "unpaired"
+            elif values == {SAME}:
+                kind = "agree"
+            else:
+                kind = next(k for k in (MISSING, LABEL, BOUNDARY) if k in values)
+            in_gold = any(_same(span, g) for g in gold)
+            classified.append(ClassifiedSpan(span, kind, relations, in_gold))
+        result[name] = classified
+    return result
+
+
+@dataclass(slots=True)
+class Region:
+    """A run of text where spans of any layer overlap: one aligned row of the view.
+
+    `cells` hold the spans of the chosen labels; `hidden` the spans of the other labels that
+    overlap the run, so that the view can say a place is hidden rather than empty, and
+    `hidden_partners` names, per shown span, the layers whose differently labelled span (the
+    reason for its `label` kind) is hidden by the label filter.
+    """
+
+    token_start: int
+    token_end: int
+    cells: dict[str, list[ClassifiedSpan]]
+    hidden: dict[str, list[ClassifiedSpan]] = field(default_factory=dict)
+    hidden_partners: dict[str, list[str]] = field(default_factory=dict)
+
+    def kinds(self) -> set[str]:
+        """The kinds of the annotator spans in this region."""
+        return {c.kind for name, cells in self.cells.items() if name != GOLD for c in cells}
+
+
+def regions(
+    classified: dict[str, list[ClassifiedSpan]], gold: Sequence[Span], labels: Sequence[str]
+) -> list[Region]:
+    """Group the spans of the chosen labels, annotators' and gold, into overlapping runs.
+
+    Spans of other labels start no run of their own but are noted as hidden in the runs they
+    overlap; the classification itself always comes from every label (`classify_spans`).
+    """
+    entries = [(name, c) for name, cs in classified.items() for c in cs]
+    entries += [(GOLD, ClassifiedSpan(g, "gold", in_gold=True)) for g in gold]
+    entries.sort(key=lambda e: (e[1].span.token_start, -e[1].span.token_end))
+    chosen = set(labels)
+    result: list[Region] = []
+    for name, entry in entries:
+        s = entry.span
+        if s.label not in chosen:
+            continue
+        if result and s.token_start <= result[-1].token_end:
+            region = result[-1]
+            region.token_end = max(region.token_end, s.token_end)
+        else:
+            region = Region(s.token_start, s.token_end, {})
+            result.append(region)
+        region.cells.setdefault(name, []).append(entry)
+    ends = [r.token_end for r in result]
+    for name, entry in entries:
+        s = entry.span
+        if s.label in chosen:
+            continue
+        # Runs are disjoint and ordered: the first that ends at or after the span's start.
+        k = bisect_left(ends, s.token_start)
+        while k < len(result) and result[k].token_start <= s.token_end:
+            result[k].hidden.setdefault(name, []).append(entry)
+            k += 1
+    for region in result:
+        for cells in region.cells.values():
+            for c in cells:
+                partners = [
+                    other
+                    for other, rel in c.relations.items()
+                    if rel == LABEL
+                    and not any(
+                        x.span.label != c.span.label and _overlaps(x.span, c.span)
+                        for x in region.cells.get(other, [])
+                    )
+                ]
+                if partners:
+                    region.hidden_partners[c.span.id] = partners
+    return result
+
+
+def identical_spans(classified: dict[str, list[ClassifiedSpan]], done: Sequence[str]) -> list:
+    """Spans every done annotator (at least two) marked identically and gold lacks."""
+    if len(done) < 2:
+        return []
+    first = sorted(done)[0]
+    return [c.span for c in classified.get(first, []) if c.kind == "agree" and not c.in_gold]
+
+
+# Adjudication ----------------------------------------------------------------------------------
+
+
+def _gold_started(db, user: User, document_id: int) -> None:
+    """A first gold decision moves the document from not_started to in_progress."""
+    if get_gold_status(db, document_id) == "not_started":
+        change_gold_status(db, user, document_id, "in_progress")
+
+
+def change_gold_status(db, user: User, document_id: int, status: str) -> bool:
+    """Set the document's gold status (audited); whether it changed."""
+    if user.role != "lead":
+        raise AppError("only leads adjudicate", 403)
+    if status not in GOLD_STATUSES:
+        raise AppError(f"gold status must be one of {', '.join(GOLD_STATUSES)}")
+    with store.write_transaction(db):
+        store.get_document(db, document_id)
+        before = get_gold_status(db, document_id)
+        if before == status:
+            return False
+        set_gold_status(db, document_id, status)
+        record_event(
+            db,
+            user.name,
+            "gold_status",
+            "gold_status",
+            str(document_id),
+            {"status": before},
+            {"status": status},
+            document_id,
+        )
+    return True
+
+
+def _annotator_span(db, user: User, document_id: int, span_id: str) -> Span:
+    if user.role != "lead":
+        raise AppError("only leads adjudicate", 403)
+    span = readable_span(db, user, span_id)
+    if span.document_id != document_id or span.annotator == GOLD:
+        raise AppError(f"annotator span {span_id} not found on document {document_id}", 404)
+    return span
+
+
+def accept_span(
+    db, scheme: LabelScheme, user: User, document_id: int, span_id: str
+) -> tuple[Span, bool]:
+    """Copy an annotator's span (label, offsets, attributes, note) into gold; (gold span, new)."""
+    with store.write_transaction(db):
+        source = _annotator_span(db, user, document_id, span_id)
+        existing = [g for g in list_spans(db, document_id, GOLD) if _same(g, source)]
+        if existing:
+            return existing[0], False
+        _gold_started(db, user, document_id)
+        gold, _ = create_span(
+            db,
+            scheme,
+            user,
+            document_id,
+            SpanInput(
+                source.label,
+                token_start=source.token_start,
+                token_end=source.token_end,
+                attributes=source.attributes,
+                note=source.note,
+            ),
+        )
+        record_event(
+            db,
+            user.name,
+            "accept",
+            "span",
+            source.id,
+            None,
+            {"gold": gold.id, "annotator": source.annotator},
+            document_id,
+        )
+    return gold, True
+
+
+def reject_span(db, user: User, document_id: int, span_id: str) -> Span:
+    """Record the decision to keep an annotator's span out of gold (gold stays unchanged)."""
+    with store.write_transaction(db):
+        source = _annotator_span(db, user, document_id, span_id)
+        _gold_started(db, user, document_id)
+        record_event(
+            db,
+            user.name,
+            "reject",
+            "span",
+            source.id,
+            None,
+            {"annotator": source.annotator, "label": source.label},
+            document_id,
+        )
+    return source
+
+
+def draw_gold_span(
+    db, scheme: LabelScheme, user: User, document_id: int, label: str, token_start, token_end
+) -> Span:
+    """A gold span drawn by the lead directly on the text."""
+    if user.role != "lead":
+        raise AppError("only leads adjudicate", 403)
+    with store.write_transaction(db):
+        _gold_started(db, user, document_id)
+        span, _ = create_span(
+            db,
+            scheme,
+            user,
+            document_id,
+            SpanInput(label, token_start=token_start, token_end=token_end),
+        )
+    return span
+
+
+def accept_all_identical(
+    db, scheme: LabelScheme, user: User, document_id: int, done: Sequence[str]
+) -> list[Span]:
+    """Accept, in one transaction, every span all done annotators marked identically."""
+    with store.write_transaction(db):
+        layers = {name: list_spans(db, document_id, name) for name in done}
+        gold = list_spans(db, document_id, GOLD)
+        accepted = []
+        for span in identical_spans(classify_spans(layers, done, gold), done):
+            gold_span, created = accept_span(db, scheme, user, document_id, span.id)
+            if created:
+                accepted.append(gold_span)
+    return accepted

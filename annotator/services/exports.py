@@ -1,0 +1,152 @@
+"""Training data out of the database: export records streamed from the store, and their files.
+
+`export_records` is what the command line and a lead's download both call; `write_export` turns
+records into one of the file formats, writing to a temporary name that is renamed into place only
+when everything was written (no half-written export is ever left behind).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from annotator import store
+from annotator.core.errors import AppError
+from annotator.core.records import Token
+from annotator.formats.doccano import write_doccano
+from annotator.formats.export_record import jsonl_record, write_jsonl
+from annotator.formats.ptc import write_ptc
+from annotator.store import exports as export_store
+from annotator.store import users as user_store
+from annotator.store.agreement_data import annotator_names
+from annotator.store.users import GOLD
+
+# Format -> file name ending of its default output; ptc (and spacy in shards) is a folder.
+FORMATS = {"jsonl": ".jsonl", "spacy": ".spacy", "doccano": ".doccano.jsonl", "ptc": ".ptc"}
+STREAMABLE = ("jsonl", "doccano")  # formats that can go to standard output
+
+
+def check_annotators(db, names: Sequence[str]) -> list[str]:
+    """`names` if each is an annotator; AppError (404) naming the first that is not."""
+    for name in names:
+        user = user_store.get_user(db, name)
+        if user is None or user.role == GOLD:
+            raise AppError(f"no annotator called {name!r}", 404)
+        if user.role != "annotator":
+            raise AppError(f"{name} is a {user.role}; leads' work is the gold layer (--gold)")
+    return list(names)
+
+
+def export_records(
+    db,
+    *,
+    annotators: Sequence[str] | None = None,
+    gold: bool = False,
+    done_only: bool = True,
+) -> Iterator[dict[str, Any]]:
+    """The JSONL records (DESIGN section 7) of the selected layers, one per (document, annotator).
+
+    `annotators` None means every annotator. Gold records carry `_annotator_id` "gold"; a gold
+    layer counts as done when adjudicated. Without `done_only`, layers that are not done but hold
+    spans come too. Names are checked at once (AppError), records are produced lazily.
+    """
+    names = (
+        annotator_names(db)
+        if annotators is None
+        else check_annotators(db, [n for n in annotators if n != GOLD])
+    )
+    gold = gold or (annotators is not None and GOLD in annotators)
+    return _records(db, names, gold, done_only)
+
+
+def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
+    version = store.schema_version(db)
+    for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
+        index = store.get_tokens(db, layer.document_id)
+        tokens = [
+            Token(s, e, w)
+            for s, e, w in zip(
+                index.starts.tolist(), index.ends.tolist(), index.ws.tolist(), strict=True
+            )
+        ]
+        yield jsonl_record(
+            text=layer.text,
+            document_id=layer.document_id,
+            external_id=layer.external_id,
+            title=layer.title,
+            tokens=tokens,
+            spans=layer.spans,
+            annotator=layer.annotator,
+            schema_version=version,
+            done=layer.done,
+        )
+
+
+def write_export(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    out: Path | IO[str],
+    *,
+    lang: str = "de",
+    shard_size: int | None = None,
+) -> int:
+    """Write `records` as `fmt` to a path (atomically) or a text stream; the record count.
+
+    jsonl and doccano are files (or a stream), spacy a `.spacy` file (a folder of shards with
+    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into.
+    """
+    if fmt not in FORMATS:
+        raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if not isinstance(out, Path):
+        if fmt not in STREAMABLE:
+            raise AppError(f"{fmt} output cannot go to standard output; pass --out PATH")
+        return _write_stream(records, fmt, out)
+    folder = fmt == "ptc" or (fmt == "spacy" and shard_size is not None)
+    if folder and out.exists():
+        raise AppError(f"{out}: already exists; the {fmt} export writes a new folder")
+    if not out.parent.is_dir():
+        raise AppError(f"{out}: no such folder {out.parent}")
+    if out.is_dir():
+        raise AppError(f"{out}: is a folder")
+    try:
+        if folder:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        else:
+            fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+            os.close(fd)
+            tmp = Path(name)
+    except OSError as exc:
+        raise AppError(f"{out}: cannot write ({exc.strerror})") from exc
+    try:
+        count = _write_path(records, fmt, tmp, lang, shard_size)
+        # mkstemp/mkdtemp make private files; an export gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod((0o777 if tmp.is_dir() else 0o666) & ~umask)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _write_stream(records: Iterable[dict[str, Any]], fmt: str, fh: IO[str]) -> int:
+    return write_jsonl(records, fh) if fmt == "jsonl" else write_doccano(records, fh)
+
+
+def _write_path(records, fmt: str, tmp: Path, lang: str, shard_size: int | None) -> int:
+    if fmt in STREAMABLE:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            return _write_stream(records, fmt, fh)
+    if fmt == "spacy":
+        from annotator.formats.spacy_docbin import write_docbin  # spaCy only when needed
+
+        return write_docbin(records, tmp, lang, shard_size=shard_size)
+    try:
+        return write_ptc(records, tmp)
+    except ValueError as exc:
+        raise AppError(f"{exc}; export one annotator or --gold") from exc

@@ -1,0 +1,41 @@
+"""The agreement report from the database: what `annotator agreement` and /api/agreement return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from annotator.agreement.alpha_u import unitizing_report
+from annotator.agreement.gamma import gamma_report
+from annotator.agreement.report import agreement_report
+from annotator.core.errors import AppError
+from annotator.core.labels import LabelScheme
+from annotator.store.agreement_data import agreement_documents, annotator_names
+
+
+def build_agreement_report(
+    db,
+    scheme: LabelScheme,
+    annotators: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    bootstrap: int = 1000,
+    gamma: bool = False,
+    gamma_samples: int = 30,
+) -> dict:
+    """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
+    `gamma` when asked: it costs seconds on a large corpus)."""
+    known = annotator_names(db)
+    chosen = list(annotators) if annotators else known
+    unknown = [a for a in chosen if a not in known]
+    if unknown:
+        raise AppError(f"unknown annotator {unknown[0]!r} (annotators: {', '.join(known)})")
+    chosen_labels = list(labels) if labels else scheme.keys()
+    bad = [label for label in chosen_labels if scheme.get(label) is None]
+    if bad:
+        raise AppError(f"unknown label {bad[0]!r} (labels: {', '.join(scheme.keys())})")
+    documents = agreement_documents(db, chosen)
+    report = agreement_report(documents, chosen, chosen_labels, bootstrap=bootstrap)
+    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels)
+    if gamma:
+        report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
+    return report

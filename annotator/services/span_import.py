@@ -1,0 +1,235 @@
+"""The span half of an import: annotators, label mapping, checks, snapping, merging, statuses.
+
+The rules are those of `annotator.services.annotations` (DESIGN section 3): spans snap to whole tokens,
+same-label overlaps of one annotator merge, every stored span and status change has an audit
+event (actor `import`). Spans are written in bulk per record rather than one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from annotator.core.errors import AppError
+from annotator.core.labels import LabelScheme, load_label_scheme
+from annotator.core.snapping import SnapError, snap_to_tokens
+from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
+from annotator.formats.checks import span_problem
+from annotator.services import accounts
+from annotator.services.annotations import (
+    MAX_NOTE,
+    absorb_overlaps,
+    new_span,
+    record_status,
+    widen_over,
+)
+from annotator.store import imports as import_store
+from annotator.store import users as user_store
+from annotator.store.events import record_event
+from annotator.store.gold import get_gold_status, set_gold_status
+from annotator.store.spans import Span
+from annotator.store.users import GOLD
+
+if TYPE_CHECKING:
+    from annotator.services.imports import ImportReport
+
+MAX_NOTES = 20  # "already annotated" notes listed; the report counts all of them
+
+
+@dataclass(frozen=True, slots=True)
+class SpanRules:
+    """How spans read from foreign files become stored spans."""
+
+    scheme: LabelScheme | None = None  # None: the default scheme, loaded when spans appear
+    label_map: Mapping[str, str] = field(default_factory=dict)  # foreign label -> scheme key
+    strict: bool = False  # refuse any span that would need snapping
+    skip_invalid: bool = False  # report bad spans and import the rest instead of failing
+
+
+class ImportProblemsError(ImportFormatError):
+    """The input has problems; `problems` lists each one with its file and line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) in the input")
+        self.problems = problems
+
+
+class SpanImport:
+    """Checks and stores the spans of one import run, inside the run's transaction."""
+
+    def __init__(self, db, rules: SpanRules, report: ImportReport, actor: str) -> None:
+        self.db, self.rules, self.report, self.actor = db, rules, report, actor
+        self.scheme = rules.scheme
+        self.layers: dict[str, str] = {}  # annotator name in the file -> checked layer name
+        self.touched: set[tuple[int, str]] = set()  # layers this run wrote to
+        self.problems: list[str] = []
+        self.unknown: dict[str, list] = {}  # label -> [count, first place]
+
+    def add(self, record: ImportRecord, document_id: int, tokens) -> None:
+        """Check, snap, merge and store one record's spans and status for its annotator."""
+        layer = self._layer(record.annotator, record.source)
+        key = (document_id, layer)
+        if key not in self.touched:
+            if import_store.layer_has_data(self.db, document_id, layer):
+                # Never overwrite or double someone's work: a re-import leaves it alone.
+                self.report.layers_skipped += 1
+                if len(self.report.notes) < MAX_NOTES:
+                    self.report.notes.append(
+                        f"{record.source}: {layer} already has annotations on this document; "
+                        "left alone"
+                    )
+                return
+            self.touched.add(key)
+            repeated = False
+        else:
+            repeated = True
+        spans = []
+        for i, imported in enumerate(record.spans or []):
+            span = self._check(record, i, imported, document_id, layer, tokens)
+            if span is not None:
+                spans.append(span)
+        if repeated:
+            # Before the merge below: a stored span may bridge two spans of this record.
+            spans = [self._absorb_stored(span) for span in spans]
+        merged = merge_same_label(spans)
+        import_store.insert_spans(self.db, merged, self.actor)
+        self.report.spans_added += len(merged)
+        self.report.spans_merged += len(spans) - len(merged)
+        self._status(document_id, layer, record.done, bool(merged))
+
+    def finish(self) -> None:
+        """Raise ImportProblemsError when the run must not be committed."""
+        fatal = [
+            f"{where}: unknown label {label!r} ({count} span(s)); labels of the scheme: "
+            f"{', '.join(self._scheme().keys())}; map foreign labels with --map-labels FROM=TO"
+            for label, (count, where) in self.unknown.items()
+        ]
+        if fatal or (self.problems and not self.rules.skip_invalid):
+            raise ImportProblemsError(fatal + self.problems)
+        self.report.problems.extend(self.problems)
+        self.report.spans_skipped = len(self.problems)
+
+    def _scheme(self) -> LabelScheme:
+        if self.scheme is None:
+            self.scheme = load_label_scheme(None)
+        return self.scheme
+
+    def _layer(self, name: str | None, where: str) -> str:
+        if name is None:
+            raise ImportFormatError(f"{where}: no annotator for these spans; pass --annotator")
+        if name in self.layers:
+            return self.layers[name]
+        if name != GOLD:
+            try:
+                accounts.validate_name(name)
+            except AppError as exc:
+                raise ImportFormatError(f"{where}: annotator {name!r}: {exc.message}") from None
+            user = user_store.get_user(self.db, name)
+            if user is None:
+                user_store.ensure_annotator(self.db, name, self.actor)
+                self.report.annotators_added.append(name)
+            elif user.role != "annotator":
+                raise ImportFormatError(
+                    f"{where}: {name} is a {user.role}, not an annotator; a lead's work is the "
+                    "gold layer (--annotator gold)"
+                )
+        self.layers[name] = name
+        return name
+
+    def _check(
+        self,
+        record: ImportRecord,
+        i: int,
+        imported: ImportedSpan,
+        document_id: int,
+        layer: str,
+        tokens,
+    ) -> Span | None:
+        where = imported.source or record.source
+        what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
+        label = self.rules.label_map.get(imported.label, imported.label)
+        if self._scheme().get(label) is None:
+            entry = self.unknown.setdefault(label, [0, where])
+            entry[0] += 1
+            return None
+        problem = span_problem(imported, record.text)
+        if problem is None:
+            try:
+                attributes = self._scheme().validate_attributes(label, imported.attributes)
+            except ValueError as exc:
+                problem = str(exc)
+        if problem is None and imported.note is not None and len(imported.note) > MAX_NOTE:
+            problem = f"note longer than {MAX_NOTE} characters"
+        if problem is None:
+            try:
+                snapped = snap_to_tokens(
+                    tokens.starts,
+                    tokens.ends,
+                    tokens.space,
+                    len(record.text),
+                    imported.start,
+                    imported.end,
+                )
+            except SnapError as exc:
+                problem = str(exc)
+        if problem is None and (snapped.start, snapped.end) != (imported.start, imported.end):
+            if self.rules.strict:
+                problem = (
+                    f"not on token boundaries (snapping gives {snapped.start}-{snapped.end}, "
+                    f"{record.text[snapped.start : snapped.end]!r}); --strict refuses snapping"
+                )
+            else:
+                self.report.spans_snapped += 1
+        if problem is not None:
+            self.problems.append(f"{what}: {problem}")
+            return None
+        return new_span(document_id, layer, label, snapped, attributes, imported.note or "")
+
+    def _absorb_stored(self, span: Span) -> Span:
+        """Merge stored same-label overlaps into `span` (a layer seen twice in one run)."""
+        merged = absorb_overlaps(self.db, self.actor, span)
+        self.report.spans_merged += merged
+        self.report.spans_added -= merged
+        return span
+
+    def _status(self, document_id: int, layer: str, done: bool, has_spans: bool) -> None:
+        if layer == GOLD:
+            before = get_gold_status(self.db, document_id)
+            after = "adjudicated" if done else "in_progress"
+            if done or (has_spans and before == "not_started"):
+                if before != after:
+                    set_gold_status(self.db, document_id, after)
+                    # The same event the review pages write for a gold status change.
+                    record_event(
+                        self.db,
+                        self.actor,
+                        "gold_status",
+                        "gold_status",
+                        str(document_id),
+                        {"status": before},
+                        {"status": after},
+                        document_id,
+                    )
+        elif done:
+            record_status(self.db, self.actor, document_id, layer, "done")
+        elif has_spans:
+            record_status(
+                self.db, self.actor, document_id, layer, "in_progress", only_if_unset=True
+            )
+        if done:
+            self.report.layers_done += 1
+
+
+def merge_same_label(spans: list[Span]) -> list[Span]:
+    """Spans with same-label overlaps (sharing a token) merged into one, in text order."""
+    merged: list[Span] = []
+    last_of_label: dict[str, Span] = {}
+    for span in sorted(spans, key=lambda s: (s.token_start, s.token_end)):
+        previous = last_of_label.get(span.label)
+        if previous is not None and span.token_start <= previous.token_end:
+            widen_over(previous, span)
+            continue
+        merged.append(span)
+        last_of_label[span.label] = span
+    return merged

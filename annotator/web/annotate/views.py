@@ -1,0 +1,199 @@
+"""What the annotation pages show, built for the templates: the queue rows, the text regions,
+the span list, the toolbar and the editor. Shared by the page routes (`pages`) and the action
+routes (`actions`); no routes here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+
+from annotator.core.errors import AppError
+from annotator.services.annotations import layer_of, reachable_document, spans_for
+from annotator.services.undo import can_undo
+from annotator.store.assignments import documents_for_annotator
+from annotator.store.documents import Document, get_tokens, list_documents
+from annotator.store.gold import span_counts
+from annotator.store.spans import Span, get_status
+from annotator.web.db import labels
+from annotator.web.html.text import (
+    SpanRange,
+    TextLayout,
+    blocks_touching,
+    cached_text_layout,
+    excerpt,
+    render_blocks,
+    render_text,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    title: str
+    external_id: str
+    length: int
+    status: str  # new | in_progress | done
+    spans: int
+
+
+def queue_rows(db, annotator: str) -> list[QueueRow]:
+    """The documents assigned to the annotator (or to everyone), with their status and span
+    count, in queue order."""
+    length = {d.id: d.length for d in list_documents(db)}
+    counts = span_counts(db)
+    return [
+        QueueRow(
+            d.id,
+            d.title,
+            d.external_id,
+            length[d.id],
+            d.status or "new",
+            counts.get((d.id, annotator), 0),
+        )
+        for d in documents_for_annotator(db, annotator)
+    ]
+
+
+def next_undone(rows: list[QueueRow], after: int | None) -> QueueRow | None:
+    """The first document not done after `after` in queue order, wrapping round."""
+    undone = [r for r in rows if r.status != "done"]
+    if not undone:
+        return None
+    if after is not None:
+        later = [r for r in undone if r.id > after]
+        if later:
+            return later[0]
+    return undone[0]
+
+
+def open_document(db, document_id: int) -> Document:
+    """A document the user may open: leads every one, annotators those assigned to them
+    (404 otherwise, as the API answers)."""
+    return reachable_document(db, g.user, document_id)
+
+
+def visible_spans(db, document_id: int) -> list[Span]:
+    """The spans of the user's own layer (gold for leads): annotators never see others'."""
+    return spans_for(db, g.user, document_id, annotator=layer_of(g.user))
+
+
+def layout_of(db, document: Document) -> TextLayout:
+    """The document's cached rendering layout (pieces and blocks)."""
+    tokens = get_tokens(db, document.id)
+    key = (getattr(db, "identity", id(db)), document.id)
+    return cached_text_layout(key, document.text, tokens.starts, tokens.ends, tokens.sentences)
+
+
+def _ranges(spans: list[Span]) -> list[SpanRange]:
+    return [SpanRange(s.label, s.token_start, s.token_end) for s in spans]
+
+
+def text_html(db, document: Document, spans: list[Span]):
+    """The rendered text block of a document with its spans."""
+    scheme = labels()
+    return render_text(
+        layout_of(db, document),
+        _ranges(spans),
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+    )
+
+
+def changed_blocks_html(db, document: Document, before: list[Span], after: list[Span]) -> list:
+    """Out-of-band HTML of the text blocks whose highlighting differs between before and after."""
+    old = {(s.id, s.label, s.token_start, s.token_end) for s in before}
+    new = {(s.id, s.label, s.token_start, s.token_end) for s in after}
+    layout = layout_of(db, document)
+    blocks = blocks_touching(layout, [(ts, te) for _, _, ts, te in old ^ new])
+    scheme = labels()
+    return render_blocks(
+        layout,
+        _ranges(after),
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+        blocks,
+        oob=True,
+    )
+
+
+def span_rows(document: Document, spans: list[Span]) -> list[dict]:
+    """What the side list shows of each span, in text order."""
+    index = {key: k for k, key in enumerate(labels().keys())}
+    return [
+        {
+            "span": s,
+            "k": index[s.label],
+            "name": labels().get(s.label).name,
+            "excerpt": excerpt(document.text, s.start, s.end),
+        }
+        for s in spans
+    ]
+
+
+def region_context(db, document: Document, spans: list[Span] | None = None) -> dict:
+    """Everything the text, span list and toolbar templates need."""
+    spans = visible_spans(db, document.id) if spans is None else spans
+    return {
+        "document": document,
+        "spans": spans,
+        "rows": span_rows(document, spans),
+        "text_html": text_html(db, document, spans),
+        "scheme": labels(),
+        "label_index": {key: k for k, key in enumerate(labels().keys())},
+    }
+
+
+def toolbar_context(db, document: Document, count: int) -> dict:
+    """The toolbar's span count, status and undo state."""
+    status = None
+    if g.user.role == "annotator":
+        status = statuses_for(db, document.id)
+    return {
+        "document": document,
+        "count": count,
+        "status": status,
+        "undo": can_undo(document.id),
+        "is_lead": g.user.role == "lead",
+    }
+
+
+def statuses_for(db, document_id: int) -> str:
+    """The user's status on one document: new, in_progress or done."""
+    return get_status(db, document_id, g.user.name) or "new"
+
+
+def spans_at(spans: list[Span], token: int) -> list[Span]:
+    """The spans covering one token."""
+    return [s for s in spans if s.token_start <= token <= s.token_end]
+
+
+def span_from_args(spans: list[Span], kind: str = "span") -> tuple[Span | None, list[Span]]:
+    """The span of `?span=ID` (404 if not in `spans`) or the innermost one covering `?token=I`,
+    with every span at its place; (None, []) without either argument."""
+    span_id = request.args.get("span")
+    token = request.args.get("token", type=int)
+    if span_id is not None:
+        chosen = next((s for s in spans if s.id == span_id), None)
+        if chosen is None:
+            raise AppError(f"{kind} {span_id} not found", 404)
+        return chosen, spans_at(spans, chosen.token_start)
+    if token is not None:
+        here = spans_at(spans, token)
+        return min(here, key=lambda s: s.token_end - s.token_start, default=None), here
+    return None, []
+
+
+def editor_context(document: Document, span: Span | None, here: list[Span] | None = None) -> dict:
+    """The editor fragment's data: the span, its label, the other spans at the same place."""
+    scheme = labels()
+    return {
+        "document": document,
+        "editing": span,
+        "editing_label": scheme.get(span.label) if span else None,
+        "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "others": [s for s in (here or []) if span is None or s.id != span.id],
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+    }

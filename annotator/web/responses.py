@@ -1,0 +1,22 @@
+"""Answers shared by the htmx routes: a fragment with an HX-Trigger, form integers."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template
+
+from annotator.core.errors import AppError
+
+
+def int_field(raw, name: str) -> int:
+    """A form or query value as an integer, else a 400 naming the field."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise AppError(f"field {name!r} must be an integer") from None
+
+
+def fragment_with_trigger(template: str, trigger: str, status: int = 200, **context):
+    """A rendered fragment whose `HX-Trigger` tells the other regions to refresh."""
+    response = make_response(render_template(template, **context), status)
+    response.headers["HX-Trigger"] = trigger
+    return response

@@ -1,0 +1,279 @@
+"""The lead's disagreement view and adjudication under /review/documents/<id>.
+
+Actions answer with the flash (and the gold editor) as out-of-band fragments and an `HX-Trigger`
+(`assignmentsChanged`, `goldChanged`); every other region refreshes itself on that event.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from annotator.core.errors import AppError
+from annotator.services import adjudication as review
+from annotator.services.annotations import delete_span_by_id, update_span_fields
+from annotator.store.agreement_data import annotator_names
+from annotator.store.documents import Document, get_document, get_tokens
+from annotator.store.gold import (
+    get_gold_status,
+    span_decisions,
+)
+from annotator.store.spans import Span, list_spans, statuses
+from annotator.store.users import GOLD
+from annotator.web.annotate.views import span_from_args
+from annotator.web.auth import lead_required
+from annotator.web.db import get_db, labels
+from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
+from annotator.web.responses import fragment_with_trigger, int_field
+
+bp = Blueprint("adjudication", __name__, url_prefix="/review")
+
+GOLD_CHANGED = "goldChanged"
+
+
+# Disagreement view and adjudication ------------------------------------------------------------
+
+
+def _chosen_labels() -> list[str]:
+    """The ticked labels; every label when no filter was sent (a first page load)."""
+    keys = labels().keys()
+    chosen = [k for k in request.values.getlist("label") if k in keys]
+    # The filter form sends `filter=1`: with every box unticked it then shows no label, rather
+    # than every label under boxes that all look unticked.
+    return chosen if chosen or request.values.get("filter") else keys
+
+
+def _filter_counts(spans: list[Span], chosen: list[str]) -> dict:
+    """How many of the spans the label filter shows, out of all."""
+    return {"shown": sum(s.label in chosen for s in spans), "total": len(spans)}
+
+
+def rows_context(db, document: Document) -> dict:
+    """The aligned rows: one per run of overlapping spans, one column per annotator and gold."""
+    names = annotator_names(db)
+    status_of = {a: s for (d, a), s in statuses(db).items() if d == document.id}
+    layers = {name: list_spans(db, document.id, name) for name in names}
+    shown = [n for n in names if n in status_of or layers[n]]
+    done = [n for n in shown if status_of.get(n) == "done"]
+    gold = list_spans(db, document.id, GOLD)
+    classified = review.classify_spans({n: layers[n] for n in shown}, done, gold)
+    chosen = _chosen_labels()
+    scheme = labels()
+    every_span = [s for n in shown for s in layers[n]] + gold
+    tokens = get_tokens(db, document.id)
+    return {
+        "document": document,
+        "layers": shown,
+        "done": done,
+        "status_of": status_of,
+        "regions": review.regions(classified, gold, chosen),
+        "span_counts": _filter_counts(every_span, chosen),
+        "identical": len(review.identical_spans(classified, done)),
+        "chosen_labels": chosen,
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "colour": {label.key: label.colour for label in scheme.labels},
+        "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
+        "starts": tokens.starts,
+        "ends": tokens.ends,
+        "kind_names": review.KIND_NAMES,
+        "decisions": span_decisions(db, document.id),
+    }
+
+
+def gold_context(db, document: Document) -> dict:
+    """The gold spans of the chosen labels (list and status); the text adds `gold_text_html`."""
+    scheme = labels()
+    chosen = _chosen_labels()
+    every_gold = list_spans(db, document.id, GOLD)
+    gold = [s for s in every_gold if s.label in chosen]
+    return {
+        "document": document,
+        "gold": gold,
+        "gold_counts": _filter_counts(every_gold, chosen),
+        "gold_status": get_gold_status(db, document.id),
+        "scheme": scheme,
+        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "gold_excerpt": lambda s, e: excerpt(document.text, s, e),
+    }
+
+
+def gold_text_html(db, document: Document, gold: list[Span]):
+    """The text with the given gold spans highlighted (one block: it is swapped whole)."""
+    scheme = labels()
+    tokens = get_tokens(db, document.id)
+    pieces = cached_token_pieces(
+        (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
+    )
+    return render_text(
+        pieces,
+        [SpanRange(s.label, s.token_start, s.token_end) for s in gold],
+        scheme.keys(),
+        [label.name for label in scheme.labels],
+    )
+
+
+def editor_context(db, document: Document, span: Span | None) -> dict:
+    """The gold editor: label and token boundaries of one gold span."""
+    return {
+        "document": document,
+        "editing": span,
+        "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "n_tokens": len(get_tokens(db, document.id)),
+        "scheme": labels(),
+        "label_index": {key: k for k, key in enumerate(labels().keys())},
+    }
+
+
+@bp.get("/documents/<int:document_id>")
+@lead_required
+def document(document_id: int):
+    """One document: the gold text, aligned annotator rows, adjudication controls."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    context = rows_context(db, doc)
+    context.update(gold_context(db, doc))
+    context["text_html"] = gold_text_html(db, doc, context["gold"])
+    context.update(editor_context(db, doc, None))
+    return render_template(
+        "review/document.html",
+        label_style=label_css([label.colour for label in labels().labels]),
+        **context,
+    )
+
+
+@bp.get("/documents/<int:document_id>/rows")
+@lead_required
+def rows_fragment(document_id: int):
+    """The aligned rows alone (label filter; refreshes on goldChanged)."""
+    db = get_db()
+    return render_template("review/_rows.html", **rows_context(db, get_document(db, document_id)))
+
+
+@bp.get("/documents/<int:document_id>/<any(text, gold, status):region>")
+@lead_required
+def gold_fragment(document_id: int, region: str):
+    """The gold text, gold span list or gold status alone (each refreshes on goldChanged)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    context = gold_context(db, doc)
+    if region == "text":
+        context["text_html"] = gold_text_html(db, doc, context["gold"])
+    elif region == "status":
+        context.update(rows_context(db, doc))
+    template = {"text": "_text", "gold": "_gold_spans", "status": "_gold_status"}[region]
+    return render_template(f"review/{template}.html", **context)
+
+
+@bp.get("/documents/<int:document_id>/editor")
+@lead_required
+def editor(document_id: int):
+    """The gold editor for `?span=ID` or the innermost gold span at `?token=I` (closed: none)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    chosen, _ = span_from_args(list_spans(db, document_id, GOLD), "gold span")
+    return render_template("review/_gold_editor.html", **editor_context(db, doc, chosen))
+
+
+def _decided(db, document: Document, message: str, editing: Span | None = None, status=200):
+    """Flash and gold editor out of band, and goldChanged for the regions that refresh."""
+    context = editor_context(db, document, editing)
+    return fragment_with_trigger(
+        "review/_decided.html", GOLD_CHANGED, status, message=message, oob=True, **context
+    )
+
+
+@bp.post("/documents/<int:document_id>/accept/<span_id>")
+@lead_required
+def accept(document_id: int, span_id: str):
+    """Copy an annotator's span into gold."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span, created = review.accept_span(db, labels(), g.user, document_id, span_id)
+    message = "accepted into gold" if created else "already in gold"
+    return _decided(db, doc, message, span, 201 if created else 200)
+
+
+@bp.post("/documents/<int:document_id>/reject/<span_id>")
+@lead_required
+def reject(document_id: int, span_id: str):
+    """Record that an annotator's span stays out of gold."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span = review.reject_span(db, g.user, document_id, span_id)
+    return _decided(db, doc, f"rejected {span.annotator}'s span (not taken into gold)")
+
+
+@bp.post("/documents/<int:document_id>/accept-identical")
+@lead_required
+def accept_identical(document_id: int):
+    """Accept every span all done annotators marked identically."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    done = [a for (d, a), s in statuses(db).items() if d == document_id and s == "done"]
+    accepted = review.accept_all_identical(db, labels(), g.user, document_id, sorted(done))
+    return _decided(db, doc, f"accepted {len(accepted)} identical span(s) into gold")
+
+
+@bp.post("/documents/<int:document_id>/gold")
+@lead_required
+def draw(document_id: int):
+    """Draw a gold span from the selected tokens (the annotation page's keys)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    span = review.draw_gold_span(
+        db,
+        labels(),
+        g.user,
+        document_id,
+        request.form.get("label", ""),
+        int_field(request.form.get("token_start"), "token_start"),
+        int_field(request.form.get("token_end"), "token_end"),
+    )
+    return _decided(db, doc, "gold span added", span, 201)
+
+
+def _gold_span_on(db, document_id: int, span_id: str) -> Span:
+    span = next((s for s in list_spans(db, document_id, GOLD) if s.id == span_id), None)
+    if span is None:
+        raise AppError(f"gold span {span_id} not found", 404)
+    return span
+
+
+@bp.post("/documents/<int:document_id>/gold/<span_id>")
+@lead_required
+def edit(document_id: int, span_id: str):
+    """Change a gold span's label or token boundaries (`version` required)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    _gold_span_on(db, document_id, span_id)
+    changes: dict = {"version": int_field(request.form.get("version"), "version")}
+    if request.form.get("label"):
+        changes["label"] = request.form["label"]
+    for name in ("token_start", "token_end"):
+        if request.form.get(name, "") != "":
+            changes[name] = int_field(request.form[name], name)
+    span = update_span_fields(db, labels(), g.user, span_id, changes)
+    return _decided(db, doc, "gold span saved", span)
+
+
+@bp.delete("/documents/<int:document_id>/gold/<span_id>")
+@lead_required
+def delete(document_id: int, span_id: str):
+    """Delete a gold span (`?version=N` guards against deleting a newer state)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    _gold_span_on(db, document_id, span_id)
+    version = int_field(request.args["version"], "version") if "version" in request.args else None
+    delete_span_by_id(db, g.user, span_id, version)
+    return _decided(db, doc, "gold span deleted")
+
+
+@bp.post("/documents/<int:document_id>/gold-status")
+@lead_required
+def gold_status(document_id: int):
+    """Set the document's gold status (not_started, in_progress, adjudicated)."""
+    db = get_db()
+    doc = get_document(db, document_id)
+    status = request.form.get("status", "")
+    review.change_gold_status(db, g.user, document_id, status)
+    return _decided(db, doc, f"gold status: {status.replace('_', ' ')}")

@@ -1,0 +1,86 @@
+"""The lead's progress grid at /review: documents x annotators, totals, and assignment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from annotator.core.errors import AppError
+from annotator.services import adjudication as review
+from annotator.store.agreement_data import annotator_names
+from annotator.store.assignments import documents_with_statuses
+from annotator.store.documents import list_documents
+from annotator.store.gold import all_assignments, gold_statuses, span_counts
+from annotator.store.spans import statuses
+from annotator.web.auth import lead_required
+from annotator.web.db import get_db
+from annotator.web.responses import fragment_with_trigger, int_field
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+ASSIGNMENTS_CHANGED = "assignmentsChanged"
+
+
+def progress_context(db) -> dict:
+    """The progress grid, per-annotator totals and the assignment controls."""
+    names = annotator_names(db)
+    documents = [(d.id, d.external_id, d.title) for d in documents_with_statuses(db)]
+    rows, totals = review.progress_table(
+        documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
+    )
+    return {"rows": rows, "totals": totals, "annotators": names}
+
+
+@bp.get("")
+@lead_required
+def progress():
+    """Documents x annotators: status, spans, progress bars, assignment."""
+    return render_template("review/progress.html", **progress_context(get_db()))
+
+
+@bp.get("/progress")
+@lead_required
+def progress_fragment():
+    """The progress grid alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_progress.html", **progress_context(get_db()))
+
+
+@bp.get("/totals")
+@lead_required
+def totals_fragment():
+    """The per-annotator progress bars alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_totals.html", **progress_context(get_db()))
+
+
+@bp.post("/assignments/<int:document_id>")
+@lead_required
+def assign_document(document_id: int):
+    """Assign one document to the checked annotators (`everyone=1`: to everyone)."""
+    db = get_db()
+    chosen = None if request.form.get("everyone") else request.form.getlist("annotator")
+    known = set(annotator_names(db))
+    if chosen is not None:
+        if not chosen:
+            raise AppError("choose at least one annotator, or everyone")
+        if set(chosen) - known:
+            raise AppError(f"unknown annotator {sorted(set(chosen) - known)[0]!r}")
+    review.set_assignment(db, g.user, document_id, chosen)
+    return fragment_with_trigger(
+        "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
+    )
+
+
+@bp.post("/assignments")
+@lead_required
+def assign_all():
+    """Everyone sees every document (`mode=everyone`), or `n` annotators per document in turn."""
+    db = get_db()
+    ids = [d.id for d in list_documents(db)]
+    if request.form.get("mode") == "everyone":
+        plan = dict.fromkeys(ids)
+    else:
+        plan = review.round_robin(ids, annotator_names(db), int_field(request.form.get("n"), "n"))
+    for document_id, names in plan.items():
+        review.set_assignment(db, g.user, document_id, names)
+    return fragment_with_trigger(
+        "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
+    )
