@@ -17,7 +17,8 @@ from annotator.agreement.coefficients import (
     fleiss_kappa_from_counts,
     nominal_alpha,
 )
-from annotator.agreement.report import agreement_report, report_as_text, score_against_gold
+from annotator.agreement.report import agreement_report, score_against_gold
+from annotator.cli.text_report import report_as_text
 from annotator.core.records import AgreementDocument, SpanData
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"

@@ -33,10 +33,9 @@ from annotator.agreement.span_matching import (
     partial_f1,
     precision_recall_f1,
 )
-from annotator.cli.text_report import report_as_text
 from annotator.core.records import AgreementDocument, SpanData
 
-__all__ = ["agreement_report", "report_as_text", "score_against_gold"]
+__all__ = ["agreement_report", "score_against_gold"]
 
 
 def _number(x: float | None) -> float | None:

@@ -10,6 +10,7 @@ import click
 
 from annotator.cli.common import Progress, db_option, open_db
 from annotator.core.errors import AppError
+from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.services import exports as exporter
 
 DEFAULT_FOLDER = Path("exports")
@@ -21,7 +22,7 @@ DEFAULT_FOLDER = Path("exports")
     "fmt",
     default="jsonl",
     show_default=True,
-    type=click.Choice(list(exporter.FORMATS)),
+    type=click.Choice(EXPORT_FORMATS),
     help="jsonl (Prodigy-compatible), spacy (DocBin, spans in doc.spans['sc']), doccano, ptc.",
 )
 @click.option(
@@ -76,7 +77,7 @@ def export_command(
         raise click.UsageError("give --annotator NAME or --all, not both")
     if not (names or all_annotators or gold):
         all_annotators = True
-    if out == "-" and fmt not in exporter.STREAMABLE:
+    if out == "-" and not FORMATS[fmt].streamable:
         raise click.UsageError(f"--format {fmt} cannot go to standard output; pass --out PATH")
     db = open_db(db_path, create=False)
     try:
@@ -111,5 +112,5 @@ def default_path(
     """exports/<UTC timestamp>-<who>.<ext> for the selection."""
     who = [*(["all"] if all_annotators else names), *(["gold"] if gold else [])]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    ext = "" if fmt == "spacy" and shard_size else exporter.FORMATS[fmt]
+    ext = "" if fmt == "spacy" and shard_size else FORMATS[fmt].suffix
     return DEFAULT_FOLDER / f"{stamp}-{'+'.join(who)}{ext}"

@@ -11,6 +11,7 @@ from annotator.cli.common import Progress, db_option, open_db
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelSchemeError, load_label_scheme
 from annotator.formats.base import ImportFormatError
+from annotator.formats.registry import IMPORT_FORMATS
 from annotator.services import imports as importer
 
 
@@ -21,7 +22,7 @@ from annotator.services import imports as importer
     "fmt",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", *sorted(importer.READERS)]),
+    type=click.Choice(["auto", *sorted(IMPORT_FORMATS)]),
     help="Input format; auto guesses from the content.",
 )
 @click.option(

@@ -9,14 +9,12 @@ from annotator.formats.base import ImportFormatError
 from annotator.formats.ptc import is_labels_file
 from annotator.formats.toxic import TABLES
 
-FORMATS = ("text", "jsonl", "prodigy", "doccano", "brat", "labelstudio", "ptc", "toxic")
-
 _PRODIGY_KEYS = {"spans", "_annotator_id", "_session_id", "answer", "tokens", "_input_hash"}
 _DOCCANO_KEYS = {"label", "labels", "entities"}
 
 
 def detect_format(path: Path) -> str:
-    """One of FORMATS for `path` (a file or folder), judged by content, else ImportFormatError."""
+    """The import format (a name of formats.registry) of `path`, judged by content."""
     path = Path(path)
     if path.is_dir():
         return _detect_folder(path)

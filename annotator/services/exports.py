@@ -17,17 +17,12 @@ from typing import IO, Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import Token
-from annotator.formats.doccano import write_doccano
-from annotator.formats.export_record import jsonl_record, write_jsonl
-from annotator.formats.ptc import write_ptc
+from annotator.formats.export_record import jsonl_record
+from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
 from annotator.store.agreement_data import annotator_names
 from annotator.store.users import GOLD
-
-# Format -> file name ending of its default output; ptc (and spacy in shards) is a folder.
-FORMATS = {"jsonl": ".jsonl", "spacy": ".spacy", "doccano": ".doccano.jsonl", "ptc": ".ptc"}
-STREAMABLE = ("jsonl", "doccano")  # formats that can go to standard output
 
 
 def check_annotators(db, names: Sequence[str]) -> list[str]:
@@ -99,13 +94,14 @@ def write_export(
     jsonl and doccano are files (or a stream), spacy a `.spacy` file (a folder of shards with
     `shard_size`), ptc a folder. An existing folder target is an error rather than merged into.
     """
-    if fmt not in FORMATS:
-        raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if fmt not in EXPORT_FORMATS:
+        raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
+    form = FORMATS[fmt]
     if not isinstance(out, Path):
-        if fmt not in STREAMABLE:
+        if not form.streamable:
             raise AppError(f"{fmt} output cannot go to standard output; pass --out PATH")
-        return _write_stream(records, fmt, out)
-    folder = fmt == "ptc" or (fmt == "spacy" and shard_size is not None)
+        return form.stream_writer(records, out)
+    folder = form.writes_folder or (fmt == "spacy" and shard_size is not None)
     if folder and out.exists():
         raise AppError(f"{out}: already exists; the {fmt} export writes a new folder")
     if not out.parent.is_dir():
@@ -134,19 +130,12 @@ def write_export(
     return count
 
 
-def _write_stream(records: Iterable[dict[str, Any]], fmt: str, fh: IO[str]) -> int:
-    return write_jsonl(records, fh) if fmt == "jsonl" else write_doccano(records, fh)
-
-
 def _write_path(records, fmt: str, tmp: Path, lang: str, shard_size: int | None) -> int:
-    if fmt in STREAMABLE:
+    form = FORMATS[fmt]
+    if form.streamable:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            return _write_stream(records, fmt, fh)
-    if fmt == "spacy":
-        from annotator.formats.spacy_docbin import write_docbin  # spaCy only when needed
-
-        return write_docbin(records, tmp, lang, shard_size=shard_size)
+            return form.stream_writer(records, fh)
     try:
-        return write_ptc(records, tmp)
-    except ValueError as exc:
+        return form.path_writer(records, tmp, lang, shard_size=shard_size)
+    except ValueError as exc:  # ptc holds one layer
         raise AppError(f"{exc}; export one annotator or --gold") from exc

@@ -18,13 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
 from annotator import store
 from annotator.agreement.gamma import DEFAULT_SEED, gamma_report
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.report_cache import (
     DONE,
+    ERROR,
     RUNNING,
     CachedReport,
     claim_report,
@@ -100,13 +99,9 @@ def run_gamma_job(db_path: str | Path, key: str, request: GammaRequest) -> None:
     try:
         db = store.connect(db_path, migrate_schema=False)
         started = time.perf_counter()
-        # One read transaction: the documents come from one snapshot of the data.
-        db.conn.execute("BEGIN")
-        try:
+        with store.read_snapshot(db):  # the documents and the fingerprint agree
             fingerprint = data_fingerprint(db)
             documents = agreement_documents(db, list(request.annotators))
-        finally:
-            db.conn.execute("COMMIT")
         report = gamma_report(
             documents,
             list(request.annotators),
@@ -140,7 +135,7 @@ def start_gamma_job(db_path: str | Path, key: str, request: GammaRequest) -> thr
 
 
 def gamma_state(
-    db: sqlite_utils.Database,
+    db: store.Database,
     db_path: str | Path,
     request: GammaRequest,
     *,
@@ -149,13 +144,20 @@ def gamma_state(
 ) -> GammaState:
     """The gamma of the current data for `request`, starting a background job when there is no
     result yet (or when `force`, the recompute button) and no live job already computes it."""
-    key = request.key(data_fingerprint(db))
-    row = get_cached_report(db, key)
-    wanted = force or row is None or (row.status == RUNNING and row.started_before(stale_after))
-    started = False
-    if wanted and claim_report(db, key, stale_after=stale_after, force=force):
-        start_gamma_job(db_path, key, request)
-        started = True
-    row = get_cached_report(db, key)
-    previous = None if row and row.status == DONE else latest_report(db, request.prefix)
+    try:
+        key = request.key(data_fingerprint(db))
+        row = get_cached_report(db, key)
+        wanted = force or row is None or (row.status == RUNNING and row.started_before(stale_after))
+        started = False
+        if wanted and claim_report(db, key, stale_after=stale_after, force=force):
+            start_gamma_job(db_path, key, request)
+            started = True
+        row = get_cached_report(db, key)
+        previous = None if row and row.status == DONE else latest_report(db, request.prefix)
+    except store.DatabaseError as exc:  # a busy database must not take the whole dashboard down
+        log.exception("gamma state")
+        failed = CachedReport(
+            "", store.now(), ERROR, None, f"the result store is unavailable ({exc})"
+        )
+        return GammaState("", failed, None, False)
     return GammaState(key, row, previous, started)

@@ -2,10 +2,13 @@
 
 from annotator.store.db import (  # noqa: F401
     SCHEMA_VERSION,
+    Database,
+    DatabaseError,
     StoreError,
     connect,
     migrate,
     now,
+    read_snapshot,
     schema_version,
     write_transaction,
 )

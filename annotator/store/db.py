@@ -12,6 +12,9 @@ import sqlite_utils
 
 from annotator.core.errors import AppError
 
+Database = sqlite_utils.Database  # the one database type every store function takes first
+DatabaseError = sqlite3.Error  # what the store raises when the file is busy, locked or broken
+
 
 class StoreError(AppError):
     """A store operation refused (unknown row, conflict)."""
@@ -253,4 +256,17 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             db.conn.execute("ROLLBACK")
         raise
     else:
+        db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One read transaction: every query inside sees the same snapshot of the data."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
         db.conn.execute("COMMIT")

@@ -6,7 +6,6 @@ job of `annotator.services.jobs` computes.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
@@ -17,9 +16,8 @@ from annotator.services import jobs as gamma_jobs
 from annotator.services.reports import build_agreement_report
 from annotator.store.agreement_data import agreement_documents, annotator_names
 from annotator.store.agreement_data import gold_spans as load_gold_spans
-from annotator.store.db import now
 from annotator.store.documents import list_documents
-from annotator.store.report_cache import DONE, ERROR, CachedReport
+from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.charts import Bar, bars_svg, format_value, heatmap_svg
@@ -83,18 +81,13 @@ def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool =
     job = gamma_jobs.GammaRequest.of(
         chosen, chosen_labels, samples=int(config.get("REVIEW_GAMMA_SAMPLES", 30))
     )
-    try:
-        state = gamma_jobs.gamma_state(
-            db,
-            config["DB"],
-            job,
-            force=force,
-            stale_after=float(config.get("REVIEW_GAMMA_STALE", gamma_jobs.STALE_AFTER)),
-        )
-    except sqlite3.Error as exc:  # a busy database must not take the whole dashboard down
-        current_app.logger.exception("gamma state")
-        failed = CachedReport("", now(), ERROR, None, f"the result store is unavailable ({exc})")
-        state = gamma_jobs.GammaState("", failed, None, False)
+    state = gamma_jobs.gamma_state(
+        db,
+        config["DB"],
+        job,
+        force=force,
+        stale_after=float(config.get("REVIEW_GAMMA_STALE", gamma_jobs.STALE_AFTER)),
+    )
     return {
         "gamma_state": state,
         "gamma_result": state.row.result if state.row and state.row.status == DONE else None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import itertools
-import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,15 +11,13 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request, send_file, stream_with_context
 
 from annotator.core.errors import AppError
-from annotator.formats.doccano import doccano_record
+from annotator.formats.registry import DOWNLOAD_FORMATS, FORMATS
 from annotator.services.exports import export_records, write_export
 from annotator.store.agreement_data import annotator_names
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db
 
 bp = Blueprint("exports", __name__, url_prefix="/review")
-
-DOWNLOADS = {"jsonl": ".jsonl", "doccano": ".doccano.jsonl", "spacy": ".spacy"}
 
 
 @bp.get("/export")
@@ -30,8 +28,8 @@ def export():
     if "format" not in request.args:
         return render_template("review/export.html", annotators=annotator_names(db))
     fmt = request.args["format"]
-    if fmt not in DOWNLOADS:
-        raise AppError(f"format must be one of {', '.join(DOWNLOADS)}")
+    if fmt not in DOWNLOAD_FORMATS:
+        raise AppError(f"format must be one of {', '.join(DOWNLOAD_FORMATS)}")
     layer = request.args.get("layer", "gold")
     done_only = request.args.get("done_only", "1") != "0"
     if layer == "gold":
@@ -50,7 +48,7 @@ def export():
         )
     records = itertools.chain([first], records)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"{stamp}-{layer}{DOWNLOADS[fmt]}"
+    name = f"{stamp}-{layer}{FORMATS[fmt].suffix}"
     if fmt == "spacy":
         return _docbin(records, name)
     return Response(
@@ -61,10 +59,12 @@ def export():
 
 
 def _lines(records, fmt: str):
-    """Record by record, so a large export never sits in memory."""
+    """Record by record through the format's own writer, so a large export never sits in memory."""
+    write = FORMATS[fmt].stream_writer
     for record in records:
-        line = record if fmt == "jsonl" else doccano_record(record)
-        yield json.dumps(line, ensure_ascii=False) + "\n"
+        sink = io.StringIO()
+        write([record], sink)
+        yield sink.getvalue()
 
 
 def _docbin(records, name: str):

@@ -1,7 +1,7 @@
 """The span half of an import: annotators, label mapping, checks, snapping, merging, statuses.
 
-The rules are those of `annotator.services.annotations` (DESIGN section 3): spans snap to whole tokens,
-same-label overlaps of one annotator merge, every stored span and status change has an audit
+The rules are those of `annotator.services.annotations` (DESIGN section 3): spans snap to whole
+tokens, same-label overlaps of one annotator merge, every stored span and status change has an audit
 event (actor `import`). Spans are written in bulk per record rather than one by one.
 """
 
@@ -32,7 +32,7 @@ from annotator.store.spans import Span
 from annotator.store.users import GOLD
 
 if TYPE_CHECKING:
-    from annotator.services.imports import ImportReport
+    from annotator.services.imports.report import ImportReport
 
 MAX_NOTES = 20  # "already annotated" notes listed; the report counts all of them
 

@@ -1,38 +1,31 @@
 """Importing documents (and spans, where a format has them) in one transaction per run.
 
 Records stream through in batches: each batch is canonicalised, deduplicated by text sha256,
-tokenized together, stored, and its spans checked, snapped and stored (`annotator.services.span_import`).
+tokenized together, stored, and its spans checked, snapped and stored (`spans`).
 Nothing is kept per record after its batch except the set of layers this run wrote to.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
 from annotator import store
 from annotator.core.tokenize import analyse_many
 from annotator.formats.base import ImportFormatError, ImportRecord
-from annotator.formats.brat import read_brat
 from annotator.formats.checks import canonical_record
 from annotator.formats.detect import detect_format
-from annotator.formats.doccano import read_doccano
-from annotator.formats.jsonl import read_jsonl
-from annotator.formats.labelstudio import read_labelstudio
-from annotator.formats.prodigy import read_prodigy
-from annotator.formats.ptc import read_ptc
 from annotator.formats.reading import IGNORED_KEY
-from annotator.formats.text import read_text, title_of
-from annotator.formats.toxic import read_toxic
-from annotator.services.span_import import ImportProblemsError, SpanImport, SpanRules
+from annotator.formats.registry import FORMATS, IMPORT_FORMATS
+from annotator.formats.text import title_of
+from annotator.services.imports.report import ImportReport
+from annotator.services.imports.spans import ImportProblemsError, SpanImport, SpanRules
 from annotator.store.users import GOLD
 
 __all__ = [
-    "READERS",
     "ImportProblemsError",
     "ImportReport",
     "SpanRules",
@@ -41,65 +34,9 @@ __all__ = [
     "read_records",
 ]
 
-Reader = Callable[[Path], Iterator[ImportRecord]]
-
-READERS: dict[str, Reader] = {
-    "text": read_text,
-    "jsonl": read_jsonl,
-    "prodigy": read_prodigy,
-    "doccano": read_doccano,
-    "brat": read_brat,
-    "labelstudio": read_labelstudio,
-    "ptc": read_ptc,
-    "toxic": read_toxic,
-}
-
-# Formats whose files are a published gold standard without annotator names (the SemEval-2020
-# Task 11 PTC): their spans go to the gold layer unless --annotator names someone.
-GOLD_BY_DEFAULT = frozenset({"ptc"})
-
 # Meta keys a reader sets that do not describe the document: our own export's id of the document
 # in another database, and the toxic spans rater's columns (they describe one judgement).
 _NOT_DOCUMENT_META = ("document_id", "rater")
-
-
-@dataclass(slots=True)
-class ImportReport:
-    documents_added: int = 0
-    documents_skipped: int = 0  # same text (sha256) already stored or seen in this run
-    records: int = 0
-    annotators_added: list[str] = field(default_factory=list)
-    spans_added: int = 0
-    spans_snapped: int = 0
-    spans_merged: int = 0  # same-label overlaps of one annotator merged into one span
-    spans_skipped: int = 0
-    layers_done: int = 0
-    layers_skipped: int = 0  # (document, annotator) that already held work before this run
-    ignored: Counter = field(default_factory=Counter)  # what a format has and we cannot map
-    problems: list[str] = field(default_factory=list)  # bad spans skipped (--skip-invalid)
-    notes: list[str] = field(default_factory=list)  # layers skipped and the like
-
-    def summary(self) -> str:
-        """One line for the terminal."""
-        parts = [
-            f"{self.documents_added} documents added",
-            f"{self.documents_skipped} skipped as duplicates",
-        ]
-        if self.spans_added or self.spans_skipped or self.layers_done:
-            parts.append(
-                f"{self.spans_added} spans added ({self.spans_snapped} snapped to tokens,"
-                f" {self.spans_merged} merged into overlapping spans of their label,"
-                f" {self.spans_skipped} skipped as invalid)"
-            )
-            parts.append(f"{self.layers_done} (document, annotator) pairs marked done")
-        if self.annotators_added:
-            parts.append(f"annotators created: {', '.join(self.annotators_added)}")
-        if self.layers_skipped:
-            parts.append(f"{self.layers_skipped} already annotated, left alone")
-        if self.ignored:
-            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.ignored.items()))
-            parts.append(f"not imported (no equivalent here): {kinds}")
-        return ", ".join(parts)
 
 
 def guess_format(path: Path) -> str:
@@ -118,19 +55,19 @@ def read_records(
     """Records of every path, in order, through the format's reader.
 
     Records with spans whose format names no annotator get `annotator`, else gold for the
-    formats in GOLD_BY_DEFAULT; any other such record is an error naming its file and line.
+    formats marked gold_by_default; any other such record is an error naming its file and line.
     """
     for path in paths:
         path = Path(path)
         if not path.exists():
             raise ImportFormatError(f"{path}: no such file or folder")
         name = guess_format(path) if fmt == "auto" else fmt
-        reader = READERS.get(name)
+        reader = FORMATS[name].reader if name in FORMATS else None
         if reader is None:
             raise ImportFormatError(
-                f"unknown format {name!r} (formats: auto, {', '.join(sorted(READERS))})"
+                f"unknown format {name!r} (formats: auto, {', '.join(sorted(IMPORT_FORMATS))})"
             )
-        default = annotator or (GOLD if name in GOLD_BY_DEFAULT else None)
+        default = annotator or (GOLD if FORMATS[name].gold_by_default else None)
         for record in reader(path):
             if record.spans is not None and record.annotator is None:
                 if default is None:

@@ -1,0 +1,45 @@
+"""What an import run did: counts, problems and notes, summarised for the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ImportReport:
+    documents_added: int = 0
+    documents_skipped: int = 0  # same text (sha256) already stored or seen in this run
+    records: int = 0
+    annotators_added: list[str] = field(default_factory=list)
+    spans_added: int = 0
+    spans_snapped: int = 0
+    spans_merged: int = 0  # same-label overlaps of one annotator merged into one span
+    spans_skipped: int = 0
+    layers_done: int = 0
+    layers_skipped: int = 0  # (document, annotator) that already held work before this run
+    ignored: Counter = field(default_factory=Counter)  # what a format has and we cannot map
+    problems: list[str] = field(default_factory=list)  # bad spans skipped (--skip-invalid)
+    notes: list[str] = field(default_factory=list)  # layers skipped and the like
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        parts = [
+            f"{self.documents_added} documents added",
+            f"{self.documents_skipped} skipped as duplicates",
+        ]
+        if self.spans_added or self.spans_skipped or self.layers_done:
+            parts.append(
+                f"{self.spans_added} spans added ({self.spans_snapped} snapped to tokens,"
+                f" {self.spans_merged} merged into overlapping spans of their label,"
+                f" {self.spans_skipped} skipped as invalid)"
+            )
+            parts.append(f"{self.layers_done} (document, annotator) pairs marked done")
+        if self.annotators_added:
+            parts.append(f"annotators created: {', '.join(self.annotators_added)}")
+        if self.layers_skipped:
+            parts.append(f"{self.layers_skipped} already annotated, left alone")
+        if self.ignored:
+            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.ignored.items()))
+            parts.append(f"not imported (no equivalent here): {kinds}")
+        return ", ".join(parts)
