@@ -26,11 +26,11 @@ import numpy as np
 from annotator import store
 from annotator.agreement.report import agreement_report
 from annotator.core.labels import load_label_scheme
-from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.records import AgreementDocument, Span, SpanData
 from annotator.services import accounts
 from annotator.services.reports import build_agreement_report
 from annotator.store.documents import _TOKEN_CACHE
-from annotator.store.spans import Span, insert_span, set_status
+from annotator.store.spans import insert_span, set_status
 
 LABELS = ["STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING"]
 ANNOTATORS = ["anna", "ben", "carla"]

@@ -19,6 +19,7 @@ from sklearn.metrics import cohen_kappa_score
 from annotator.agreement.alpha_u import unitizing_report
 from annotator.agreement.gamma import gamma_report
 from annotator.core.labels import load_label_scheme
+from annotator.core.records import Span
 from annotator.services import adjudication as review
 from annotator.services import jobs as gamma_jobs
 from annotator.services.annotations import SpanInput, create_span, set_document_status
@@ -26,7 +27,7 @@ from annotator.store import get_tokens
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.events import list_events
 from annotator.store.report_cache import get_cached_report
-from annotator.store.spans import Span, list_spans
+from annotator.store.spans import list_spans
 from annotator.store.users import get_user
 from tests.conftest import csrf_token_of, login
 

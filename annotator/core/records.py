@@ -1,8 +1,10 @@
-"""Plain data shared by the domain modules (no flask, no SQL)."""
+"""The plain records every layer shares: documents, spans, users, tokens (no flask, no SQL).
+
+The store returns these; services and the web take and render them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -41,3 +43,70 @@ class AgreementDocument:
     external_id: str
     tokens: list[tuple[int, int]]
     spans: dict[str, list[SpanData]] = field(default_factory=dict)
+
+
+ROLES = ("annotator", "lead")
+GOLD = "gold"  # the pseudo-annotator that holds adjudicated spans
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: int
+    external_id: str
+    title: str
+    text: str
+    text_sha256: str
+    lang: str
+    meta: dict[str, Any]
+    created: str
+
+
+@dataclass(slots=True)
+class Span:
+    id: str
+    document_id: int
+    annotator: str
+    label: str
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    attributes: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    version: int = 1
+    created: str = ""
+    updated: str = ""
+
+    def api(self) -> dict[str, Any]:
+        """The span as the JSON API returns it (DESIGN section 6)."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "token_start": self.token_start,
+            "token_end": self.token_end,
+            "attributes": self.attributes,
+            "note": self.note,
+            "version": self.version,
+            "annotator": self.annotator,
+        }
+
+    def record(self) -> dict[str, Any]:
+        """Every field, for the audit log."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: str
+    password_hash: str | None
+    disabled: bool
+    session_epoch: int
+    created: str
+
+    def public(self) -> dict:
+        """The user as it may be shown (no hash)."""
+        return {"name": self.name, "role": self.role, "disabled": self.disabled}

@@ -10,8 +10,8 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from annotator.core.errors import AppError
+from annotator.core.records import GOLD, User
 from annotator.store import users as user_store
-from annotator.store.users import GOLD, User
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 8

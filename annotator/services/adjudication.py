@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
+from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import SpanInput, create_span, readable_span
 from annotator.store.assignments import assign, assignees, unassign
 from annotator.store.events import record_event
 from annotator.store.gold import GOLD_STATUSES, get_gold_status, set_gold_status
-from annotator.store.spans import Span, list_spans
-from annotator.store.users import GOLD, User
+from annotator.store.spans import list_spans
 
 # How one annotator's span relates to another annotator's layer, and the span's overall kind.
 SAME, BOUNDARY, LABEL, MISSING = "same", "boundary", "label", "missing"

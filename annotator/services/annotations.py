@@ -13,9 +13,10 @@ from typing import Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
+from annotator.core.records import GOLD, Document, User
 from annotator.core.snapping import SnapError, Snapped, snap_to_tokens, snap_token_range
 from annotator.store.assignments import is_assigned
-from annotator.store.documents import Document, get_document, get_tokens
+from annotator.store.documents import get_document, get_tokens
 from annotator.store.events import record_event
 from annotator.store.spans import (
     Span,
@@ -28,7 +29,6 @@ from annotator.store.spans import (
     set_status,
     update_span,
 )
-from annotator.store.users import GOLD, User
 
 MAX_NOTE = 2000
 MAX_ID = 64

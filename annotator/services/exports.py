@@ -16,13 +16,12 @@ from typing import IO, Any
 
 from annotator import store
 from annotator.core.errors import AppError
-from annotator.core.records import Token
+from annotator.core.records import GOLD, Token
 from annotator.formats.export_record import jsonl_record
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
 from annotator.store.agreement_data import annotator_names
-from annotator.store.users import GOLD
 
 
 def check_annotators(db, names: Sequence[str]) -> list[str]:

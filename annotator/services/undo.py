@@ -11,13 +11,14 @@ from typing import Any
 from flask import session
 
 from annotator.core.errors import AppError
+from annotator.core.records import Span
 from annotator.services.annotations import (
     delete_span_by_id,
     restore_span,
     update_span_fields,
 )
 from annotator.store.events import list_events
-from annotator.store.spans import Span, get_span
+from annotator.store.spans import get_span
 
 MAX_ENTRIES = 12
 

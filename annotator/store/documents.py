@@ -10,19 +10,8 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from annotator.core.records import Document  # noqa: F401  (the store returns it)
 from annotator.store.db import StoreError, now
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    id: int
-    external_id: str
-    title: str
-    text: str
-    text_sha256: str
-    lang: str
-    meta: dict[str, Any]
-    created: str
 
 
 @dataclass(frozen=True, slots=True)

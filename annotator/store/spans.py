@@ -4,49 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import sqlite_utils
 
+from annotator.core.records import Span  # noqa: F401  (the store returns it)
 from annotator.store.db import now
-
-
-@dataclass(slots=True)
-class Span:
-    id: str
-    document_id: int
-    annotator: str
-    label: str
-    start: int
-    end: int
-    token_start: int
-    token_end: int
-    attributes: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
-    version: int = 1
-    created: str = ""
-    updated: str = ""
-
-    def api(self) -> dict[str, Any]:
-        """The span as the JSON API returns it (DESIGN section 6)."""
-        return {
-            "id": self.id,
-            "label": self.label,
-            "start": self.start,
-            "end": self.end,
-            "token_start": self.token_start,
-            "token_end": self.token_end,
-            "attributes": self.attributes,
-            "note": self.note,
-            "version": self.version,
-            "annotator": self.annotator,
-        }
-
-    def record(self) -> dict[str, Any]:
-        """Every field, for the audit log."""
-        return asdict(self)
-
 
 _COLUMNS = (
     'id, document_id, annotator, label, start, "end", token_start, token_end, attributes, note, '

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlite_utils
 
+from annotator.core.records import GOLD, ROLES, User  # noqa: F401  (the store returns them)
 from annotator.store.db import StoreError, now
 from annotator.store.events import record_event
-
-ROLES = ("annotator", "lead")
-GOLD = "gold"  # the pseudo-annotator that holds adjudicated spans
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: int
-    name: str
-    role: str
-    password_hash: str | None
-    disabled: bool
-    session_epoch: int
-    created: str
-
-    def public(self) -> dict:
-        """The user as it may be shown (no hash)."""
-        return {"name": self.name, "role": self.role, "disabled": self.disabled}
-
 
 _COLUMNS = "id, name, role, password_hash, disabled, session_epoch, created"
 

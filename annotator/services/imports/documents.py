@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 from annotator import store
+from annotator.core.records import GOLD
 from annotator.core.tokenize import analyse_many
 from annotator.formats.base import ImportFormatError, ImportRecord
 from annotator.formats.checks import canonical_record
@@ -23,7 +24,6 @@ from annotator.formats.registry import FORMATS, IMPORT_FORMATS
 from annotator.formats.text import title_of
 from annotator.services.imports.report import ImportReport
 from annotator.services.imports.spans import ImportProblemsError, SpanImport, SpanRules
-from annotator.store.users import GOLD
 
 __all__ = [
     "ImportProblemsError",

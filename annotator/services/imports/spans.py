@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme, load_label_scheme
+from annotator.core.records import GOLD, Span
 from annotator.core.snapping import SnapError, snap_to_tokens
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.checks import span_problem
@@ -28,8 +29,6 @@ from annotator.store import imports as import_store
 from annotator.store import users as user_store
 from annotator.store.events import record_event
 from annotator.store.gold import get_gold_status, set_gold_status
-from annotator.store.spans import Span
-from annotator.store.users import GOLD
 
 if TYPE_CHECKING:
     from annotator.services.imports.report import ImportReport

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 
 from annotator.core.errors import AppError
+from annotator.core.records import Document, Span
 from annotator.services.annotations import (
     SpanInput,
     create_span,
@@ -18,8 +19,6 @@ from annotator.services.annotations import (
     update_span_fields,
 )
 from annotator.services.undo import push_undo, undo_last
-from annotator.store.documents import Document
-from annotator.store.spans import Span
 from annotator.web.annotate.views import (
     changed_blocks_html,
     editor_context,

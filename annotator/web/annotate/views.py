@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from flask import g, request
 
 from annotator.core.errors import AppError
+from annotator.core.records import Document, Span
 from annotator.services.annotations import layer_of, reachable_document, spans_for
 from annotator.services.undo import can_undo
 from annotator.store.assignments import documents_for_annotator
-from annotator.store.documents import Document, get_tokens, list_documents
+from annotator.store.documents import get_tokens, list_documents
 from annotator.store.gold import span_counts
-from annotator.store.spans import Span, get_status
+from annotator.store.spans import get_status
 from annotator.web.db import labels
 from annotator.web.html.text import (
     SpanRange,

@@ -9,16 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from annotator.core.errors import AppError
+from annotator.core.records import GOLD, Document, Span
 from annotator.services import adjudication as review
 from annotator.services.annotations import delete_span_by_id, update_span_fields
 from annotator.store.agreement_data import annotator_names
-from annotator.store.documents import Document, get_document, get_tokens
+from annotator.store.documents import get_document, get_tokens
 from annotator.store.gold import (
     get_gold_status,
     span_decisions,
 )
-from annotator.store.spans import Span, list_spans, statuses
-from annotator.store.users import GOLD
+from annotator.store.spans import list_spans, statuses
 from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
