@@ -30,7 +30,8 @@ from annotator.core.records import AgreementDocument, Span, SpanData
 from annotator.services import accounts
 from annotator.services.reports import build_agreement_report
 from annotator.store.documents import _TOKEN_CACHE
-from annotator.store.spans import insert_span, set_status
+from annotator.store.spans import insert_span
+from annotator.store.statuses import set_status
 
 LABELS = ["STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING"]
 ANNOTATORS = ["anna", "ben", "carla"]

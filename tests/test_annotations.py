@@ -21,7 +21,8 @@ from annotator.services.annotations import (
 )
 from annotator.store.assignments import assign, documents_for_annotator, is_assigned
 from annotator.store.events import list_events
-from annotator.store.spans import count_spans, get_span, get_status
+from annotator.store.spans import count_spans, get_span
+from annotator.store.statuses import get_status
 from annotator.store.users import get_user
 
 FRAMING, INTEL, QUOTE = "EDITORIAL_FRAMING", "INTEL_ESTIMATE", "STATE_PROPAGANDA"

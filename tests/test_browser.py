@@ -11,7 +11,8 @@ from annotator import store
 from annotator.core.labels import load_label_scheme
 from annotator.services.annotations import SpanInput, create_span
 from annotator.store.documents import get_document, get_tokens
-from annotator.store.spans import get_status, list_spans
+from annotator.store.spans import list_spans
+from annotator.store.statuses import get_status
 from annotator.store.users import get_user
 from tests.browser_support import (
     build_database,

@@ -24,8 +24,8 @@ from annotator.services.annotations import SpanInput, create_span, set_document_
 from annotator.services.exports import export_records
 from annotator.services.imports import import_paths, import_records
 from annotator.store import users as user_store
-from annotator.store.gold import set_gold_status
-from annotator.store.spans import list_spans, statuses
+from annotator.store.spans import list_spans
+from annotator.store.statuses import set_gold_status, statuses
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "schema" / "export.schema.json").read_text(encoding="utf-8"))

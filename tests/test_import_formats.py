@@ -19,7 +19,8 @@ from annotator.agreement.report import agreement_report
 from annotator.cli import main
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.events import list_events
-from annotator.store.spans import count_spans, list_spans, statuses
+from annotator.store.spans import count_spans, list_spans
+from annotator.store.statuses import statuses
 from tests.conftest import SHARED_DATA
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"

@@ -6,7 +6,8 @@ import pytest
 
 from annotator.store.documents import get_document, get_tokens
 from annotator.store.events import list_events
-from annotator.store.spans import get_status, list_spans
+from annotator.store.spans import list_spans
+from annotator.store.statuses import get_status
 from tests.conftest import csrf_token_of, login
 
 FRAGMENTS = ["text", "spans", "toolbar", "editor"]

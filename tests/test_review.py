@@ -21,6 +21,7 @@ from annotator.agreement.gamma import gamma_report
 from annotator.core.labels import load_label_scheme
 from annotator.core.records import Span
 from annotator.services import adjudication as review
+from annotator.services import assignments
 from annotator.services import jobs as gamma_jobs
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store import get_tokens
@@ -732,7 +733,7 @@ def test_round_robin_and_everyone(lead, annotated):
 def test_round_robin_balances_load(n_docs, n_annotators, data):
     n = data.draw(st.integers(1, n_annotators))
     names = [f"a{k}" for k in range(n_annotators)]
-    plan = review.round_robin(list(range(n_docs)), names, n)
+    plan = assignments.round_robin(list(range(n_docs)), names, n)
     assert all(len(set(v)) == n for v in plan.values())
     load = Counter(a for v in plan.values() for a in v)
     counts = [load.get(a, 0) for a in names]

@@ -1,4 +1,4 @@
-"""The lead's review: progress, assignment, disagreement per span, and adjudication into gold.
+"""The lead's disagreement view and adjudication into gold (progress and assignment: `assignments`).
 
 The classification and grouping functions are pure; the actions go through annotations.py (every
 gold change snapped, merged, versioned and audited) and the store.
@@ -15,10 +15,14 @@ from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import SpanInput, create_span, readable_span
-from annotator.store.assignments import assign, assignees, unassign
 from annotator.store.events import record_event
-from annotator.store.gold import GOLD_STATUSES, get_gold_status, set_gold_status
 from annotator.store.spans import list_spans
+from annotator.store.statuses import (
+    GOLD_STATUSES,
+    done_annotators,
+    get_gold_status,
+    set_gold_status,
+)
 
 # How one annotator's span relates to another annotator's layer, and the span's overall kind.
 SAME, BOUNDARY, LABEL, MISSING = "same", "boundary", "label", "missing"
@@ -29,121 +33,6 @@ KIND_NAMES = {
     "missing": "missing in some annotator's layer",
     "unpaired": "no other done annotator to compare with",
 }
-
-
-# Progress --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressCell:
-    status: str  # new | in_progress | done | unassigned
-    spans: int
-    assigned: bool
-
-
-@dataclass(slots=True)
-class ProgressRow:
-    id: int
-    external_id: str
-    title: str
-    everyone: bool  # no assignment rows: every annotator sees the document
-    cells: dict[str, ProgressCell]
-    gold_status: str
-    gold_spans: int
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotatorProgress:
-    name: str
-    assigned: int
-    in_progress: int
-    done: int
-    spans: int
-
-    @property
-    def percent(self) -> float:
-        """Done share of the assigned documents, 0 to 100."""
-        return 100.0 * self.done / self.assigned if self.assigned else 0.0
-
-
-def progress_table(
-    documents: Sequence[tuple[int, str, str]],
-    annotators: Sequence[str],
-    statuses: dict[tuple[int, str], str],
-    spans: dict[tuple[int, str], int],
-    assignments: dict[int, list[str]],
-    gold_statuses: dict[int, str],
-) -> tuple[list[ProgressRow], list[AnnotatorProgress]]:
-    """Documents x annotators with status and span counts, and the totals per annotator."""
-    rows = []
-    for document_id, external_id, title in documents:
-        chosen = assignments.get(document_id)
-        cells = {}
-        for name in annotators:
-            assigned = chosen is None or name in chosen
-            status = statuses.get((document_id, name), "new") if assigned else "unassigned"
-            cells[name] = ProgressCell(status, spans.get((document_id, name), 0), assigned)
-        rows.append(
-            ProgressRow(
-                document_id,
-                external_id,
-                title,
-                chosen is None,
-                cells,
-                gold_statuses.get(document_id, "not_started"),
-                spans.get((document_id, GOLD), 0),
-            )
-        )
-    totals = []
-    for name in annotators:
-        mine = [r.cells[name] for r in rows if r.cells[name].assigned]
-        totals.append(
-            AnnotatorProgress(
-                name,
-                len(mine),
-                sum(c.status == "in_progress" for c in mine),
-                sum(c.status == "done" for c in mine),
-                sum(c.spans for c in mine),
-            )
-        )
-    return rows, totals
-
-
-def round_robin(document_ids: Sequence[int], annotators: Sequence[str], n: int) -> dict:
-    """Each document to `n` annotators, taking turns so that the load differs by at most one."""
-    if not annotators:
-        raise AppError("there are no annotators to assign")
-    if not 1 <= n <= len(annotators):
-        raise AppError(f"annotators per document must be from 1 to {len(annotators)}")
-    result = {}
-    for k, document_id in enumerate(document_ids):
-        result[document_id] = sorted(annotators[(k * n + j) % len(annotators)] for j in range(n))
-    return result
-
-
-def set_assignment(db, user: User, document_id: int, annotators: Sequence[str] | None) -> bool:
-    """Assign a document to exactly `annotators` (None: everyone); audited; whether it changed."""
-    with store.write_transaction(db):
-        store.get_document(db, document_id)
-        before = assignees(db, document_id)
-        after = sorted(set(annotators)) if annotators is not None else []
-        if before == after:
-            return False
-        for name in set(before) - set(after):
-            unassign(db, document_id, name)
-        for name in set(after) - set(before):
-            assign(db, document_id, name)
-        record_event(
-            db,
-            user.name,
-            "assign",
-            "assignment",
-            str(document_id),
-            {"annotators": before or "everyone"},
-            {"annotators": after or "everyone"},
-            document_id,
-        )
-    return True
 
 
 # Disagreement ----------------------------------------------------------------------------------
@@ -399,11 +288,10 @@ def draw_gold_span(
     return span
 
 
-def accept_all_identical(
-    db, scheme: LabelScheme, user: User, document_id: int, done: Sequence[str]
-) -> list[Span]:
+def accept_all_identical(db, scheme: LabelScheme, user: User, document_id: int) -> list[Span]:
     """Accept, in one transaction, every span all done annotators marked identically."""
     with store.write_transaction(db):
+        done = done_annotators(db, document_id)
         layers = {name: list_spans(db, document_id, name) for name in done}
         gold = list_spans(db, document_id, GOLD)
         accepted = []

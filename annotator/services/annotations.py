@@ -22,17 +22,15 @@ from annotator.store.spans import (
     Span,
     delete_span,
     get_span,
-    get_status,
     insert_span,
     list_spans,
     same_label_overlaps,
-    set_status,
     update_span,
 )
+from annotator.store.statuses import STATUSES, get_status, set_status
 
 MAX_NOTE = 2000
 MAX_ID = 64
-STATUSES = ("in_progress", "done")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,9 @@ def record_event(
     before: Any,
     after: Any,
     document_id: int | None = None,
-) -> None:
-    """Append one event; the caller's transaction makes it atomic with the change."""
-    db.conn.execute(
+) -> int:
+    """Append one event (its id); the caller's transaction makes it atomic with the change."""
+    cursor = db.conn.execute(
         "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -49,13 +49,44 @@ def record_event(
             None if after is None else json.dumps(after, ensure_ascii=False),
         ],
     )
+    return cursor.lastrowid
+
+
+_EVENT_COLUMNS = "id, at, actor, action, entity, entity_id, document_id, before, after"
+
+
+def _event(row) -> Event:
+    return Event(
+        *row[:7],
+        None if row[7] is None else json.loads(row[7]),
+        None if row[8] is None else json.loads(row[8]),
+    )
+
+
+def get_event(db: sqlite_utils.Database, event_id: int) -> Event | None:
+    """One event by id."""
+    row = db.conn.execute(f"SELECT {_EVENT_COLUMNS} FROM event WHERE id = ?", [event_id])
+    found = row.fetchone()
+    return _event(found) if found else None
+
+
+def last_event_id(
+    db: sqlite_utils.Database, entity: str, entity_id: str, action: str | None = None
+) -> int | None:
+    """The id of the latest event of one entity (of one action, if given)."""
+    sql = "SELECT MAX(id) FROM event WHERE entity = ? AND entity_id = ?"
+    args: list[Any] = [entity, str(entity_id)]
+    if action is not None:
+        sql += " AND action = ?"
+        args.append(action)
+    return db.conn.execute(sql, args).fetchone()[0]
 
 
 def list_events(
     db: sqlite_utils.Database, entity: str | None = None, entity_id: str | None = None
 ) -> list[Event]:
     """Events in order, optionally of one entity."""
-    sql = "SELECT id, at, actor, action, entity, entity_id, document_id, before, after FROM event"
+    sql = f"SELECT {_EVENT_COLUMNS} FROM event"
     clauses, args = [], []
     if entity is not None:
         clauses.append("entity = ?")
@@ -65,12 +96,4 @@ def list_events(
         args.append(str(entity_id))
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
-    rows = db.conn.execute(sql + " ORDER BY id", args).fetchall()
-    return [
-        Event(
-            *r[:7],
-            None if r[7] is None else json.loads(r[7]),
-            None if r[8] is None else json.loads(r[8]),
-        )
-        for r in rows
-    ]
+    return [_event(r) for r in db.conn.execute(sql + " ORDER BY id", args).fetchall()]

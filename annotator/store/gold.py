@@ -6,33 +6,6 @@ from collections import defaultdict
 
 import sqlite_utils
 
-from annotator.store.db import now
-
-GOLD_STATUSES = ("not_started", "in_progress", "adjudicated")
-
-
-def get_gold_status(db: sqlite_utils.Database, document_id: int) -> str:
-    """not_started, in_progress or adjudicated (not_started when no row exists)."""
-    row = db.conn.execute(
-        "SELECT status FROM gold_status WHERE document_id = ?", [document_id]
-    ).fetchone()
-    return row[0] if row else "not_started"
-
-
-def set_gold_status(db: sqlite_utils.Database, document_id: int, status: str) -> None:
-    """Record the gold status of a document."""
-    db.conn.execute(
-        "INSERT INTO gold_status (document_id, status, updated) VALUES (?, ?, ?) "
-        "ON CONFLICT (document_id) DO UPDATE SET status = excluded.status, "
-        "updated = excluded.updated",
-        [document_id, status, now()],
-    )
-
-
-def gold_statuses(db: sqlite_utils.Database) -> dict[int, str]:
-    """Every document with a gold status row -> its status."""
-    return dict(db.conn.execute("SELECT document_id, status FROM gold_status").fetchall())
-
 
 def span_counts(db: sqlite_utils.Database) -> dict[tuple[int, str], int]:
     """(document_id, annotator) -> number of spans, gold included."""

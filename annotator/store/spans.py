@@ -136,28 +136,3 @@ def labels_in_use(db: sqlite_utils.Database) -> dict[str, int]:
     """Every label that stored spans carry (gold included) -> its number of spans."""
     rows = db.conn.execute("SELECT label, COUNT(*) FROM span GROUP BY label ORDER BY label")
     return dict(rows.fetchall())
-
-
-def get_status(db: sqlite_utils.Database, document_id: int, annotator: str) -> str | None:
-    """'in_progress', 'done' or None (not started) for one document and annotator."""
-    row = db.conn.execute(
-        "SELECT status FROM document_status WHERE document_id = ? AND annotator = ?",
-        [document_id, annotator],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def set_status(db: sqlite_utils.Database, document_id: int, annotator: str, status: str) -> None:
-    """Record an annotator's status on a document."""
-    db.conn.execute(
-        "INSERT INTO document_status (document_id, annotator, status, updated) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (document_id, annotator) DO UPDATE SET status = excluded.status, "
-        "updated = excluded.updated",
-        [document_id, annotator, status, now()],
-    )
-
-
-def statuses(db: sqlite_utils.Database) -> dict[tuple[int, str], str]:
-    """Every (document_id, annotator) -> status."""
-    rows = db.conn.execute("SELECT document_id, annotator, status FROM document_status")
-    return {(d, a): s for d, a, s in rows.fetchall()}

@@ -28,7 +28,7 @@ from annotator.services.annotations import (
 from annotator.store import imports as import_store
 from annotator.store import users as user_store
 from annotator.store.events import record_event
-from annotator.store.gold import get_gold_status, set_gold_status
+from annotator.store.statuses import get_gold_status, set_gold_status
 
 if TYPE_CHECKING:
     from annotator.services.imports.report import ImportReport

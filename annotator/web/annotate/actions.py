@@ -6,7 +6,7 @@ from key press to highlight) and an `HX-Trigger` for the regions that refresh th
 
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
@@ -18,7 +18,7 @@ from annotator.services.annotations import (
     set_document_status,
     update_span_fields,
 )
-from annotator.services.undo import push_undo, undo_last
+from annotator.services.undo import pop_undo, push_undo, undo_entry
 from annotator.web.annotate.views import (
     changed_blocks_html,
     editor_context,
@@ -27,6 +27,7 @@ from annotator.web.annotate.views import (
     queue_rows,
     spans_at,
     toolbar_context,
+    undo_stack,
     visible_spans,
 )
 from annotator.web.auth import login_required
@@ -101,7 +102,7 @@ def create(document_id: int):
         ),
     )
     after = visible_spans(db, document_id)
-    push_undo(db, "create", span, _absorbed(before, after, span))
+    session["undo"] = push_undo(db, undo_stack(), "create", span, _absorbed(before, after, span))
     return regions_response(db, document, before, after, span, status=201)
 
 
@@ -129,7 +130,7 @@ def update(document_id: int, span_id: str):
     before = visible_spans(db, document_id)
     span = update_span_fields(db, labels(), g.user, span_id, changes)
     after = visible_spans(db, document_id)
-    push_undo(db, "update", span, _absorbed(before, after, span))
+    session["undo"] = push_undo(db, undo_stack(), "update", span, _absorbed(before, after, span))
     return regions_response(db, document, before, after, span, message="saved")
 
 
@@ -143,7 +144,7 @@ def delete(document_id: int, span_id: str):
     before = visible_spans(db, document_id)
     version = _int_field("version", request.args) if "version" in request.args else None
     span = delete_span_by_id(db, g.user, span_id, version)
-    push_undo(db, "delete", span)
+    session["undo"] = push_undo(db, undo_stack(), "delete", span)
     after = visible_spans(db, document_id)
     return regions_response(db, document, before, after, message="deleted (u to undo)")
 
@@ -155,7 +156,8 @@ def undo(document_id: int):
     db = get_db()
     document = open_document(db, document_id)
     before = visible_spans(db, document_id)
-    message = undo_last(db, labels(), g.user, document_id)
+    entry, session["undo"] = pop_undo(undo_stack(), document_id)
+    message, session["undo"] = undo_entry(db, labels(), g.user, entry, session["undo"])
     after = visible_spans(db, document_id)
     return regions_response(db, document, before, after, message=message)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import g, request, session
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
@@ -16,7 +16,7 @@ from annotator.services.undo import can_undo
 from annotator.store.assignments import documents_for_annotator
 from annotator.store.documents import get_tokens, list_documents
 from annotator.store.gold import span_counts
-from annotator.store.spans import get_status
+from annotator.store.statuses import get_status
 from annotator.web.db import labels
 from annotator.web.html.text import (
     SpanRange,
@@ -155,7 +155,7 @@ def toolbar_context(db, document: Document, count: int) -> dict:
         "document": document,
         "count": count,
         "status": status,
-        "undo": can_undo(document.id),
+        "undo": can_undo(undo_stack(), document.id),
         "is_lead": g.user.role == "lead",
     }
 
@@ -198,3 +198,8 @@ def editor_context(document: Document, span: Span | None, here: list[Span] | Non
         "scheme": scheme,
         "label_index": {key: k for k, key in enumerate(scheme.keys())},
     }
+
+
+def undo_stack() -> list[dict]:
+    """The session's undo stack (ids, versions and audit event ids of recent actions)."""
+    return list(session.get("undo", []))

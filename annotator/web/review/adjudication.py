@@ -14,11 +14,9 @@ from annotator.services import adjudication as review
 from annotator.services.annotations import delete_span_by_id, update_span_fields
 from annotator.store.agreement_data import annotator_names
 from annotator.store.documents import get_document, get_tokens
-from annotator.store.gold import (
-    get_gold_status,
-    span_decisions,
-)
-from annotator.store.spans import list_spans, statuses
+from annotator.store.gold import span_decisions
+from annotator.store.spans import list_spans
+from annotator.store.statuses import document_statuses, get_gold_status
 from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
@@ -50,7 +48,7 @@ def _filter_counts(spans: list[Span], chosen: list[str]) -> dict:
 def rows_context(db, document: Document) -> dict:
     """The aligned rows: one per run of overlapping spans, one column per annotator and gold."""
     names = annotator_names(db)
-    status_of = {a: s for (d, a), s in statuses(db).items() if d == document.id}
+    status_of = document_statuses(db, document.id)
     layers = {name: list_spans(db, document.id, name) for name in names}
     shown = [n for n in names if n in status_of or layers[n]]
     done = [n for n in shown if status_of.get(n) == "done"]
@@ -209,8 +207,7 @@ def accept_identical(document_id: int):
     """Accept every span all done annotators marked identically."""
     db = get_db()
     doc = get_document(db, document_id)
-    done = [a for (d, a), s in statuses(db).items() if d == document_id and s == "done"]
-    accepted = review.accept_all_identical(db, labels(), g.user, document_id, sorted(done))
+    accepted = review.accept_all_identical(db, labels(), g.user, document_id)
     return _decided(db, doc, f"accepted {len(accepted)} identical span(s) into gold")
 
 

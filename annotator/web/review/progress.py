@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from annotator.core.errors import AppError
-from annotator.services import adjudication as review
+from annotator.services import assignments
 from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import documents_with_statuses
-from annotator.store.documents import list_documents
-from annotator.store.gold import all_assignments, gold_statuses, span_counts
-from annotator.store.spans import statuses
+from annotator.store.gold import all_assignments, span_counts
+from annotator.store.statuses import gold_statuses, statuses
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db
 from annotator.web.responses import fragment_with_trigger, int_field
@@ -24,7 +22,7 @@ def progress_context(db) -> dict:
     """The progress grid, per-annotator totals and the assignment controls."""
     names = annotator_names(db)
     documents = [(d.id, d.external_id, d.title) for d in documents_with_statuses(db)]
-    rows, totals = review.progress_table(
+    rows, totals = assignments.progress_table(
         documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
     )
     return {"rows": rows, "totals": totals, "annotators": names}
@@ -57,13 +55,7 @@ def assign_document(document_id: int):
     """Assign one document to the checked annotators (`everyone=1`: to everyone)."""
     db = get_db()
     chosen = None if request.form.get("everyone") else request.form.getlist("annotator")
-    known = set(annotator_names(db))
-    if chosen is not None:
-        if not chosen:
-            raise AppError("choose at least one annotator, or everyone")
-        if set(chosen) - known:
-            raise AppError(f"unknown annotator {sorted(set(chosen) - known)[0]!r}")
-    review.set_assignment(db, g.user, document_id, chosen)
+    assignments.assign_document(db, g.user, document_id, chosen)
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )
@@ -74,13 +66,8 @@ def assign_document(document_id: int):
 def assign_all():
     """Everyone sees every document (`mode=everyone`), or `n` annotators per document in turn."""
     db = get_db()
-    ids = [d.id for d in list_documents(db)]
-    if request.form.get("mode") == "everyone":
-        plan = dict.fromkeys(ids)
-    else:
-        plan = review.round_robin(ids, annotator_names(db), int_field(request.form.get("n"), "n"))
-    for document_id, names in plan.items():
-        review.set_assignment(db, g.user, document_id, names)
+    everyone = request.form.get("mode") == "everyone"
+    assignments.assign_all(db, g.user, None if everyone else int_field(request.form.get("n"), "n"))
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )
