@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import check_password_hash
 
+from annotator import store
 from annotator.cli import main
 from annotator.core.errors import AppError
 from annotator.services import accounts
@@ -128,3 +129,28 @@ def test_session_login_and_password_change_ends_it(client, db):
     assert client.get("/api/me").json == {"name": "lea", "role": "lead"}
     user_store.set_password(db, "lea", accounts.hash_password("a new password"), "test")
     assert client.get("/api/me").status_code == 401
+
+
+def test_simultaneous_wrong_logins_check_at_most_the_limit_of_passwords(db_path):
+    """40 wrong logins at once for one name: only 5 reach the password check (the rest locked)."""
+    import threading
+
+    limits = accounts.LoginLimits(window=900, per_name=5, per_address=1000)
+    results, barrier = [], threading.Barrier(40)
+
+    def attempt(k: int) -> None:
+        db = store.connect(db_path, migrate_schema=False)
+        barrier.wait()
+        results.append(
+            accounts.attempt_login(db, "anna", "wrong password", f"10.0.0.{k}", 1e9, limits)
+        )
+        db.conn.close()
+
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    checked = [r for r in results if not r.retry_after]
+    assert len(results) == 40 and len(checked) == 5
+    assert all(r.user is None for r in results)

@@ -1,16 +1,20 @@
-"""Accounts: name rules, password hashing, API tokens."""
+"""Accounts: name rules, password hashing, API tokens, and logging in with its lockout rule."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import secrets
+from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD, User
+from annotator.store import logins
 from annotator.store import users as user_store
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -85,3 +89,59 @@ def user_for_token(db, token: str) -> User | None:
     if user is None or user.disabled:
         return None
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """Failures allowed per user name and per client address within a sliding window.
+
+    The address limit is higher because one institute's NAT may carry a whole class of
+    annotators.
+    """
+
+    window: int = 15 * 60
+    per_name: int = 5
+    per_address: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """The user on success; otherwise `retry_after` > 0 when locked out (no password checked)."""
+
+    user: User | None
+    retry_after: int = 0
+
+
+def login_retry_after(db, name: str, address: str, now: float, limits: LoginLimits) -> int:
+    """Seconds until this user name and address may try again (0: now)."""
+    wait = 0.0
+    for times, limit in (
+        (logins.failure_times(db, username=name, since=now - limits.window), limits.per_name),
+        (logins.failure_times(db, address=address, since=now - limits.window), limits.per_address),
+    ):
+        if len(times) >= limit:
+            # Allowed again once so many failures have aged out that fewer than `limit` remain.
+            wait = max(wait, times[len(times) - limit] + limits.window - now)
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def attempt_login(
+    db, name: str, password: str, address: str, now: float, limits: LoginLimits
+) -> LoginAttempt:
+    """Check a login against the lockout, then the password.
+
+    The attempt is recorded as a failure in the same transaction as the lockout check, before
+    the (slow) password check, so simultaneous attempts cannot all pass the check: at most
+    `per_name` passwords are ever tried per window. A success forgets the name's failures.
+    The same for names that do not exist.
+    """
+    with store.write_transaction(db):
+        wait = login_retry_after(db, name, address, now, limits)
+        if not wait:
+            logins.record_failure(db, name, address, now, limits.window)
+    if wait:
+        return LoginAttempt(None, wait)
+    user = authenticate(db, name, password)
+    if user is not None:
+        logins.clear_user(db, name)
+    return LoginAttempt(user)

@@ -22,7 +22,6 @@ from flask_wtf.csrf import CSRFProtect
 
 from annotator.core.errors import AppError
 from annotator.services import accounts
-from annotator.store import logins
 from annotator.store import users as user_store
 from annotator.web.db import get_db
 
@@ -111,35 +110,14 @@ def _safe_next(target: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-# Login limits: failures per user name and per client address within a sliding window. The
-# address limit is higher because one institute's NAT may carry a whole class of annotators.
-LOGIN_DEFAULTS = {
-    "LOGIN_WINDOW": 15 * 60,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-}
-
-
-def _login_setting(name: str) -> int:
-    return int(current_app.config.get(name, LOGIN_DEFAULTS[name]))
-
-
-def login_retry_after(db, name: str, address: str, now: float) -> int:
-    """Seconds until this user name and address may try again (0: now)."""
-    window = _login_setting("LOGIN_WINDOW")
-    wait = 0.0
-    for times, limit in (
-        (logins.failure_times(db, username=name, since=now - window), "LOGIN_MAX_FAILURES"),
-        (
-            logins.failure_times(db, address=address, since=now - window),
-            "LOGIN_MAX_FAILURES_PER_ADDRESS",
-        ),
-    ):
-        limit = _login_setting(limit)
-        if len(times) >= limit:
-            # Allowed again once so many failures have aged out that fewer than `limit` remain.
-            wait = max(wait, times[len(times) - limit] + window - now)
-    return math.ceil(wait) if wait > 0 else 0
+def login_limits() -> accounts.LoginLimits:
+    """The lockout limits of the app's configuration (LOGIN_WINDOW, LOGIN_MAX_FAILURES, ...)."""
+    config, default = current_app.config, accounts.LoginLimits()
+    return accounts.LoginLimits(
+        int(config.get("LOGIN_WINDOW", default.window)),
+        int(config.get("LOGIN_MAX_FAILURES", default.per_name)),
+        int(config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", default.per_address)),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -151,22 +129,19 @@ def login():
         name = request.form.get("username", "")
         password = request.form.get("password", "")
         address = request.remote_addr or "unknown"
-        db = get_db()
-        now = time.time()
-        wait = login_retry_after(db, name, address, now)
-        if wait:
-            # Checked before the password, and the same for names that do not exist.
-            error = f"Too many failed logins. Try again in {math.ceil(wait / 60)} minute(s)."
-            status, headers = 429, {"Retry-After": str(wait)}
+        attempt = accounts.attempt_login(
+            get_db(), name, password, address, time.time(), login_limits()
+        )
+        if attempt.retry_after:
+            minutes = math.ceil(attempt.retry_after / 60)
+            error = f"Too many failed logins. Try again in {minutes} minute(s)."
+            status, headers = 429, {"Retry-After": str(attempt.retry_after)}
+        elif attempt.user is not None:
+            session.clear()
+            session["user_id"] = attempt.user.id
+            session["epoch"] = attempt.user.session_epoch
+            return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
         else:
-            user = accounts.authenticate(db, name, password)
-            if user is not None:
-                logins.clear_user(db, name)
-                session.clear()
-                session["user_id"] = user.id
-                session["epoch"] = user.session_epoch
-                return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
-            logins.record_failure(db, name, address, now, _login_setting("LOGIN_WINDOW"))
             error = "Wrong user name or password."
             status = 401
     page = render_template("login.html", error=error, next=request.args.get("next", ""))
