@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -16,6 +17,19 @@ from annotator.web import create_app
 from tests.browser_support import CORPUS, PASSWORD, ROOT, USERS, build_database  # noqa: F401
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of the third-party test data next to the checkout, or a clear failure."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"{path}: missing; the tests read ../shared/data next to the checkout")
+    return path
+
+
+def shared_json(*parts: str):
+    """A JSON file of the shared test data (read when a test asks, never at import)."""
+    return json.loads(shared_path(*parts).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
-from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -20,10 +19,32 @@ from annotator.agreement.coefficients import (
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.cli.text_report import report_as_text
 from annotator.core.records import AgreementDocument, SpanData
+from tests.conftest import SHARED_DATA, shared_json
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
-CASES = {c["id"]: c for c in json.loads((REFERENCE / "coding_reference_cases.json").read_text())}
-EDGE = json.loads((REFERENCE / "edge_case_behaviour.json").read_text())
+REFERENCE = SHARED_DATA / "agreement_reference"
+
+
+def pytest_generate_tests(metafunc):
+    """Case ids of the published examples, read at collection (a missing file fails the test)."""
+    for argument, layout in (("alpha_case", "coders x units"), ("cohen_case", "contingency table")):
+        if argument in metafunc.fixturenames:
+            path = REFERENCE / "coding_reference_cases.json"
+            ids = (
+                [c["id"] for c in json.loads(path.read_text()) if c["layout"].startswith(layout)]
+                if path.exists()
+                else [str(path)]
+            )
+            metafunc.parametrize(argument, ids)
+
+
+@pytest.fixture(scope="module")
+def CASES() -> dict:
+    return {c["id"]: c for c in shared_json("agreement_reference", "coding_reference_cases.json")}
+
+
+@pytest.fixture(scope="module")
+def EDGE() -> dict:
+    return shared_json("agreement_reference", "edge_case_behaviour.json")
 
 
 def assert_to_stated_precision(computed: float | None, published: float) -> None:
@@ -43,11 +64,8 @@ def expand_table(table: list[list[int]]) -> tuple[list[int], list[int]]:
     return a, b
 
 
-ALPHA_CASES = [cid for cid, c in CASES.items() if c["layout"].startswith("coders x units")]
-
-
-@pytest.mark.parametrize("case_id", ALPHA_CASES)
-def test_nominal_alpha_reproduces_published_examples(case_id):
+def test_nominal_alpha_reproduces_published_examples(alpha_case, CASES):
+    case_id = alpha_case
     case = CASES[case_id]
     result = nominal_alpha(case["data"])
     expected = case["expected"]
@@ -74,25 +92,22 @@ def test_nominal_alpha_reproduces_published_examples(case_id):
     assert result.value == pytest.approx(reference, abs=1e-12)
 
 
-def test_hayes_krippendorff_nominal_matches_the_recorded_library_value():
+def test_hayes_krippendorff_nominal_matches_the_recorded_library_value(CASES):
     case = CASES["hayes_krippendorff_2007_ordinal"]
     assert nominal_alpha(case["data"]).value == pytest.approx(
         case["computed"]["nominal"], abs=1e-12
     )
 
 
-def test_mary_dave_cohen_kappa_from_label_vectors():
+def test_mary_dave_cohen_kappa_from_label_vectors(CASES):
     a, b = CASES["krippendorff2019_mary_dave"]["data"]
     assert cohen_kappa(a, b).value == pytest.approx(
         CASES["krippendorff2019_mary_dave"]["computed"]["cohen_kappa_sklearn"], abs=1e-12
     )
 
 
-COHEN_CASES = [cid for cid, c in CASES.items() if c["layout"].startswith("contingency table")]
-
-
-@pytest.mark.parametrize("case_id", COHEN_CASES)
-def test_cohen_kappa_reproduces_published_tables(case_id):
+def test_cohen_kappa_reproduces_published_tables(cohen_case, CASES):
+    case_id = cohen_case
     case = CASES[case_id]
     expected = case["expected"]
     result = cohen_kappa_from_table(case["data"])
@@ -107,7 +122,7 @@ def test_cohen_kappa_reproduces_published_tables(case_id):
         assert_to_stated_precision(nominal_alpha([a, b]).value, expected["alpha_nominal"])
 
 
-def test_fleiss_1971_table_1():
+def test_fleiss_1971_table_1(CASES):
     case = CASES["fleiss1971_30x6"]
     table = np.zeros((len(case["data"]), 5), dtype=int)
     for subject, ratings in enumerate(case["data"]):
@@ -130,7 +145,7 @@ def test_fleiss_1971_table_1():
         assert abs(value - expected["per_category_kappa"][str(j)]) < 0.005
 
 
-def test_fleiss_wikipedia_example():
+def test_fleiss_wikipedia_example(CASES):
     case = CASES["wikipedia_fleiss_10x14"]
     result = fleiss_kappa_from_counts(case["data"])
     assert_to_stated_precision(result.value, case["expected"]["fleiss_kappa"])
@@ -205,7 +220,7 @@ def test_identical_spans_agree_perfectly():
     assert report["krippendorff_alpha"]["pooled"]["value"] == 1.0
 
 
-def test_both_empty_is_undefined_not_zero():
+def test_both_empty_is_undefined_not_zero(EDGE):
     report = two_annotator_report([], [])
     pair = report["pairs"][0]
     for key in ("f1_exact", "f1_overlap", "f1_partial"):
@@ -221,7 +236,7 @@ def test_both_empty_is_undefined_not_zero():
     assert report["by_document"][0]["f1_overlap_mean"] is None
 
 
-def test_one_empty_side():
+def test_one_empty_side(EDGE):
     report = two_annotator_report([span(1, 2)], [])
     pair = report["pairs"][0]
     for key in ("f1_exact", "f1_overlap", "f1_partial"):

@@ -288,6 +288,7 @@ def corpora(draw):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(corpora())
+@pytest.mark.slow
 def test_random_corpora_match_reference_libraries(corpus):
     docs, annotators, labels = corpus
     report = agreement_report(docs, annotators, labels, bootstrap=0)

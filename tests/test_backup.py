@@ -15,6 +15,8 @@ from annotator.store.backup import BackupError, backup_database
 from tests.conftest import bearer
 from tests.load_support import Server, prepare_database, request
 
+pytestmark = pytest.mark.slow
+
 FRAMING = "EDITORIAL_FRAMING"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "production.md"
 

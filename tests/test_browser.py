@@ -23,6 +23,8 @@ from tests.browser_support import (
     new_page,
 )
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PHRASE_1 = "ukrainische Neonazi-Besatzer zu vernichten"
 PHRASE_2 = "Neonazi-Besatzer zu vernichten und die Region Kursk zu befreien"

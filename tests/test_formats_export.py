@@ -320,6 +320,7 @@ def test_write_jsonl_streams_one_line_per_record():
     assert lines[-1] == "" and [json.loads(line) for line in lines[:-1]] == records
 
 
+@pytest.mark.slow
 def test_spacy_train_consumes_the_docbin_export(tmp_path):
     """The five corpus articles with token-aligned spans of our three labels train a spancat."""
     records = corpus_records()

@@ -40,6 +40,8 @@ ARGUMENT = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 
 REQUESTS = {"count": 0}
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):

@@ -27,9 +27,12 @@ from tests.load_support import (
     word_tokens,
 )
 
+pytestmark = pytest.mark.slow
+
 CLIENTS = 32
 WORKERS = 4
 LOAD_SECONDS = 8
+MIN_REQUESTS = 400  # the concurrency test runs until this many requests were answered
 
 
 @pytest.fixture
@@ -80,12 +83,19 @@ def audit_problems(db) -> list[str]:
     return problems
 
 
+def answered(clients) -> int:
+    return sum(n for c in clients for n in list(c.statuses.values()))
+
+
 def test_concurrent_clients_leave_exactly_the_acknowledged_state(load_db):
     path, tokens, words = load_db
     with Server(path, WORKERS) as server:
         clients = make_clients(tokens, words, server.port)
         threads, stop = run_clients(clients, LOAD_SECONDS)
-        time.sleep(LOAD_SECONDS)
+        # A number of requests, not a rate: a busy machine takes longer, the test stays the same.
+        deadline = time.monotonic() + 300
+        while answered(clients) < MIN_REQUESTS and time.monotonic() < deadline:
+            time.sleep(0.2)
         stop.set()
         for thread in threads:
             thread.join(60)
@@ -98,7 +108,7 @@ def test_concurrent_clients_leave_exactly_the_acknowledged_state(load_db):
     assert failures == [], failures[:5]
     assert not any(status >= 500 for status in statuses), statuses
     total = sum(statuses.values())
-    assert total >= 200, statuses  # the load really ran (about 3 requests/s per client at least)
+    assert total >= MIN_REQUESTS, statuses  # the load really ran
     assert statuses.get(409, 0) > 0 and statuses.get(404, 0) > 0  # retries were exercised
     db = store.connect(path, migrate_schema=False)
     try:
@@ -114,7 +124,7 @@ def test_concurrent_clients_leave_exactly_the_acknowledged_state(load_db):
     finally:
         db.conn.close()
     assert integrity(path) == ["ok"]
-    print(f"load: {total} requests in {LOAD_SECONDS} s by {CLIENTS} clients: {statuses}")
+    print(f"load: {total} requests by {CLIENTS} clients: {statuses}")
 
 
 def test_kill_9_mid_load_loses_no_acknowledged_write(load_db):

@@ -22,6 +22,8 @@ from tests.browser_support import (
     new_page,
 )
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCHEME = load_label_scheme()
 # Document 2 is where anna and ben disagree most; document 1 they mark identically.

@@ -539,6 +539,7 @@ document.addEventListener('securitypolicyviolation',
 """
 
 
+@pytest.mark.browser
 def test_pages_work_in_chromium_under_the_csp_and_it_blocks_injection(tmp_path):
     from playwright.sync_api import expect
 
