@@ -29,7 +29,7 @@ from annotator.core.labels import load_label_scheme
 from annotator.core.records import AgreementDocument, Span, SpanData
 from annotator.services import accounts
 from annotator.services.reports import build_agreement_report
-from annotator.store.documents import _TOKEN_CACHE
+from annotator.store.documents import forget_cached_tokens
 from annotator.store.spans import insert_span
 from annotator.store.statuses import set_status
 
@@ -227,7 +227,7 @@ def main() -> None:
 
         def from_sqlite():
             db = store.connect(path)  # a fresh connection and empty token cache, as a worker
-            _TOKEN_CACHE.clear()
+            forget_cached_tokens()
             try:
                 return json.dumps(build_agreement_report(db, load_label_scheme(), bootstrap=0))
             finally:

@@ -6,6 +6,7 @@ from annotator.store.db import (  # noqa: F401
     DatabaseError,
     StoreError,
     connect,
+    database_identity,
     migrate,
     now,
     read_snapshot,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,16 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+# Which file each open database is (path, device, inode): keys the per-database caches, and lets
+# the web notice a database file replaced under a long-lived connection.
+_IDENTITY: weakref.WeakKeyDictionary[sqlite_utils.Database, tuple] = weakref.WeakKeyDictionary()
+
+
+def database_identity(db: sqlite_utils.Database) -> tuple:
+    """(resolved path, device, inode) of the file `db` was opened on."""
+    return _IDENTITY.get(db) or (str(id(db)), 0, 0)
+
+
 def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
     """Open (and by default migrate) the database at `path` with WAL, foreign keys, busy timeout."""
     path = Path(path)
@@ -40,7 +51,7 @@ def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Da
     conn.execute("PRAGMA synchronous = NORMAL")
     db = sqlite_utils.Database(conn)
     stat = path.stat()
-    db.identity = (str(path.resolve()), stat.st_dev, stat.st_ino)  # keys per-database caches
+    _IDENTITY[db] = (str(path.resolve()), stat.st_dev, stat.st_ino)
     if migrate_schema:
         migrate(db)
     return db

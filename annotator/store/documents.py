@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
+from annotator.core.cache import RecentCache
 from annotator.core.records import Document  # noqa: F401  (the store returns it)
-from annotator.store.db import StoreError, now
+from annotator.store.db import StoreError, database_identity, now
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +122,19 @@ def count_documents(db: sqlite_utils.Database) -> int:
     return db.conn.execute("SELECT COUNT(*) FROM document").fetchone()[0]
 
 
+def forget_cached_tokens() -> None:
+    """Empty the token cache (benchmarks that time cold reads)."""
+    _TOKENS.clear()
+
+
 def get_tokens(db: sqlite_utils.Database, document_id: int) -> TokenIndex:
     """The stored tokens and sentences of one document (cached: they never change)."""
     # Keyed by the database file's identity so that many databases (tests, restores) stay apart.
-    key = (getattr(db, "identity", id(db)), document_id)
-    hit = _TOKEN_CACHE.get(key)
-    if hit is not None:
-        _TOKEN_CACHE.move_to_end(key)
-        return hit
+    key = (database_identity(db), document_id)
+    return _TOKENS.get_or_make(key, lambda: _load_tokens(db, document_id))
+
+
+def _load_tokens(db: sqlite_utils.Database, document_id: int) -> TokenIndex:
     row = db.conn.execute(
         "SELECT starts, ends, ws, space, sentences FROM token WHERE document_id = ?",
         [document_id],
@@ -137,17 +142,13 @@ def get_tokens(db: sqlite_utils.Database, document_id: int) -> TokenIndex:
     if row is None:
         raise StoreError(f"document {document_id} not found", 404)
     starts, ends, ws, space, sentences = row
-    index = TokenIndex(
+    return TokenIndex(
         np.frombuffer(starts, dtype="<i4"),
         np.frombuffer(ends, dtype="<i4"),
         np.frombuffer(ws, dtype=np.uint8).astype(bool),
         np.frombuffer(space, dtype=np.uint8).astype(bool),
         np.frombuffer(sentences, dtype="<i4"),
     )
-    _TOKEN_CACHE[key] = index
-    if len(_TOKEN_CACHE) > 512:
-        _TOKEN_CACHE.popitem(last=False)
-    return index
 
 
-_TOKEN_CACHE: OrderedDict[tuple, TokenIndex] = OrderedDict()
+_TOKENS: RecentCache[TokenIndex] = RecentCache(512)

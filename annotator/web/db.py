@@ -49,8 +49,7 @@ def _same_file(db, path: str) -> bool:
         stat = os.stat(path)
     except OSError:
         return False
-    identity = getattr(db, "identity", None)
-    return identity is not None and identity[1:] == (stat.st_dev, stat.st_ino)
+    return store.database_identity(db)[1:] == (stat.st_dev, stat.st_ino)
 
 
 def labels() -> LabelScheme:

@@ -14,6 +14,7 @@ from annotator.core.records import Document, Span
 from annotator.services.annotations import layer_of, reachable_document, spans_for
 from annotator.services.undo import can_undo
 from annotator.store.assignments import documents_for_annotator
+from annotator.store.db import database_identity
 from annotator.store.documents import get_tokens, list_documents
 from annotator.store.gold import span_counts
 from annotator.store.statuses import get_status
@@ -83,7 +84,7 @@ def visible_spans(db, document_id: int) -> list[Span]:
 def layout_of(db, document: Document) -> TextLayout:
     """The document's cached rendering layout (pieces and blocks)."""
     tokens = get_tokens(db, document.id)
-    key = (getattr(db, "identity", id(db)), document.id)
+    key = (database_identity(db), document.id)
     return cached_text_layout(key, document.text, tokens.starts, tokens.ends, tokens.sentences)
 
 

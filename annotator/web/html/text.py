@@ -11,13 +11,14 @@ changed.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 from markupsafe import Markup
+
+from annotator.core.cache import RecentCache
 
 UNDERLINE_STEP = 4  # px between the stacked underlines of different labels
 UNDERLINE_HEIGHT = 3  # px
@@ -83,30 +84,20 @@ def text_layout(
     return TextLayout(token_pieces(text, starts, ends), np.asarray(block_starts, dtype=np.int64))
 
 
-_LAYOUT_CACHE: OrderedDict[tuple, TextLayout] = OrderedDict()
+_LAYOUTS: RecentCache[TextLayout] = RecentCache(64)
 
 
 def cached_text_layout(
     key: tuple, text: str, starts: np.ndarray, ends: np.ndarray, sentences: np.ndarray
 ) -> TextLayout:
     """text_layout, kept for the most recent documents (a stored text never changes)."""
-    hit = _LAYOUT_CACHE.get(key)
-    if hit is None:
-        hit = text_layout(text, starts, ends, sentences)
-        _LAYOUT_CACHE[key] = hit
-        if len(_LAYOUT_CACHE) > 64:
-            _LAYOUT_CACHE.popitem(last=False)
-    else:
-        _LAYOUT_CACHE.move_to_end(key)
-    return hit
+    return _LAYOUTS.get_or_make(key, lambda: text_layout(text, starts, ends, sentences))
 
 
 def cached_token_pieces(key: tuple, text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     """The cached pieces alone (one block), for views that never update part of the text."""
-    hit = _LAYOUT_CACHE.get(key)
-    if hit is not None:
-        return hit.pieces
-    return token_pieces(text, starts, ends)
+    hit = _LAYOUTS.get(key)
+    return hit.pieces if hit is not None else token_pieces(text, starts, ends)
 
 
 def label_masks(

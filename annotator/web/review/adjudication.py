@@ -13,6 +13,7 @@ from annotator.core.records import GOLD, Document, Span
 from annotator.services import adjudication as review
 from annotator.services.annotations import delete_span_by_id, update_span_fields
 from annotator.store.agreement_data import annotator_names
+from annotator.store.db import database_identity
 from annotator.store.documents import get_document, get_tokens
 from annotator.store.gold import span_decisions
 from annotator.store.spans import list_spans
@@ -100,7 +101,7 @@ def gold_text_html(db, document: Document, gold: list[Span]):
     scheme = labels()
     tokens = get_tokens(db, document.id)
     pieces = cached_token_pieces(
-        (getattr(db, "identity", id(db)), document.id), document.text, tokens.starts, tokens.ends
+        (database_identity(db), document.id), document.text, tokens.starts, tokens.ends
     )
     return render_text(
         pieces,
