@@ -55,6 +55,11 @@ class LabelScheme:
         """The label keys in scheme order."""
         return [label.key for label in self.labels]
 
+    @property
+    def index(self) -> dict[str, int]:
+        """label key -> its position in the scheme (the CSS classes l0, l1, ... of the pages)."""
+        return {label.key: k for k, label in enumerate(self.labels)}
+
     def get(self, key: str) -> Label | None:
         """The label with this key, if any."""
         return self.by_key.get(key)

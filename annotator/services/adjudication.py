@@ -14,14 +14,18 @@ from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
-from annotator.services.annotations import SpanInput, create_span, readable_span
+from annotator.services.annotations import (
+    SpanInput,
+    create_span,
+    readable_span,
+    record_gold_status,
+)
 from annotator.store.events import record_event
 from annotator.store.spans import list_spans
 from annotator.store.statuses import (
     GOLD_STATUSES,
     done_annotators,
     get_gold_status,
-    set_gold_status,
 )
 
 # How one annotator's span relates to another annotator's layer, and the span's overall kind.
@@ -190,21 +194,7 @@ def change_gold_status(db, user: User, document_id: int, status: str) -> bool:
         raise AppError(f"gold status must be one of {', '.join(GOLD_STATUSES)}")
     with store.write_transaction(db):
         store.get_document(db, document_id)
-        before = get_gold_status(db, document_id)
-        if before == status:
-            return False
-        set_gold_status(db, document_id, status)
-        record_event(
-            db,
-            user.name,
-            "gold_status",
-            "gold_status",
-            str(document_id),
-            {"status": before},
-            {"status": status},
-            document_id,
-        )
-    return True
+        return record_gold_status(db, user.name, document_id, status)
 
 
 def _annotator_span(db, user: User, document_id: int, span_id: str) -> Span:

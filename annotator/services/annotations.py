@@ -27,7 +27,13 @@ from annotator.store.spans import (
     same_label_overlaps,
     update_span,
 )
-from annotator.store.statuses import STATUSES, get_status, set_status
+from annotator.store.statuses import (
+    STATUSES,
+    get_gold_status,
+    get_status,
+    set_gold_status,
+    set_status,
+)
 
 MAX_NOTE = 2000
 MAX_ID = 64
@@ -266,6 +272,25 @@ def record_status(
         {"status": status},
         document_id,
     )
+
+
+def record_gold_status(db, actor: str, document_id: int, status: str) -> bool:
+    """Set a document's gold status with its audit event, if it changes; whether it did."""
+    before = get_gold_status(db, document_id)
+    if before == status:
+        return False
+    set_gold_status(db, document_id, status)
+    record_event(
+        db,
+        actor,
+        "gold_status",
+        "gold_status",
+        str(document_id),
+        {"status": before},
+        {"status": status},
+        document_id,
+    )
+    return True
 
 
 def spans_for(db, user: User, document_id: int, annotator: str | None = None) -> list[Span]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,22 @@ class Event:
     after: Any
 
 
+_INSERT = (
+    "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def record_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
+    """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
+    after) each, before and after as plain data (the caller's transaction)."""
+    db.conn.executemany(_INSERT, [(*e[:5], e[5], _json(e[6]), _json(e[7])) for e in events])
+
+
 def record_event(
     db: sqlite_utils.Database,
     actor: str,
@@ -36,18 +53,8 @@ def record_event(
 ) -> int:
     """Append one event (its id); the caller's transaction makes it atomic with the change."""
     cursor = db.conn.execute(
-        "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            now(),
-            actor,
-            action,
-            entity,
-            str(entity_id),
-            document_id,
-            None if before is None else json.dumps(before, ensure_ascii=False),
-            None if after is None else json.dumps(after, ensure_ascii=False),
-        ],
+        _INSERT,
+        [now(), actor, action, entity, str(entity_id), document_id, _json(before), _json(after)],
     )
     return cursor.lastrowid
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import sqlite_utils
 
 from annotator.store import spans as span_store
+from annotator.store.events import record_events
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
 
@@ -33,11 +33,10 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -
     if not spans:
         return
     span_store.insert_spans(db, spans)
-    db.conn.executemany(
-        "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-        "VALUES (?, ?, 'create', 'span', ?, ?, NULL, ?)",
+    record_events(
+        db,
         [
-            (s.created, actor, s.id, s.document_id, json.dumps(s.record(), ensure_ascii=False))
+            (s.created, actor, "create", "span", s.id, s.document_id, None, s.record())
             for s in spans
         ],
     )

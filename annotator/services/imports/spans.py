@@ -22,13 +22,13 @@ from annotator.services.annotations import (
     MAX_NOTE,
     absorb_overlaps,
     new_span,
+    record_gold_status,
     record_status,
     widen_over,
 )
 from annotator.store import imports as import_store
 from annotator.store import users as user_store
-from annotator.store.events import record_event
-from annotator.store.statuses import get_gold_status, set_gold_status
+from annotator.store.statuses import get_gold_status
 
 if TYPE_CHECKING:
     from annotator.services.imports.report import ImportReport
@@ -197,19 +197,7 @@ class SpanImport:
             before = get_gold_status(self.db, document_id)
             after = "adjudicated" if done else "in_progress"
             if done or (has_spans and before == "not_started"):
-                if before != after:
-                    set_gold_status(self.db, document_id, after)
-                    # The same event the review pages write for a gold status change.
-                    record_event(
-                        self.db,
-                        self.actor,
-                        "gold_status",
-                        "gold_status",
-                        str(document_id),
-                        {"status": before},
-                        {"status": after},
-                        document_id,
-                    )
+                record_gold_status(self.db, self.actor, document_id, after)
         elif done:
             record_status(self.db, self.actor, document_id, layer, "done")
         elif has_spans:

@@ -122,7 +122,7 @@ def changed_blocks_html(db, document: Document, before: list[Span], after: list[
 
 def span_rows(document: Document, spans: list[Span]) -> list[dict]:
     """What the side list shows of each span, in text order."""
-    index = {key: k for k, key in enumerate(labels().keys())}
+    index = labels().index
     return [
         {
             "span": s,
@@ -143,7 +143,7 @@ def region_context(db, document: Document, spans: list[Span] | None = None) -> d
         "rows": span_rows(document, spans),
         "text_html": text_html(db, document, spans),
         "scheme": labels(),
-        "label_index": {key: k for k, key in enumerate(labels().keys())},
+        "label_index": labels().index,
     }
 
 
@@ -197,7 +197,7 @@ def editor_context(document: Document, span: Span | None, here: list[Span] | Non
         "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
         "others": [s for s in (here or []) if span is None or s.id != span.id],
         "scheme": scheme,
-        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "label_index": scheme.index,
     }
 
 

@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.routing import IntegerConverter
 
 from annotator.core.errors import AppError
 from annotator.services import annotations
@@ -29,18 +28,6 @@ CREATE_FIELDS = ("id", "label", "start", "end", "token_start", "token_end", "att
 UPDATE_FIELDS = ("version", *CREATE_FIELDS[1:])
 STATUS_FIELDS = ("status",)
 NEW = "new"  # an annotator's status before their first span or status change
-
-
-class RowIdConverter(IntegerConverter):
-    """A non-negative integer SQLite can hold; anything else in the path is a 404, never a 500."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=0, max=2**63 - 1)
-
-
-@bp.record_once
-def _register_converter(state) -> None:
-    state.app.url_map.converters["rowid"] = RowIdConverter
 
 
 def json_body(allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -122,7 +109,7 @@ def documents():
     )
 
 
-@bp.get("/documents/<rowid:document_id>")
+@bp.get("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):
     """One document with its text and token offsets."""
@@ -137,7 +124,7 @@ def document(document_id: int):
     )
 
 
-@bp.get("/documents/<rowid:document_id>/spans")
+@bp.get("/documents/<int:document_id>/spans")
 @login_required
 def document_spans(document_id: int):
     """Own spans (annotators) or any layer (leads, `?annotator=NAME` or all)."""
@@ -145,7 +132,7 @@ def document_spans(document_id: int):
     return jsonify([s.api() for s in spans])
 
 
-@bp.post("/documents/<rowid:document_id>/spans")
+@bp.post("/documents/<int:document_id>/spans")
 @login_required
 def create_span(document_id: int):
     """201 with the stored, snapped span; 200 with the stored span for a known id."""
@@ -186,7 +173,7 @@ def delete_span(span_id: str):
     return Response(status=204)
 
 
-@bp.put("/documents/<rowid:document_id>/status")
+@bp.put("/documents/<int:document_id>/status")
 @login_required
 def document_status(document_id: int):
     """Mark the document in_progress or done for the calling annotator."""

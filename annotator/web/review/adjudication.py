@@ -69,7 +69,7 @@ def rows_context(db, document: Document) -> dict:
         "identical": len(review.identical_spans(classified, done)),
         "chosen_labels": chosen,
         "scheme": scheme,
-        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "label_index": scheme.index,
         "colour": {label.key: label.colour for label in scheme.labels},
         "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
         "starts": tokens.starts,
@@ -91,7 +91,7 @@ def gold_context(db, document: Document) -> dict:
         "gold_counts": _filter_counts(every_gold, chosen),
         "gold_status": get_gold_status(db, document.id),
         "scheme": scheme,
-        "label_index": {key: k for k, key in enumerate(scheme.keys())},
+        "label_index": scheme.index,
         "gold_excerpt": lambda s, e: excerpt(document.text, s, e),
     }
 
@@ -119,7 +119,7 @@ def editor_context(db, document: Document, span: Span | None) -> dict:
         "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
         "n_tokens": len(get_tokens(db, document.id)),
         "scheme": labels(),
-        "label_index": {key: k for k, key in enumerate(labels().keys())},
+        "label_index": labels().index,
     }
 
 
