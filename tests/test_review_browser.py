@@ -153,3 +153,32 @@ def test_lead_dashboard_to_gold_export(site):
     assert record["_annotator_id"] == "gold" and record["meta"]["document_id"] == 2
     spans = sorted((s["label"], s["token_start"], s["token_end"]) for s in record["spans"])
     assert spans == [("EDITORIAL_FRAMING", 100, 104), ("STATE_PROPAGANDA", 20, 30)]
+
+
+def test_review_page_keys_do_what_its_help_says_or_nothing(site):
+    """`u` and `n` belong to the annotation page: on the review page they send nothing (they
+    used to POST an undo that answered 405 and send the lead to the home page)."""
+    url, _ = site
+    with chromium() as browser:
+        page = new_page(browser, url)
+        log_in(page, "lea")
+        page.goto("/review/documents/1")
+        refused: list[str] = []
+        page.on(
+            "response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None
+        )
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.locator("#text").click(position={"x": 5, "y": 5})
+        for key in ("u", "n", "j", "k"):
+            page.keyboard.press(key)
+        page.wait_for_timeout(300)
+        assert page.url.endswith("/review/documents/1")
+        assert refused == [] and requests == []
+        expect(page.locator("#flash.error")).to_have_count(0)
+        # What the hint says works: select text, press a label key, a gold span appears.
+        drag_select(page, 10, 12)
+        page.keyboard.press("1")
+        expect(page.locator("#editor.open")).to_have_count(1)
+        page.keyboard.press("Escape")
+        expect(page.locator("#editor.open")).to_have_count(0)

@@ -88,7 +88,8 @@ def audit_page(response) -> PageAudit:
     audit = PageAudit()
     audit.feed(response.get_data(as_text=True))
     path = response.request.path
-    assert all(src in (HTMX_URL, "/static/annotator.js") for src in audit.scripts), (
+    ours = {f"/static/{name}" for name in ("app.js", "text_page.js", "annotate.js", "review.js")}
+    assert all(src == HTMX_URL or src in ours for src in audit.scripts), (
         path,
         audit.scripts,
     )
@@ -108,7 +109,7 @@ def test_headers_on_every_kind_of_response(app, client, tokens):
     responses = [
         client.get("/login"),
         client.get("/healthz"),
-        client.get("/static/annotator.js"),
+        client.get("/static/app.js"),
         client.get("/api/documents"),  # 401 JSON
         client.get("/no/such/page"),  # 404 page
         client.get("/logout"),  # 405

@@ -1,6 +1,7 @@
-// The few lines the page needs beyond htmx: the selection becomes token indices read from the
-// data-i attributes the server wrote (never DOM string offsets, which count UTF-16 units), plus
-// the keys. Everything else is htmx attributes in the templates.
+// What both text pages (annotation and review) need beyond htmx: the selection becomes token
+// indices read from the data-i attributes the server wrote (never DOM string offsets, which
+// count UTF-16 units), the editor opens and closes, refusals are shown. Each page's keys are in
+// its own script (annotate.js, review.js), which uses window.textPage.
 (function () {
   "use strict";
   const $ = (sel) => document.querySelector(sel);
@@ -11,25 +12,7 @@
   let kb = null; // keyboard selection {anchor, focus} in token indices
   let caret = 0; // the token last clicked: where a keyboard selection starts
 
-  document.addEventListener("htmx:configRequest", (e) => {
-    e.detail.headers["X-CSRFToken"] = $('meta[name="csrf-token"]').content;
-  });
-
-  function flash(message) {
-    const el = document.getElementById("flash");
-    el.textContent = message;
-    el.className = "flash error";
-  }
-
-  // The keys' requests (htmx.ajax with swap "none") override the error swap into #flash that
-  // the htmx-config meta asks for, so a refusal would vanish: show its message here instead.
-  document.addEventListener("htmx:responseError", (e) => {
-    const xhr = e.detail.xhr;
-    const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
-    const sent = answer.getElementById("flash");
-    flash((sent && sent.textContent.trim()) || `The server refused this (${xhr.status}); nothing was changed.`);
-  });
-  document.addEventListener("htmx:sendError", () => flash("No answer from the server: nothing was saved."));
+  const flash = window.showFlash;
 
   // Whether point B lies after (1), at (0) or before (-1) point A.
   function cmp(nodeA, offsetA, nodeB, offsetB) {
@@ -123,19 +106,6 @@
     if (el && !el.disabled) htmx.trigger(el, "click");
   }
 
-  // Asks the server even while the toolbar still refreshes: the session knows what to undo.
-  function undo() {
-    htmx.ajax("POST", layout().dataset.undoUrl, { source: textEl(), swap: "none" });
-  }
-
-  function step(delta) {
-    const items = Array.from(document.querySelectorAll("#spans li[data-span]"));
-    if (!items.length) return;
-    const current = items.findIndex((li) => li.dataset.span === $("#editor").dataset.span);
-    const next = current < 0 ? (delta > 0 ? 0 : items.length - 1) : current + delta;
-    if (items[next]) openEditor(`span=${encodeURIComponent(items[next].dataset.span)}`);
-  }
-
   function openEditor(query) {
     htmx.ajax("GET", `${layout().dataset.editorUrl}?${query}`, { target: "#editor", swap: "outerHTML" });
   }
@@ -184,38 +154,16 @@
     openEditor(`token=${tok.dataset.i}`);
   });
 
-  document.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, textarea, select")) {
+  window.textPage = {
+    $, layout, textEl, flash, applyLabel, clickIn, openEditor, closeEditor,
+    extendByKeyboard, moveByKeyboard,
+    // The label button of a hotkey on this page, if any.
+    labelForKey: (key) => Array.from(layout().querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key.toLowerCase()),
+    // Keys typed into a form field are the field's; Escape leaves it.
+    inField: (e) => {
+      if (!e.target.closest("input, textarea, select")) return false;
       if (e.key === "Escape") e.target.blur();
-      return;
-    }
-    if (e.altKey || e.metaKey) return;
-    const lay = layout();
-    if (!lay) {
-      if (e.key === "n" && !e.ctrlKey && $("#next-undone")) window.location.href = $("#next-undone").href;
-      return;
-    }
-    if (e.ctrlKey) {
-      if (e.key === "z") { e.preventDefault(); undo(); }
-      return;
-    }
-    if (e.target.matches("#spans li") && e.key === "Enter") return e.target.click();
-    const key = e.key.toLowerCase();
-    const label = Array.from(lay.querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key);
-    if (label) { e.preventDefault(); return applyLabel(label.dataset.label); }
-    const actions = {
-      j: () => step(1),
-      k: () => step(-1),
-      u: undo,
-      Delete: () => clickIn("#editor [data-delete]"),
-      Backspace: () => clickIn("#editor [data-delete]"),
-      Escape: closeEditor,
-      "?": () => { $("#help").open = !$("#help").open; },
-      n: () => { window.location.href = `/next?after=${lay.dataset.document}`; },
-      ArrowRight: () => (e.shiftKey ? extendByKeyboard(1) : moveByKeyboard(1)),
-      ArrowLeft: () => (e.shiftKey ? extendByKeyboard(-1) : moveByKeyboard(-1)),
-    };
-    const action = actions[e.key];
-    if (action) { e.preventDefault(); action(); }
-  });
+      return true;
+    },
+  };
 })();
