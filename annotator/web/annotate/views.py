@@ -11,12 +11,13 @@ from flask import g, request, session
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
-from annotator.services.annotations import layer_of, reachable_document, spans_for
+from annotator.services.annotations import layer_of, reachable_document
 from annotator.services.undo import can_undo
 from annotator.store.assignments import documents_for_annotator
 from annotator.store.db import database_identity
 from annotator.store.documents import get_tokens, list_documents
 from annotator.store.gold import span_counts
+from annotator.store.spans import list_spans
 from annotator.store.statuses import get_status
 from annotator.web.db import labels
 from annotator.web.html.text import (
@@ -77,8 +78,11 @@ def open_document(db, document_id: int) -> Document:
 
 
 def visible_spans(db, document_id: int) -> list[Span]:
-    """The spans of the user's own layer (gold for leads): annotators never see others'."""
-    return spans_for(db, g.user, document_id, annotator=layer_of(g.user))
+    """The spans of the user's own layer (gold for leads): annotators never see others'.
+
+    Only for a document the request already opened (open_document checked that the user may).
+    """
+    return list_spans(db, document_id, layer_of(g.user))
 
 
 def layout_of(db, document: Document) -> TextLayout:

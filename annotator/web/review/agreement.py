@@ -10,12 +10,10 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
 
-from annotator.agreement.report import score_against_gold
 from annotator.core.labels import LabelScheme
 from annotator.services import jobs as gamma_jobs
-from annotator.services.reports import build_agreement_report
-from annotator.store.agreement_data import agreement_documents, annotator_names
-from annotator.store.agreement_data import gold_spans as load_gold_spans
+from annotator.services.reports import dashboard_figures
+from annotator.store.agreement_data import annotator_names
 from annotator.store.documents import list_documents
 from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
@@ -174,9 +172,8 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     """Everything the figures fragment shows, for the chosen annotators and labels (as `_chosen`
     checked them)."""
     bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
-    report = build_agreement_report(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
-    documents = agreement_documents(db, chosen)
-    gold = score_against_gold(documents, chosen, chosen_labels, load_gold_spans(db))
+    figures = dashboard_figures(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
+    report, documents, gold = figures.report, figures.documents, figures.gold_scores
     alpha = report["krippendorff_alpha"]
     pair_docs = {(p["a"], p["b"]): p["documents"] for p in report["pairs"]}
     kappa = {(p["a"], p["b"]): p["cohen_kappa"]["pooled"] for p in report["pairs"]}
