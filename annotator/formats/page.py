@@ -108,13 +108,13 @@ def extract_article(html: str, source: str, url: str | None = None) -> Article:
         )
     lang = page_language(html) or detect_language(text)
     meta = ArticleMeta(
-        outlet=_clean(document.sitename),
-        published=_clean(document.date),
-        author=_clean(document.author),
-        url=url or _clean(document.url),
+        outlet=clean_field(document.sitename),
+        published=clean_field(document.date),
+        author=clean_field(document.author),
+        url=url or clean_field(document.url),
         lang=lang,
     )
-    return Article(text=text, title=_clean(document.title), meta=meta)
+    return Article(text=text, title=clean_field(document.title), meta=meta)
 
 
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
@@ -137,7 +137,8 @@ def page_language(html: str) -> str | None:
     return None
 
 
-def _clean(value: str | None) -> str | None:
+def clean_field(value: str | None) -> str | None:
+    """A metadata value with its whitespace collapsed, canonical; None when empty."""
     if value is None:
         return None
     value = canonical_text(" ".join(value.split()))
