@@ -57,3 +57,17 @@ def read_regular_file(path: Path, limit: int = MAX_PAGE_BYTES) -> bytes:
         if info.st_size > limit:
             raise ImportFormatError(f"{path}: larger than {limit // 1_000_000} MB")
         return fh.read(limit + 1)
+
+
+def files_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files under `folder` whose names end in one of `suffixes` (case-insensitive), sorted;
+    symbolic links, to files or folders, not followed."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in names:
+            if name.lower().endswith(suffixes) and not name.startswith("."):
+                file = Path(root) / name
+                if not os.path.islink(file):
+                    found.append(file)
+    return sorted(found)

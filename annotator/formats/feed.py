@@ -16,7 +16,7 @@ from xml.sax import SAXParseException
 import feedparser
 import lxml.html
 
-from annotator.formats.article import ArticleMeta, ArticleRecord, read_regular_file
+from annotator.formats.article import ArticleMeta, ArticleRecord, files_under, read_regular_file
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem
 from annotator.formats.page import clean_field
@@ -45,6 +45,14 @@ def read_feed(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
     with neither text nor link raises likewise, or is passed to `on_problem` and skipped.
     """
     path = Path(path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        found = files_under(path, FEED_SUFFIXES)
+        files = [f for f in found if is_feed_file(f) or f.suffix.lower() != ".xml"]
+        if not files:
+            raise ImportFormatError(f"{path}: no feeds (.xml, .rss, .atom) in this folder")
+        for file in files:
+            yield from read_feed(file, on_problem)
+        return
     raw = read_regular_file(path)
     parsed = feedparser.parse(raw, sanitize_html=True, resolve_relative_uris=True)
     _check_feed(parsed, path)

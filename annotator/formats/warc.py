@@ -12,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-from annotator.formats.article import MAX_PAGE_BYTES, ArticleRecord
+from annotator.formats.article import MAX_PAGE_BYTES, ArticleRecord, files_under
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem, article_record
 from annotator.formats.page import decode_page, extract_article
@@ -74,13 +74,21 @@ class _GzipCheckedFile(io.RawIOBase):
 
 
 def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[ArticleRecord]:
-    """One record per `response` record with an HTML payload and a 2xx status, in archive order.
+    """One record per `response` record with an HTML payload and a 2xx status, in archive order
+    (every archive under a folder, sorted).
 
     A damaged archive (cut off, a malformed record) raises ImportFormatError naming the file and
     the record's offset; a record holding no article (or a lying charset) raises likewise, or is
     passed to `on_problem` and skipped.
     """
     path = Path(path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        files = files_under(path, WARC_SUFFIXES)
+        if not files:
+            raise ImportFormatError(f"{path}: no .warc or .warc.gz files in this folder")
+        for file in files:
+            yield from read_warc(file, on_problem)
+        return
     if os.path.islink(path):
         raise ImportFormatError(f"{path}: a symbolic link; not followed")
     try:
