@@ -56,9 +56,15 @@ class _GzipCheckedFile(io.RawIOBase):
             if self._member_open:
                 raise _Truncated
             return data
-        pending = data
+        pending = data if self._inflate is not None else b""
         while pending:
-            self._inflate.decompress(pending)
+            try:
+                self._inflate.decompress(pending)
+            except zlib.error:
+                # Damaged data: warcio's own decompressor fails on it when it reaches that
+                # record, which names the right offset; this check reads ahead by a block.
+                self._inflate, self._member_open = None, False
+                break
             self._member_open = True
             if not self._inflate.eof:
                 break
@@ -102,7 +108,6 @@ def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
         fh.seek(0)
         records = ArchiveIterator(source)
         while True:
-            offset = records.offset
             try:
                 record = next(records, None)
                 if record is None:
@@ -112,11 +117,15 @@ def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
             except ImportFormatError:
                 raise
             except _Truncated:
+                # warcio moves its offset past a record once it has read it to the end; when
+                # the cut is met, `offset` is still the start of the record being read.
+                offset = records.offset
                 raise ImportFormatError(
                     f"{path}: cut off: the archive ends inside the gzip member of the record "
                     f"at offset {offset}"
                 ) from None
             except _DAMAGED as exc:
+                offset = records.offset
                 raise ImportFormatError(
                     f"{path}: malformed record at offset {offset} ({_first_line(exc)})"
                 ) from None
