@@ -30,6 +30,7 @@ _BLOCKS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr",
     "pre", "figure", "figcaption", "hr", "br",
 }  # fmt: skip
+_SPACES = re.compile(r"\s+")
 _SKIP = {"script", "style", "noscript", "template"}
 # Query parameters that say how a reader came to a page, not which page it is.
 _TRACKING = re.compile(
@@ -55,7 +56,7 @@ def read_feed(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
         return
     raw = read_regular_file(path)
     parsed = feedparser.parse(raw, sanitize_html=True, resolve_relative_uris=True)
-    _check_feed(parsed, path)
+    _check_feed(parsed, path, raw)
     channel = parsed.feed
     outlet = clean_field(channel.get("title"))
     feed_lang = language_tag(channel.get("language"))
@@ -68,11 +69,14 @@ def read_feed(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
             on_problem(str(exc))
 
 
-def _check_feed(parsed, path: Path) -> None:
+def _check_feed(parsed, path: Path, raw: bytes) -> None:
     exc = parsed.get("bozo_exception")
     if isinstance(exc, SAXParseException):
+        line = exc.getLineNumber()
+        if not raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml"):
+            line -= 1  # feedparser parses the file with an XML declaration line put before it
         raise ImportFormatError(
-            f"{path}:{exc.getLineNumber()}: not well-formed XML ({exc.getMessage()}); "
+            f"{path}:{max(line, 1)}: not well-formed XML ({exc.getMessage()}); "
             "not an RSS or Atom feed"
         )
     if parsed.get("bozo"):
@@ -142,16 +146,16 @@ def fragment_text(html: str) -> str:
         if block:
             pieces.append("\n")
         if element.text and tag:
-            pieces.append(element.text)
+            pieces.append(_SPACES.sub(" ", element.text))  # a line break in the source is a space
         for child in element:
             walk(child)
             if child.tail:
-                pieces.append(child.tail)
+                pieces.append(_SPACES.sub(" ", child.tail))
         if block:
             pieces.append("\n")
 
     walk(root)
-    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
+    lines = (line.strip() for line in "".join(pieces).split("\n"))
     return canonical_text("\n".join(line for line in lines if line))
 
 

@@ -36,6 +36,7 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         # urllib would follow a redirect to ftp:; a feed's page is only ever http(s).
         if urlsplit(newurl).scheme.lower() not in _SCHEMES:
+            fp.close()
             raise ImportFormatError(f"{req.full_url}: redirected to a non-HTTP URL {newurl!r}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -62,6 +63,7 @@ def fetch_page(url: str, timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES)
                 body=body,
             )
     except urllib.error.HTTPError as exc:
+        exc.close()
         raise ImportFormatError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise ImportFormatError(f"{url}: cannot fetch ({exc.reason})") from None
