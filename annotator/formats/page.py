@@ -37,7 +37,7 @@ _SAVED_FROM = re.compile(rb"<!-- saved from url=\(\d+\)(https?://[^\s>]+?) ?-->"
 _WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"}
 # Date from structured markup only: htmldate's extensive search turns "© 2025" in a footer
 # into 2025-01-01, which is not when the article was published.
-_DATE_PARAMS = {"original_date": True, "extensive_search": False}
+DATE_PARAMS = {"original_date": True, "extensive_search": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ def extract_article(html: str, source: str, url: str | None = None) -> Article:
         url=url,
         with_metadata=True,
         include_comments=False,
-        date_extraction_params={**set_date_params(False), **_DATE_PARAMS},
+        date_extraction_params={**set_date_params(False), **DATE_PARAMS},
     )
     text = canonical_text(document.text).strip() if document is not None and document.text else ""
     if len(text) < MIN_ARTICLE_CHARS:
