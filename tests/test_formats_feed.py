@@ -365,3 +365,15 @@ def test_fetch_waiting_entry_extracts_its_page(site):
     with pytest.raises(ImportFormatError) as info:
         fetch_waiting(pdf)
     assert str(info.value) == f"{site}/paper.pdf: not an HTML page (application/pdf)"
+
+
+def test_plain_text_content_is_not_read_as_html_and_empty_content_waits(tmp_path):
+    feed = ATOM.replace(
+        '<content type="html">&lt;p&gt;South Korean intelligence estimates that around 11,000\n'
+        "soldiers were sent.&lt;/p&gt;</content>",
+        '<content type="text">Troops &lt;b&gt; 11,000 &lt; 14,000\n\nsent   north.</content>',
+    ).replace("<summary>Only a teaser.</summary>", '<content type="html">&lt;!-- --&gt;</content>')
+    path = write(tmp_path / "wire.atom", feed)
+    plain, empty = list(read_feed(path))
+    assert plain.text == "Eleven thousand troops\nTroops <b> 11,000 < 14,000\nsent north."
+    assert (empty.text, empty.waiting_for_page) == ("", True)

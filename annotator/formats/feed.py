@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from xml.sax import SAXParseException
 
 import feedparser
+import lxml.etree
 import lxml.html
 
 from annotator.formats.article import ArticleMeta, ArticleRecord, files_under, read_regular_file
@@ -89,7 +90,7 @@ def _entry_record(entry, source: str, outlet: str | None, feed_lang: str | None)
     title = clean_field(entry.get("title"))
     url = clean_field(entry.get("link"))
     contents = [c for c in entry.get("content", ()) if clean_field(c.get("value"))]
-    body = fragment_text(contents[0]["value"]) if contents else ""
+    body = content_text(contents[0]) if contents else ""
     meta = ArticleMeta(
         outlet=outlet,
         published=entry_date(entry),
@@ -132,10 +133,22 @@ def entry_date(entry) -> str | None:
     return None
 
 
+def content_text(content) -> str:
+    """The text of one feedparser content item: HTML (the usual case) or plain text."""
+    value = content["value"]
+    if content.get("type") == "text/plain":
+        lines = (_SPACES.sub(" ", line).strip() for line in value.splitlines())
+        return canonical_text("\n".join(line for line in lines if line))
+    return fragment_text(value)
+
+
 def fragment_text(html: str) -> str:
     """The text of an HTML fragment (a feed entry's content): one line per block element,
     spaces collapsed, canonical."""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except lxml.etree.ParserError:  # nothing but a comment or a processing instruction
+        return ""
     pieces: list[str] = []
 
     def walk(element) -> None:

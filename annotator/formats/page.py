@@ -93,13 +93,20 @@ def saved_from_url(raw: bytes) -> str | None:
 def extract_article(html: str, source: str, url: str | None = None) -> Article:
     """The main text and metadata of one page; ImportFormatError naming `source` when it holds
     no article. `url` (the WARC target, the fetched URL) wins over the page's own."""
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        date_extraction_params={**set_date_params(False), **DATE_PARAMS},
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            date_extraction_params={**set_date_params(False), **DATE_PARAMS},
+        )
+    except Exception as exc:  # a third-party parser on untrusted input
+        # trafilatura catches its own ValueError/TypeError; anything else from lxml or its
+        # helpers on a hostile page must still be one line naming the file, not a traceback.
+        raise ImportFormatError(
+            f"{source}: cannot parse this page ({type(exc).__name__}: {exc})"
+        ) from None
     text = canonical_text(document.text).strip() if document is not None and document.text else ""
     if len(text) < MIN_ARTICLE_CHARS:
         raise ImportFormatError(
