@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -366,3 +368,12 @@ def test_detect_news_format(tmp_path):
     assert detect_news_format(pages) is None
     assert detect_news_format(tmp_path / "missing.html") is None
     assert set(NEWS_READERS) == {"html", "warc", "feed"}
+
+
+def test_news_readers_import_neither_flask_nor_sqlite():
+    code = (
+        "import sys, annotator.formats.news, annotator.formats.fetch, annotator.languages;"
+        "print(sorted(m for m in ('flask', 'sqlite3', 'sqlite_utils') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
