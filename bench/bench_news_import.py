@@ -11,8 +11,9 @@ scripts), into a temporary folder. Times, in the same run and on the same files:
                extraction, language, records),
   import       the reader through today's import_records into a fresh SQLite database
                (canonicalise, hash, tokenize, store, one transaction).
+The three extractors take turns every 50 pages, so that load from neighbours on the 2 shared
+cores falls on all alike; the import runs after them. Best of --rounds for each.
 Prints pages/s of each and the ratios to trafilatura (target: reader at least 80%).
-Best of --rounds for each, so a busy neighbour on the 2 shared cores counts less.
 """
 
 from __future__ import annotations
@@ -147,21 +148,37 @@ def write_pages(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def time_trafilatura(paths: list[Path], **options) -> tuple[float, int]:
-    start = time.perf_counter()
-    chars = 0
-    for path in paths:
-        document = trafilatura.bare_extraction(
-            path.read_bytes(), with_metadata=True, include_comments=False, **options
-        )
-        chars += len(document.text)
-    return time.perf_counter() - start, chars
+def time_interleaved(paths: list[Path], chunk: int = 50) -> tuple[dict[str, float], dict]:
+    """Seconds and characters of each extractor over all pages, taking turns every `chunk`
+    pages so that a neighbour's load on the shared cores falls on all three alike."""
+    same = {"date_extraction_params": {**set_date_params(False), **DATE_PARAMS}}
 
+    def trafilatura_run(batch, **options):
+        chars = 0
+        for path in batch:
+            document = trafilatura.bare_extraction(
+                path.read_bytes(), with_metadata=True, include_comments=False, **options
+            )
+            chars += len(document.text)
+        return chars
 
-def time_reader(folder: Path) -> tuple[float, int]:
-    start = time.perf_counter()
-    chars = sum(len(record.text) for record in read_html(folder))
-    return time.perf_counter() - start, chars
+    def reader_run(batch):
+        return sum(len(record.text) for path in batch for record in read_html(path))
+
+    runs = {
+        "default": trafilatura_run,
+        "same": lambda batch: trafilatura_run(batch, **same),
+        "reader": reader_run,
+    }
+    seconds = dict.fromkeys(runs, 0.0)
+    chars = dict.fromkeys(runs, 0)
+    for i in range(0, len(paths), chunk):
+        batch = paths[i : i + chunk]
+        for name, run in runs.items():
+            start = time.perf_counter()
+            chars[name] += run(batch)
+            seconds[name] += time.perf_counter() - start
+    return seconds, chars
 
 
 def time_import(folder: Path, db_path: Path) -> tuple[float, int]:
@@ -187,21 +204,19 @@ def main() -> None:
         print(f"{len(paths)} pages, {size / 1e6:.1f} MB of HTML")
         # Warm-up: trafilatura's and py3langid's lazy tables, spaCy's pipeline.
         list(read_html(paths[0]))
-        same = {"date_extraction_params": {**set_date_params(False), **DATE_PARAMS}}
         best = dict.fromkeys(("default", "same", "reader", "import"), float("inf"))
         for round_no in range(1, args.rounds + 1):
-            t_default, chars_default = time_trafilatura(paths)
-            t_same, chars_same = time_trafilatura(paths, **same)
-            t_read, chars_read = time_reader(folder)
-            t_imp, added = time_import(folder, Path(tmp) / "bench.db")
+            seconds, chars = time_interleaved(paths)
+            seconds["import"], added = time_import(folder, Path(tmp) / "bench.db")
             assert added == len(paths), f"imported {added} of {len(paths)} pages"
+            assert len(set(chars.values())) == 1, f"the extractors disagree on the text: {chars}"
             print(
-                f"round {round_no}: trafilatura default {t_default:.2f} s ({chars_default} chars),"
-                f" same options {t_same:.2f} s ({chars_same} chars),"
-                f" reader {t_read:.2f} s ({chars_read} chars), import {t_imp:.2f} s"
+                f"round {round_no}: "
+                + ", ".join(f"{name} {seconds[name]:.2f} s" for name in best)
+                + f" ({chars['reader']} characters of text each)"
             )
-            for name, seconds in zip(best, (t_default, t_same, t_read, t_imp), strict=True):
-                best[name] = min(best[name], seconds)
+            for name in best:
+                best[name] = min(best[name], seconds[name])
         rate = {name: len(paths) / seconds for name, seconds in best.items()}
         print(f"trafilatura, default options:     {rate['default']:7.1f} pages/s")
         print(f"trafilatura, our reader's options: {rate['same']:6.1f} pages/s")
