@@ -224,7 +224,7 @@ def test_saved_from_url_mark_gives_the_url_when_the_page_has_none(tmp_path):
     url = "https://www.tagesblick.example/politik/lage-7.html"
     page = f"<!-- saved from url=({len(url):04d}){url} -->\n" + BARE_PAGE
     record = only(write(tmp_path / "saved.html", page))
-    assert record.article.url == url
+    assert record.article == ArticleMeta(outlet="tagesblick.example", url=url, lang="de")
     assert record.external_id == url
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from annotator.formats.article import ArticleRecord, read_regular_file
 from annotator.formats.base import ImportFormatError
@@ -59,7 +60,10 @@ def page_record(file: Path, name: str) -> ArticleRecord:
     raw = read_regular_file(file)
     article = extract_article(decode_page(raw, str(file)), str(file), url=None)
     if article.meta.url is None and (saved := saved_from_url(raw)):
-        article = Article(article.text, article.title, replace(article.meta, url=saved))
+        # As trafilatura does for a page with a known URL, a page naming no site is its host's.
+        outlet = article.meta.outlet or (urlsplit(saved).hostname or "").removeprefix("www.")
+        meta = replace(article.meta, url=saved, outlet=outlet or None)
+        article = Article(article.text, article.title, meta)
     return article_record(article, str(file), name)
 
 
