@@ -14,7 +14,7 @@ from annotator.formats.feed import fill_waiting
 from annotator.formats.html import article_record
 from annotator.formats.page import decode_page, extract_article
 
-USER_AGENT = "annotator (+https://github.com/; saved-feed page fetch)"
+USER_AGENT = "annotator/0.1 (page of a saved feed entry)"
 MAX_REDIRECTS = 5
 _SCHEMES = ("http", "https")
 
