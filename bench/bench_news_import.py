@@ -31,7 +31,7 @@ from trafilatura.settings import set_date_params
 from annotator import store
 from annotator.formats.html import read_html
 from annotator.formats.page import DATE_PARAMS
-from annotator.importer import import_records
+from annotator.services.imports import import_records
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 OUTLETS = [

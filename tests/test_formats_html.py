@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.languages import detect_language, language_tag, spacy_language
+from annotator.core.tokenize import analyse
 from annotator.formats.article import ArticleMeta
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import read_html
 from annotator.formats.news import NEWS_READERS, detect_news_format
-from annotator.languages import detect_language, language_tag, spacy_language
-from annotator.tokenize import analyse
 
 HEADLINE = "Kim Jong-uns Befehl – eine Allianz gegen den Westen"
 PARAGRAPHS = [
@@ -372,7 +372,7 @@ def test_detect_news_format(tmp_path):
 
 def test_news_readers_import_neither_flask_nor_sqlite():
     code = (
-        "import sys, annotator.formats.news, annotator.formats.fetch, annotator.languages;"
+        "import sys, annotator.formats.news, annotator.formats.fetch, annotator.core.languages;"
         "print(sorted(m for m in ('flask', 'sqlite3', 'sqlite_utils') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

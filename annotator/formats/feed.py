@@ -17,12 +17,12 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from annotator.core.languages import detect_language, language_tag
+from annotator.core.tokenize import canonical_text
 from annotator.formats.article import ArticleMeta, ArticleRecord, files_under, read_regular_file
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem
 from annotator.formats.page import clean_field
-from annotator.languages import detect_language, language_tag
-from annotator.tokenize import canonical_text
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 

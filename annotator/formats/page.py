@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import trafilatura
 from trafilatura.settings import set_date_params
 
+from annotator.core.languages import detect_language, language_tag
+from annotator.core.tokenize import canonical_text
 from annotator.formats.article import ArticleMeta
 from annotator.formats.base import ImportFormatError
-from annotator.languages import detect_language, language_tag
-from annotator.tokenize import canonical_text
 
 # trafilatura logs "discarding data" for every page it rejects; we raise a clear error instead,
 # and without a handler Python would print its warnings on stderr.
