@@ -1,4 +1,9 @@
-"""All SQL of the project lives in this package; functions take the database first."""
+"""All SQL of the project: the connection (WAL, foreign keys, busy timeout) and numbered
+migrations, and one module per table family. Functions take the database first (`Database`)
+and return the plain records of `core.records`; multi-step writes run in `write_transaction`.
+
+May import: `core`.
+"""
 
 from annotator.store.db import (  # noqa: F401
     SCHEMA_VERSION,

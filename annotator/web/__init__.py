@@ -1,4 +1,9 @@
-"""The Flask application factory."""
+"""The web layer: the Flask application factory, sign-in and security, and one package per area
+(`annotate`, `review`, `api`, `html`). Every URL is declared with a decorator on the blueprint of
+the module that serves it; `BLUEPRINTS` below lists them all.
+
+May import: `core`, `agreement`, `formats`, `store`, `services` (never `cli`).
+"""
 
 from __future__ import annotations
 
