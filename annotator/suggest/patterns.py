@@ -187,8 +187,14 @@ def _regexes(value: Any) -> Iterable[str]:
                 yield from _regexes(inner)
 
 
-def _mentions_quotation(pattern: str | list[dict[str, Any]]) -> bool:
-    return any(mark in json.dumps(pattern, ensure_ascii=False) for mark in QUOTATION_MARKS)
+def _mentions_quotation(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(mark in value for mark in QUOTATION_MARKS)
+    if isinstance(value, dict):
+        return any(_mentions_quotation(inner) for inner in value.values())
+    if isinstance(value, list):
+        return any(_mentions_quotation(inner) for inner in value)
+    return False
 
 
 @lru_cache(maxsize=16)

@@ -1,0 +1,147 @@
+"""spaCy configs for the span model: a small CPU tok2vec and spancat with a long-span suggester.
+
+Three suggesters can be built:
+- `clauses`: clause candidates between punctuation boundaries (annotator/suggest/candidates.py);
+- `span_finder`: spaCy's span_finder learns span starts and ends and hands every start/end pair
+  to spancat (`spacy.preset_spans_suggester.v1`);
+- `ngram`: spaCy's default n-gram suggester of 1 to 3 tokens, kept as the reference that fails
+  on long spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+SPANS_KEY = "sc"
+CANDIDATES_KEY = "span_candidates"
+SUGGESTERS = ("clauses", "span_finder", "ngram")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """What shapes a training run (stored in the model's metadata)."""
+
+    suggester: str = "clauses"
+    epochs: int = 12
+    batch_size: int = 8
+    width: int = 64
+    depth: int = 2
+    dropout: float = 0.1
+    learn_rate: float = 0.001
+    threshold: float = 0.5
+    max_segments: int = 12  # clauses: how many boundaries a candidate may span
+    max_tokens: int = 150  # clauses and span_finder: the longest candidate in tokens
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        """The settings as plain JSON-able values."""
+        return asdict(self)
+
+
+def pipeline_names(settings: ModelSettings) -> list[str]:
+    """The pipeline's component names, in order."""
+    if settings.suggester == "span_finder":
+        return ["tok2vec", "span_finder", "spancat"]
+    return ["tok2vec", "spancat"]
+
+
+def spancat_config(lang: str, settings: ModelSettings) -> str:
+    """The full spaCy config text for this language and these settings."""
+    if settings.suggester not in SUGGESTERS:
+        raise ValueError(f"suggester must be one of {', '.join(SUGGESTERS)}")
+    pipeline = ", ".join(f'"{name}"' for name in pipeline_names(settings))
+    text = f"""
+[system]
+seed = {settings.seed}
+gpu_allocator = null
+
+[nlp]
+lang = "{lang}"
+pipeline = [{pipeline}]
+batch_size = {settings.batch_size}
+
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "spacy.Tok2Vec.v2"
+
+[components.tok2vec.model.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = {settings.width}
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [5000, 1000, 2500, 1000]
+include_static_vectors = false
+
+[components.tok2vec.model.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = {settings.width}
+depth = {settings.depth}
+window_size = 1
+maxout_pieces = 3
+
+[components.spancat]
+factory = "spancat"
+spans_key = "{SPANS_KEY}"
+threshold = {settings.threshold}
+max_positive = null
+
+[components.spancat.model]
+@architectures = "spacy.SpanCategorizer.v1"
+
+[components.spancat.model.reducer]
+@layers = "spacy.mean_max_reducer.v1"
+hidden_size = 128
+
+[components.spancat.model.scorer]
+@layers = "spacy.LinearLogistic.v1"
+nO = null
+nI = null
+
+[components.spancat.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = {settings.width}
+upstream = "tok2vec"
+
+{_suggester_block(settings)}
+"""
+    return text
+
+
+def _suggester_block(settings: ModelSettings) -> str:
+    if settings.suggester == "ngram":
+        return (
+            '[components.spancat.suggester]\n@misc = "spacy.ngram_suggester.v1"\nsizes = [1, 2, 3]'
+        )
+    if settings.suggester == "clauses":
+        return (
+            "[components.spancat.suggester]\n"
+            '@misc = "annotator.clause_suggester.v1"\n'
+            f"max_segments = {settings.max_segments}\n"
+            f"max_tokens = {settings.max_tokens}"
+        )
+    return f"""[components.spancat.suggester]
+@misc = "spacy.preset_spans_suggester.v1"
+spans_key = "{CANDIDATES_KEY}"
+
+[components.span_finder]
+factory = "span_finder"
+spans_key = "{CANDIDATES_KEY}"
+threshold = 0.3
+max_length = {settings.max_tokens}
+min_length = null
+
+[components.span_finder.model]
+@architectures = "spacy.SpanFinder.v1"
+
+[components.span_finder.model.scorer]
+@layers = "spacy.LinearLogistic.v1"
+nO = 2
+
+[components.span_finder.model.tok2vec]
+@architectures = "spacy.Tok2VecListener.v1"
+width = {settings.width}
+upstream = "tok2vec"
+"""
