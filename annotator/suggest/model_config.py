@@ -28,6 +28,8 @@ class ModelSettings:
     depth: int = 2
     dropout: float = 0.1
     learn_rate: float = 0.001
+    classifier: str = "multilabel"  # spancat (a sigmoid per label) or spancat_singlelabel
+    negative_weight: float = 1.0  # singlelabel: weight of the "no label" class in the loss
     threshold: float = 0.5
     max_segments: int = 12  # clauses: how many boundaries a candidate may span
     max_tokens: int = 150  # clauses and span_finder: the longest candidate in tokens
@@ -82,23 +84,11 @@ depth = {settings.depth}
 window_size = 1
 maxout_pieces = 3
 
-[components.spancat]
-factory = "spancat"
-spans_key = "{SPANS_KEY}"
-threshold = {settings.threshold}
-max_positive = null
-
-[components.spancat.model]
-@architectures = "spacy.SpanCategorizer.v1"
+{_classifier_block(settings)}
 
 [components.spancat.model.reducer]
 @layers = "spacy.mean_max_reducer.v1"
 hidden_size = 128
-
-[components.spancat.model.scorer]
-@layers = "spacy.LinearLogistic.v1"
-nO = null
-nI = null
 
 [components.spancat.model.tok2vec]
 @architectures = "spacy.Tok2VecListener.v1"
@@ -108,6 +98,38 @@ upstream = "tok2vec"
 {_suggester_block(settings)}
 """
     return text
+
+
+def _classifier_block(settings: ModelSettings) -> str:
+    if settings.classifier == "singlelabel":
+        return f"""[components.spancat]
+factory = "spancat_singlelabel"
+spans_key = "{SPANS_KEY}"
+negative_weight = {settings.negative_weight}
+allow_overlap = true
+
+[components.spancat.model]
+@architectures = "spacy.SpanCategorizer.v1"
+
+[components.spancat.model.scorer]
+@layers = "Softmax.v2"
+"""
+    if settings.classifier != "multilabel":
+        raise ValueError("classifier must be multilabel or singlelabel")
+    return f"""[components.spancat]
+factory = "spancat"
+spans_key = "{SPANS_KEY}"
+threshold = {settings.threshold}
+max_positive = null
+
+[components.spancat.model]
+@architectures = "spacy.SpanCategorizer.v1"
+
+[components.spancat.model.scorer]
+@layers = "spacy.LinearLogistic.v1"
+nO = null
+nI = null
+"""
 
 
 def _suggester_block(settings: ModelSettings) -> str:

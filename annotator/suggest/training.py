@@ -14,7 +14,6 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.scorer import Scorer
 from spacy.training import Example
 from spacy.util import minibatch
 from thinc.api import Config, fix_random_seed
@@ -33,6 +32,7 @@ from annotator.suggest.model_config import (
     spancat_config,
 )
 from annotator.suggest.proposal import non_overlapping
+from annotator.suggest.scoring import LabelScore, score_docs
 
 METADATA_FILE = "annotator-model.json"
 PIPELINE_DIR = "pipeline"
@@ -46,16 +46,6 @@ class EpochProgress:
     epochs: int
     losses: dict[str, float]
     seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class LabelScore:
-    """Precision, recall and F1 (None where undefined) and the gold span count."""
-
-    p: float | None
-    r: float | None
-    f: float | None
-    gold: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +114,8 @@ def train_span_model(
         "held_out_fraction": held_out_fraction,
         "training_seconds": round(training_seconds, 2),
         "scores": {
-            "by_label": {k: _score_json(v) for k, v in by_label.items()},
-            "micro": _score_json(micro),
+            "by_label": {k: v.as_dict() for k, v in by_label.items()},
+            "micro": micro.as_dict(),
         },
     }
     _save(nlp, metadata, out)
@@ -147,33 +137,7 @@ def score_held_out(
     predicted = list(nlp.pipe(e.text for e in held_out))
     for doc in predicted:
         reduce_overlaps(doc)
-    examples = [Example(p, r) for p, r in zip(predicted, references, strict=True)]
-    scores = Scorer.score_spans(
-        examples,
-        f"spans_{SPANS_KEY}",
-        getter=lambda doc, _attr: doc.spans.get(SPANS_KEY, []),
-        has_annotation=lambda doc: SPANS_KEY in doc.spans,
-        allow_overlap=True,
-    )
-    gold_counts = {label: 0 for label in labels}
-    for doc in references:
-        for span in doc.spans[SPANS_KEY]:
-            gold_counts[span.label_] += 1
-    per_type = scores.get(f"spans_{SPANS_KEY}_per_type") or {}
-    by_label = {}
-    for label in labels:
-        found = per_type.get(label)
-        if found is None:  # neither gold nor predicted spans of this label: undefined
-            by_label[label] = LabelScore(None, None, None, gold_counts[label])
-        else:
-            by_label[label] = LabelScore(found["p"], found["r"], found["f"], gold_counts[label])
-    micro = LabelScore(
-        scores[f"spans_{SPANS_KEY}_p"],
-        scores[f"spans_{SPANS_KEY}_r"],
-        scores[f"spans_{SPANS_KEY}_f"],
-        sum(gold_counts.values()),
-    )
-    return by_label, micro
+    return score_docs(predicted, references, labels, SPANS_KEY)
 
 
 def reduce_overlaps(doc) -> None:
@@ -209,10 +173,6 @@ def _save(nlp: Language, metadata: dict, out: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _score_json(score: LabelScore) -> dict:
-    return {"p": score.p, "r": score.r, "f": score.f, "gold": score.gold}
 
 
 def _since(started: float) -> float:
