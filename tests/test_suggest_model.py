@@ -112,6 +112,7 @@ def test_training_scores_saves_loads_and_predicts(redewiedergabe, tmp_path):
     assert "annotator.clause_suggester.v1" in metadata["config"]
 
     model = load_span_model(out)
+    threshold = model.nlp.get_pipe("spancat").cfg["threshold"]
     texts = [e.text for e in examples[:3]]
     results = suggest_with_model(texts, model, min_score=0.0)
     assert len(results) == 3 and any(results)
@@ -120,7 +121,7 @@ def test_training_scores_saves_loads_and_predicts(redewiedergabe, tmp_path):
             assert p.label in labels and p.source == "rw-test" and 0.0 <= p.score <= 1.0
             assert 0 <= p.start < p.end <= len(text) and text[p.start : p.end].strip()
     # the model's own threshold is back after a call with a lower one
-    assert model.nlp.get_pipe("spancat").cfg["threshold"] == settings.threshold
+    assert model.nlp.get_pipe("spancat").cfg["threshold"] == threshold
 
     with pytest.raises(FileExistsError):
         train_span_model(examples, labels, out, settings=settings)

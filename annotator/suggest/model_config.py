@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 SPANS_KEY = "sc"
+METADATA_FILE = "annotator-model.json"
+PIPELINE_DIR = "pipeline"
 CANDIDATES_KEY = "span_candidates"
 SUGGESTERS = ("clauses", "span_finder", "ngram")
 
@@ -22,17 +24,20 @@ class ModelSettings:
     """What shapes a training run (stored in the model's metadata)."""
 
     suggester: str = "clauses"
-    epochs: int = 12
-    batch_size: int = 8
+    epochs: int = 8
+    batch_size: int = 2  # documents per update: long documents, and few updates starve spancat
     width: int = 64
     depth: int = 2
     dropout: float = 0.1
     learn_rate: float = 0.001
-    classifier: str = "multilabel"  # spancat (a sigmoid per label) or spancat_singlelabel
-    negative_weight: float = 1.0  # singlelabel: weight of the "no label" class in the loss
+    # Measured on Redewiedergabe: the multilabel spancat (a sigmoid per label) drowns in the
+    # negative candidates (about 200 per gold span) and predicts nothing; the single-label
+    # softmax with the "no label" class weighted down learns.
+    classifier: str = "singlelabel"  # spancat_singlelabel, or "multilabel" (spancat)
+    negative_weight: float = 0.02  # singlelabel: weight of the "no label" class in the loss
     threshold: float = 0.5
-    max_segments: int = 12  # clauses: how many boundaries a candidate may span
-    max_tokens: int = 150  # clauses and span_finder: the longest candidate in tokens
+    max_segments: int = 8  # clauses: how many boundaries a candidate may span
+    max_tokens: int = 100  # clauses and span_finder: the longest candidate in tokens
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -151,7 +156,7 @@ spans_key = "{CANDIDATES_KEY}"
 [components.span_finder]
 factory = "span_finder"
 spans_key = "{CANDIDATES_KEY}"
-threshold = 0.3
+threshold = 0.5
 max_length = {settings.max_tokens}
 min_length = null
 

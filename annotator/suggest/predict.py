@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import spacy
 from spacy.language import Language
 
 import annotator.suggest.candidates  # noqa: F401  (registers annotator.clause_suggester.v1)
-from annotator.suggest.model_config import SPANS_KEY
+from annotator.suggest.model_config import METADATA_FILE, PIPELINE_DIR
 from annotator.suggest.proposal import Proposal, keep_best_per_label
-from annotator.suggest.training import METADATA_FILE, PIPELINE_DIR
+
+DEFAULT_MIN_SCORE = 0.5
 
 
 class ModelFolderError(ValueError):
@@ -74,29 +76,44 @@ def _load_cached(path: str, _stamp: int) -> SpanModel:
 
 
 def suggest_with_model(
-    texts: Iterable[str], model: SpanModel, min_score: float | None = None
+    texts: Iterable[str], model: SpanModel, min_score: float = DEFAULT_MIN_SCORE
 ) -> list[list[Proposal]]:
     """The model's proposals for each text, in order; overlaps of one label keep the best."""
-    spancat = model.nlp.get_pipe("spancat")
-    threshold = spancat.cfg["threshold"]
-    if min_score is not None:
-        spancat.cfg["threshold"] = min_score
-    try:
-        results = []
-        for doc in model.nlp.pipe(texts, batch_size=16):
-            group = doc.spans.get(SPANS_KEY, [])
-            scores = group.attrs.get("scores") if len(group) else None
-            proposals = [
-                Proposal(
-                    span.label_,
-                    span.start_char,
-                    span.end_char,
-                    round(float(scores[i]), 4) if scores is not None else 1.0,
-                    model.name,
-                )
-                for i, span in enumerate(group)
-            ]
-            results.append(keep_best_per_label(proposals))
-        return results
-    finally:
-        spancat.cfg["threshold"] = threshold
+    return model_proposals(model.nlp, texts, model.name, min_score)
+
+
+def model_proposals(
+    nlp: Language, texts: Iterable[str], source: str, min_score: float = DEFAULT_MIN_SCORE
+) -> list[list[Proposal]]:
+    """For each text, every candidate whose best label scores at least `min_score`.
+
+    The score is the probability of the candidate's best label, so a threshold means the same
+    for both classifiers (with the single-label one, 0.5 or more is its own decision).
+    """
+    spancat = nlp.get_pipe("spancat")
+    labels = list(spancat.labels)
+    results = []
+    # the other components (tok2vec, span_finder) annotate; spancat's scores are read here
+    for doc in nlp.pipe(texts, disable=["spancat"], batch_size=16):
+        candidates = spancat.suggester([doc], ops=spancat.model.ops)
+        bounds = spancat.model.ops.to_numpy(candidates.dataXd).reshape((-1, 2))
+        if not len(bounds):
+            results.append([])
+            continue
+        scores = spancat.model.ops.to_numpy(spancat.model.predict(([doc], candidates)))
+        scores = scores[:, : len(labels)]  # the single-label model's last column is "no label"
+        best = scores.argmax(axis=1)
+        best_scores = scores[np.arange(len(best)), best]
+        proposals = [
+            Proposal(
+                labels[label],
+                doc[int(start)].idx,
+                doc[int(end) - 1].idx + len(doc[int(end) - 1]),
+                round(float(score), 4),
+                source,
+            )
+            for (start, end), label, score in zip(bounds, best, best_scores, strict=True)
+            if score >= min_score
+        ]
+        results.append(keep_best_per_label(proposals))
+    return results

@@ -27,15 +27,14 @@ from annotator.suggest.examples import (
 )
 from annotator.suggest.model_config import (
     CANDIDATES_KEY,
+    METADATA_FILE,
+    PIPELINE_DIR,
     SPANS_KEY,
     ModelSettings,
     spancat_config,
 )
-from annotator.suggest.proposal import non_overlapping
-from annotator.suggest.scoring import LabelScore, score_docs
-
-METADATA_FILE = "annotator-model.json"
-PIPELINE_DIR = "pipeline"
+from annotator.suggest.predict import model_proposals
+from annotator.suggest.scoring import LabelScore, score_proposals
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,30 +131,9 @@ def _example(nlp: Language, example: TrainingExample, labels: Sequence[str]) -> 
 def score_held_out(
     nlp: Language, held_out: Sequence[TrainingExample], labels: Sequence[str]
 ) -> tuple[dict[str, LabelScore], LabelScore]:
-    """Per-label and micro P/R/F1 on `held_out` (spaCy's span scorer, exact boundaries)."""
-    references = [gold_doc(nlp, e, labels, SPANS_KEY) for e in held_out]
-    predicted = list(nlp.pipe(e.text for e in held_out))
-    for doc in predicted:
-        reduce_overlaps(doc)
-    return score_docs(predicted, references, labels, SPANS_KEY)
-
-
-def reduce_overlaps(doc) -> None:
-    """Keep, among overlapping predicted spans of one label, the highest-scoring one."""
-    group = doc.spans.get(SPANS_KEY)
-    if group is None or not len(group):
-        return
-    scores = group.attrs.get("scores")
-    items = [
-        (span, float(scores[i]) if scores is not None else 1.0) for i, span in enumerate(group)
-    ]
-    kept = non_overlapping(
-        items,
-        lambda item: (item[0].label_, item[0].start, item[0].end),
-        lambda item: (-item[1], -len(item[0]), item[0].start),
-    )
-    doc.spans[SPANS_KEY] = [span for span, _ in kept]
-    doc.spans[SPANS_KEY].attrs["scores"] = [score for _, score in kept]
+    """Per-label and micro P/R/F1 on `held_out` of what the model proposes (at score 0.5)."""
+    proposals = model_proposals(nlp, [e.text for e in held_out], "held-out")
+    return score_proposals(held_out, proposals, labels, nlp.lang)
 
 
 def _save(nlp: Language, metadata: dict, out: Path) -> None:
