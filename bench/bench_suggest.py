@@ -8,7 +8,7 @@ they propose nothing; the baseline here is one quotation-mark pattern for DIRECT
 pattern-file format) and nothing for the other labels. Throughput: documents per second for the
 shipped patterns and for the trained model.
 
-    .venv/bin/python bench/bench_suggest.py [--suggesters clauses,span_finder] [--epochs 8]
+    .venv/bin/python bench/bench_suggest.py [--suggesters clauses,span_finder,ngram] [--epochs 8]
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def row(name: str, by_label: dict[str, LabelScore], micro: LabelScore, seconds: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suggesters", default="clauses,span_finder")
+    parser.add_argument("--suggesters", default="clauses,span_finder,ngram")
     parser.add_argument("--epochs", type=int, default=8)
     args = parser.parse_args()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,6 +128,24 @@ def test_training_scores_saves_loads_and_predicts(redewiedergabe, tmp_path):
     with pytest.raises(FileExistsError):
         train_span_model(examples, labels, out, settings=settings)
     assert read_model_metadata(out)["created"] == metadata["created"]
+
+
+def test_suggest_package_imports_neither_flask_nor_sqlite():
+    code = (
+        "import sys, annotator.suggest.patterns, annotator.suggest.training, "
+        "annotator.suggest.predict, annotator.suggest.scoring; "
+        "print(sorted(m for m in ('flask', 'sqlite3', 'sqlite_utils') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_training_refuses_a_folder_that_is_not_empty_before_training(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+    examples = [TrainingExample(f"d{i}", "Er sagte, er sei müde.", ()) for i in range(3)]
+    with pytest.raises(FileExistsError, match="not an empty folder"):
+        train_span_model(examples, ["INDIRECT"], tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_a_folder_without_a_model_is_a_clear_error(tmp_path):

@@ -72,6 +72,8 @@ def train_span_model(
     out = Path(out)
     if (out / METADATA_FILE).exists():
         raise FileExistsError(f"{out}: a model is already stored there")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out}: exists and is not an empty folder")
     labels = list(dict.fromkeys(labels))
     if not labels:
         raise ValueError("no labels to train")
