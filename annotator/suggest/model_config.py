@@ -38,6 +38,12 @@ class ModelSettings:
     threshold: float = 0.5
     max_segments: int = 8  # clauses: how many boundaries a candidate may span
     max_tokens: int = 100  # clauses and span_finder: the longest candidate in tokens
+    # span_finder: its start/end threshold, and epochs it learns alone before spancat joins.
+    # Measured on Redewiedergabe (bench/bench_suggest.py): at 0.5 it soon marks no token, so
+    # spancat never sees a candidate (F1 0.00); at 0.3 an early span_finder marks so many
+    # tokens that one joint epoch over 64 documents took over 4 minutes.
+    finder_threshold: float = 0.5
+    finder_warmup_epochs: int = 0
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -156,7 +162,7 @@ spans_key = "{CANDIDATES_KEY}"
 [components.span_finder]
 factory = "span_finder"
 spans_key = "{CANDIDATES_KEY}"
-threshold = 0.5
+threshold = {settings.finder_threshold}
 max_length = {settings.max_tokens}
 min_length = null
 

@@ -89,14 +89,22 @@ def train_span_model(
     train_examples = [_example(nlp, e, labels) for e in train]
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = settings.learn_rate
-    annotates = ["span_finder"] if "span_finder" in nlp.pipe_names else []
+    finder = "span_finder" in nlp.pipe_names
     shuffler = random.Random(settings.seed)
     for epoch in range(1, settings.epochs + 1):
         losses: dict[str, float] = {}
         shuffler.shuffle(train_examples)
+        warming_up = finder and epoch <= settings.finder_warmup_epochs
+        annotates = ["span_finder"] if finder and not warming_up else []
+        exclude = ["spancat"] if warming_up else []
         for batch in minibatch(train_examples, size=settings.batch_size):
             nlp.update(
-                batch, sgd=optimizer, drop=settings.dropout, losses=losses, annotates=annotates
+                batch,
+                sgd=optimizer,
+                drop=settings.dropout,
+                losses=losses,
+                annotates=annotates,
+                exclude=exclude,
             )
         if progress is not None:
             progress(EpochProgress(epoch, settings.epochs, dict(losses), _since(started)))
