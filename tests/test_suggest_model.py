@@ -154,3 +154,21 @@ def test_a_folder_without_a_model_is_a_clear_error(tmp_path):
     (tmp_path / "annotator-model.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelFolderError, match="unreadable model metadata"):
         read_model_metadata(tmp_path)
+
+
+@pytest.mark.slow
+def test_span_finder_pipeline_trains_after_a_warm_up_and_predicts(redewiedergabe, tmp_path):
+    examples, labels = redewiedergabe
+    settings = ModelSettings(
+        suggester="span_finder", epochs=2, finder_warmup_epochs=1, width=32, depth=1
+    )
+    heard: list[EpochProgress] = []
+    result = train_span_model(
+        examples[:12], labels, tmp_path / "sf", settings=settings, progress=heard.append
+    )
+    assert "spancat" not in heard[0].losses and "spancat" in heard[1].losses
+    assert result.metadata["settings"]["suggester"] == "span_finder"
+    model = load_span_model(tmp_path / "sf")
+    assert model.nlp.pipe_names == ["tok2vec", "span_finder", "spancat"]
+    [proposals] = suggest_with_model([examples[0].text], model, min_score=0.0)
+    assert all(p.label in labels for p in proposals)
