@@ -17,11 +17,12 @@ over the surviving unitary alignments for more).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, linprog, milp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -34,6 +35,26 @@ EMPTY = -1
 _TIE = 1e-7
 _SMALL = 60  # components up to this many units try exact search first, larger ones go to milp
 _STATES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class GammaBudget:
+    """Limits of one gamma computation; past any of them the alignment stops with GammaTooLarge.
+
+    Memory is bounded by the largest arrays the solver builds: a component's dense
+    dissimilarity matrix ((units + 1)^2 floats, 128 MB at 4,000 units), the candidate pairs of
+    the search windows (24 bytes each) and the rows of partial unitary alignments (about
+    24 * annotators bytes each, so some 250 MB at 10 annotators and 1,000,000 rows).
+    """
+
+    seconds: float = 120.0
+    component_units: int = 4_000
+    pairs: int = 20_000_000
+    candidates: int = 1_000_000
+
+
+class GammaTooLarge(Exception):
+    """The continuum is too large for an exact alignment within the budget (message says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +145,7 @@ def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
 
 
 def _window_pairs(
-    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float
+    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float, budget: GammaBudget | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     # Pairs (u in ia, v in ib) with l_v <= l_u lie within |s_u - s_v| <= 2 * reach * l_u, so each
     # unit searches a window proportional to its own length; the caller runs both directions.
@@ -133,6 +154,10 @@ def _window_pairs(
     lo = np.searchsorted(sb, units.starts[ia] - window, side="left")
     hi = np.searchsorted(sb, units.starts[ia] + window, side="right")
     counts = hi - lo
+    if budget is not None and counts.sum() > budget.pairs:
+        raise GammaTooLarge(
+            f"{int(counts.sum()):,} candidate unit pairs exceed the budget of {budget.pairs:,}"
+        )
     i = np.repeat(ia, counts)
     j = ib[
         np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
@@ -141,7 +166,9 @@ def _window_pairs(
     return i, j
 
 
-def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.ndarray]:
+def _candidate_edges(
+    units: Units, diss: Dissimilarity, budget: GammaBudget | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     n = units.n_annotators
     total = len(units.starts)
     limit = _member_limit(n, n) * diss.delta_empty
@@ -154,8 +181,8 @@ def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.
             ia, ib = members[a], members[b]
             if len(ia) == 0 or len(ib) == 0:
                 continue
-            i1, j1 = _window_pairs(units, ia, ib, reach)
-            j2, i2 = _window_pairs(units, ib, ia, reach)
+            i1, j1 = _window_pairs(units, ia, ib, reach, budget)
+            j2, i2 = _window_pairs(units, ib, ia, reach, budget)
             keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
             i, j = keys // total, keys % total
             _, d = pair_dissimilarity(
@@ -213,37 +240,81 @@ def _solve_two(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list
     return tuples, disorders
 
 
-def _solve_many(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
+def _enumerate(
+    d: np.ndarray,
+    local_owner: np.ndarray,
+    n: int,
+    de: float,
+    budget: GammaBudget | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate unitary alignments of one component (rows of local unit indices, m = empty),
+    with their summed real-pair dissimilarities and unit counts.
+
+    Grown annotator by annotator. A partial alignment P of k units with r annotators still to
+    come is dropped as soon as no completion can be optimal: a completion T has k' <= k + r
+    units, and if a member v costs more than C(n, 2) + k' - 1 against the others, T without v
+    plus v alone is strictly cheaper (see _member_limit); member sums only grow as units join,
+    so a member of P over C(n, 2) + k + r - 1 already rules out every completion. The total
+    likewise must stay within _budget(k + r). A new unit must lie in the window of the
+    alignment's first unit (the pair limit), so rows only ever meet their neighbours.
+    """
+    m = len(local_owner)
+    c2 = n * (n - 1) // 2
+    tol = 1 + 1e-9
+    close = d[:m, :m] <= _member_limit(n, n) * de * tol
+    parts = np.zeros((1, 0), dtype=np.int64)
+    sums = np.zeros(1)
+    ks = np.zeros(1, dtype=np.int64)
+    member = np.zeros((1, 0))
+    anchor = np.full(1, -1)  # first real unit of each row, -1 while all empty
+    for a in range(n):
+        mine = np.flatnonzero(local_owner == a)
+        r = n - 1 - a
+        fresh = np.flatnonzero(anchor < 0)
+        held = np.flatnonzero(anchor >= 0)
+        hr, hc = np.nonzero(close[np.ix_(anchor[held], mine)])
+        grown = len(fresh) * len(mine) + len(hr) + len(parts)
+        if budget is not None and grown > budget.candidates:
+            raise GammaTooLarge(
+                f"{grown:,} partial unitary alignments in a component of {m:,} units exceed"
+                f" the budget of {budget.candidates:,}"
+            )
+        rows = np.concatenate((np.repeat(fresh, len(mine)), held[hr], np.arange(len(parts))))
+        opts = np.concatenate((np.tile(mine, len(fresh)), mine[hc], np.full(len(parts), m)))
+        own = np.zeros(len(rows))
+        for prev in range(a):
+            own += d[parts[rows, prev], opts]
+        new_ks = ks[rows] + (opts != m)
+        new_sums = sums[rows] + own
+        limit = (c2 + new_ks - 1 + r) * de * tol
+        keep = (own <= limit) & (new_sums <= _budget(new_ks + r, n) * de * tol)
+        rows, opts, own = rows[keep], opts[keep], own[keep]
+        new_ks, new_sums, limit = new_ks[keep], new_sums[keep], limit[keep]
+        if a:
+            new_member = member[rows] + d[parts[rows], opts[:, None]]
+            keep = np.all(new_member <= limit[:, None], axis=1)
+        else:
+            new_member = np.zeros((len(rows), 0))
+            keep = np.ones(len(rows), dtype=bool)
+        rows, opts = rows[keep], opts[keep]
+        parts = np.column_stack((parts[rows], opts))
+        member = np.column_stack((new_member[keep], own[keep]))
+        sums, ks = new_sums[keep], new_ks[keep]
+        anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != m, opts, -1))
+    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
+    keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
+    return parts[keep], sums[keep], ks[keep]
+
+
+def _solve_many(
+    units: Units, idx: np.ndarray, diss: Dissimilarity, budget: GammaBudget | None = None
+) -> tuple[list, list]:
     n = units.n_annotators
     de = diss.delta_empty
     m = len(idx)
     d = np.zeros((m + 1, m + 1))
     d[:m, :m] = _dense(units, idx, diss)  # row/column m is the empty unit: no real-pair cost
-    local_owner = units.owners[idx]
-    # grow partial tuples annotator by annotator, dropping those already over budget
-    parts = np.zeros((1, 0), dtype=np.int64)
-    sums = np.zeros(1)
-    ks = np.zeros(1, dtype=np.int64)
-    for a in range(n):
-        options = np.concatenate((np.flatnonzero(local_owner == a), [m]))
-        add = np.zeros((len(parts), len(options)))
-        for prev in range(a):
-            add += d[parts[:, prev][:, None], options[None, :]]
-        new_sums = (sums[:, None] + add).ravel()
-        new_ks = (ks[:, None] + (options != m)[None, :]).ravel()
-        keep = new_sums <= _budget(new_ks + (n - 1 - a), n) * de * (1 + 1e-9)
-        rep = np.repeat(np.arange(len(parts)), len(options))[keep]
-        parts = np.column_stack((parts[rep], np.tile(options, len(sums))[keep]))
-        sums, ks = new_sums[keep], new_ks[keep]
-    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * (1 + 1e-9))
-    parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    member = np.zeros(parts.shape)
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                member[:, i] += d[parts[:, i], parts[:, j]]
-    keep = np.all(member <= (_member_limit(ks, n) * de * (1 + 1e-9))[:, None], axis=1)
-    parts, sums, ks = parts[keep], sums[keep], ks[keep]
+    parts, sums, ks = _enumerate(d, units.owners[idx], n, de, budget)
     pairs = n * (n - 1) // 2
     costs = (sums + (pairs - ks * (ks - 1) // 2) * de) / pairs
     chosen = _cover_small(parts, costs + _TIE, m) if m <= _SMALL else None
@@ -294,6 +365,12 @@ def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndar
     real = rows != m
     cols = np.repeat(np.arange(len(parts)), n)[real]
     a_mat = coo_matrix((np.ones(real.sum()), (rows[real], cols)), shape=(m, len(parts))).tocsr()
+    # The LP relaxation of the set partitioning is almost always integral here (dual simplex
+    # finds that vertex several times faster than branch and bound); an integral LP optimum is
+    # an optimum of the 0/1 program, so milp only runs when the relaxation is fractional.
+    relaxed = linprog(costs, A_eq=a_mat, b_eq=np.ones(m), bounds=(0, 1), method="highs-ds")
+    if relaxed.status == 0 and np.all((relaxed.x < 1e-7) | (relaxed.x > 1 - 1e-7)):
+        return np.flatnonzero(relaxed.x > 0.5)
     result = milp(
         costs,
         constraints=LinearConstraint(a_mat, 1, 1),
@@ -304,13 +381,23 @@ def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndar
     return np.flatnonzero(result.x > 0.5)
 
 
-def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Alignment | None:
-    """The alignment of minimal disorder (None with under two annotators or no units)."""
+def best_alignment(
+    units: Units,
+    diss: Dissimilarity = Dissimilarity(),
+    *,
+    budget: GammaBudget | None = None,
+    deadline: float | None = None,
+) -> Alignment | None:
+    """The alignment of minimal disorder (None with under two annotators or no units).
+
+    With a budget, raises GammaTooLarge instead of building arrays past it, and past
+    `deadline` (a time.monotonic() value) between components.
+    """
     n = units.n_annotators
     total = len(units.starts)
     if n < 2 or total == 0:
         return None
-    rows, cols = _candidate_edges(units, diss)
+    rows, cols = _candidate_edges(units, diss, budget)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(total, total))
     n_comp, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
@@ -327,8 +414,17 @@ def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Align
             tuples.append(tuple(row))
             disorders.append(lone)
             continue
-        solve = _solve_two if n == 2 else _solve_many
-        t, dis = solve(units, idx, diss)
+        if budget is not None and len(idx) > budget.component_units:
+            raise GammaTooLarge(
+                f"a connected component of {len(idx):,} units exceeds the budget of"
+                f" {budget.component_units:,} units"
+            )
+        if deadline is not None and time.monotonic() > deadline:
+            raise GammaTooLarge("the time budget ran out during the alignment")
+        if n == 2:
+            t, dis = _solve_two(units, idx, diss)
+        else:
+            t, dis = _solve_many(units, idx, diss, budget)
         tuples += t
         disorders += dis
     unitary = np.array(disorders, dtype=np.float64)
