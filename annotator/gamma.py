@@ -438,7 +438,26 @@ def gamma_cat_disorder(
     diss: Dissimilarity = Dissimilarity(),
     category: int | None = None,
 ) -> float:
-    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code).
+    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code)."""
+    return combine_cat_parts([gamma_cat_parts(units, alignment, diss, category)])
+
+
+def combine_cat_parts(parts: Sequence[tuple[float, float, bool, bool]]) -> float:
+    """Categorical disorder of several aligned continua from their gamma_cat_parts."""
+    disorder = sum(p[0] for p in parts)
+    weight = sum(p[1] for p in parts)
+    if not any(p[3] for p in parts):
+        return 0.0 if any(p[2] for p in parts) else 1.0
+    return 0.0 if disorder == 0 else disorder / weight
+
+
+def gamma_cat_parts(
+    units: Units,
+    alignment: Alignment,
+    diss: Dissimilarity = Dissimilarity(),
+    category: int | None = None,
+) -> tuple[float, float, bool, bool]:
+    """Weighted categorical disorder, its weight, and whether any pair / real pair counted.
 
     As pygamma-agreement 0.5.9 computes it: pairs of aligned units count their categorical
     dissimilarity, weighted by positional confidence max(0, 1 - alpha * d_pos) and by
@@ -482,6 +501,4 @@ def gamma_cat_disorder(
             w = base[both] * np.maximum(0.0, 1.0 - diss.alpha * positional)
             disorder += float(np.sum((units.cats[u] != units.cats[v]) * de * w))
             weight += float(np.sum(w))
-    if not any_real_pair:
-        return 0.0 if any_pair else 1.0
-    return 0.0 if disorder == 0 else disorder / weight
+    return disorder, weight, any_pair, any_real_pair

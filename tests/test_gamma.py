@@ -220,19 +220,20 @@ def test_gamma_report_uses_done_documents_as_one_continuum() -> None:
         _doc(2, {"a": [(10, 30, "L")]}),  # b not done: must not count as b finding nothing
         _doc(3, {"a": [(0, 10, "M")], "b": [(1, 10, "M"), (50, 70, "L")]}),
     ]
-    report = gamma_report(docs, ["a", "b"], ["L", "M"], samples=10, seed=7)
+    report = gamma_report(docs, ["a", "b"], ["L", "M"], samples=10, max_samples=None, seed=7)
     units = [
         Unit("a", "L", 5, 20), Unit("a", "M", 40, 60), Unit("b", "L", 6, 20),
         Unit("b", "M", 42, 60), Unit("a", "M", 100, 110), Unit("b", "M", 101, 110),
         Unit("b", "L", 150, 170),
     ]  # fmt: skip
-    direct = gamma(units, ["a", "b"], begin=0, end=200, samples=10, seed=7)
+    # each document is its own continuum, aligned and sampled alone
+    direct = gamma(units, ["a", "b"], begin=0, end=200, samples=10, seed=7, boundaries=[0, 100])
     assert report["documents"] == 2
     assert report["units"] == 7
     assert report["observed_disorder"] == pytest.approx(direct.observed_disorder)
     assert report["gamma"] == pytest.approx(direct.gamma)
     assert report["samples"] == 10 and report["seed"] == 7
-    assert report["annotators"] == ["a", "b"]
+    assert report["annotators"] == 2 and report["annotator_names"] == ["a", "b"]
     assert {"gamma_cat", "expected_disorder", "gamma_k", "alpha", "beta", "delta_empty"} <= set(
         report
     )
