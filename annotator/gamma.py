@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, linprog, milp
@@ -303,7 +304,36 @@ def _enumerate(
         anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != m, opts, -1))
     keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
     keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
+    parts, sums, ks = parts[keep], sums[keep], ks[keep]
+    keep = _split_free(d, parts, m, n, de)
     return parts[keep], sums[keep], ks[keep]
+
+
+def _split_free(d: np.ndarray, parts: np.ndarray, m: int, n: int, de: float) -> np.ndarray:
+    """Rows no split into two unitary alignments makes strictly cheaper.
+
+    Splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair costs by
+    C(n, 2) + k1 * k2 - cross(T1, T2) (every pair between the parts becomes two empty pairs,
+    and one more all-empty row of C(n, 2) pairs appears): a T whose cross cost exceeds that is
+    never in a best alignment. Checked for every split with a smaller side of up to 3 units.
+    """
+    c2 = n * (n - 1) // 2
+    real = parts != m
+    pair = d[parts[:, :, None], parts[:, None, :]]  # (rows, n, n), empty pairs 0
+    keep = np.ones(len(parts), dtype=bool)
+    columns = range(n)
+    for size in range(1, min(3, n // 2) + 1):
+        for side in combinations(columns, size):
+            if size * 2 == n and 0 not in side:
+                continue  # the same split seen from its other side
+            mask = np.zeros(n, dtype=bool)
+            mask[list(side)] = True
+            cross = pair[:, mask][:, :, ~mask].sum(axis=(1, 2))
+            k1 = real[:, mask].sum(axis=1)
+            k2 = real[:, ~mask].sum(axis=1)
+            bad = (k1 > 0) & (k2 > 0) & (cross > (c2 + k1 * k2) * de * (1 + 1e-9))
+            keep &= ~bad
+    return keep
 
 
 def _solve_many(
