@@ -432,18 +432,29 @@ def best_alignment(
     n_comp, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_comp + 1))
-    lone = diss.delta_empty  # all C(n, 2) pairs touch the empty unit
+    sizes = np.diff(bounds)
+    # components of at most _TINY units of distinct annotators (most of them on a corpus) are
+    # solved all at once by trying every partition; the others one by one
+    by_owner = np.lexsort((units.owners, labels))
+    repeated = np.zeros(n_comp, dtype=bool)
+    same = (labels[by_owner][1:] == labels[by_owner][:-1]) & (
+        units.owners[by_owner][1:] == units.owners[by_owner][:-1]
+    )
+    repeated[labels[by_owner][1:][same]] = True
+    blocks = [np.zeros((0, n), dtype=np.int64)]
+    unitary_parts = [np.zeros(0)]
+    for size in range(1, _TINY + 1):
+        comps = np.flatnonzero((sizes == size) & ~repeated)
+        if len(comps):
+            members = order[bounds[comps][:, None] + np.arange(size)[None, :]]
+            t, dis = _solve_tiny(units, members, diss)
+            blocks.append(t)
+            unitary_parts.append(dis)
     tuples: list = []
     disorders: list = []
-    for comp in range(n_comp):
+    for comp in np.flatnonzero((sizes > _TINY) | repeated):
         idx = order[bounds[comp] : bounds[comp + 1]]
         idx = idx[np.argsort(units.starts[idx], kind="stable")]
-        if len(idx) == 1:
-            row = [EMPTY] * n
-            row[units.owners[idx[0]]] = idx[0]
-            tuples.append(tuple(row))
-            disorders.append(lone)
-            continue
         if budget is not None and len(idx) > budget.component_units:
             raise GammaTooLarge(
                 f"a connected component of {len(idx):,} units exceeds the budget of"
@@ -457,9 +468,67 @@ def best_alignment(
             t, dis = _solve_many(units, idx, diss, budget)
         tuples += t
         disorders += dis
-    unitary = np.array(disorders, dtype=np.float64)
+    blocks.append(np.array(tuples, dtype=np.int64).reshape(-1, n))
+    unitary_parts.append(np.array(disorders, dtype=np.float64))
+    unitary = np.concatenate(unitary_parts)
     disorder = float(unitary.sum()) / (total / n)
-    return Alignment(np.array(tuples, dtype=np.int64).reshape(-1, n), unitary, disorder)
+    return Alignment(np.concatenate(blocks), unitary, disorder)
+
+
+_TINY = 4
+
+
+def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
+    if not items:
+        return [[]]
+    first, rest = items[0], items[1:]
+    out = []
+    for partition in _set_partitions(rest):
+        out.append([(first,), *partition])
+        for i, block in enumerate(partition):
+            out.append([*partition[:i], (first, *block), *partition[i + 1 :]])
+    return out
+
+
+def _solve_tiny(
+    units: Units, members: np.ndarray, diss: Dissimilarity
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignments of many components at once, each a few units of distinct annotators
+    (members: components x size): every partition of the units is tried, so it is exact."""
+    n = units.n_annotators
+    count, size = members.shape
+    c2 = n * (n - 1) // 2
+    de = diss.delta_empty
+    s, e, c = units.starts[members], units.ends[members], units.cats[members]
+    _, d = pair_dissimilarity(
+        s[:, :, None], e[:, :, None], c[:, :, None], s[:, None, :], e[:, None, :], c[:, None, :],
+        diss,
+    )  # fmt: skip
+    partitions = sorted(_set_partitions(tuple(range(size))), key=len)
+    costs = np.zeros((count, len(partitions)))
+    for p, partition in enumerate(partitions):
+        for block in partition:
+            inner = sum(d[:, i, j] for i, j in combinations(block, 2)) if len(block) > 1 else 0
+            k = len(block)
+            costs[:, p] += (inner + (c2 - k * (k - 1) // 2) * de) / c2 + _TIE
+    best = np.argmin(costs, axis=1)  # the first minimum: fewest unitary alignments on ties
+    rows, disorders = [], []
+    owners = units.owners[members]
+    for p, partition in enumerate(partitions):
+        chosen = np.flatnonzero(best == p)
+        if not len(chosen):
+            continue
+        for block in partition:
+            row = np.full((len(chosen), n), EMPTY, dtype=np.int64)
+            inner = np.zeros(len(chosen))
+            for i in block:
+                row[np.arange(len(chosen)), owners[chosen, i]] = members[chosen, i]
+            for i, j in combinations(block, 2):
+                inner += d[chosen, i, j]
+            k = len(block)
+            rows.append(row)
+            disorders.append((inner + (c2 - k * (k - 1) // 2) * de) / c2)
+    return np.concatenate(rows), np.concatenate(disorders)
 
 
 def gamma_cat_disorder(
