@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -34,8 +34,6 @@ EMPTY = -1
 # as two lone units); a tiny charge per unitary alignment breaks them towards fewer, larger
 # alignments, the choice pygamma's solver makes, so gamma-cat sees the same alignment.
 _TIE = 1e-7
-_SMALL = 60  # components up to this many units try exact search first, larger ones go to milp
-_STATES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,111 +203,108 @@ def _candidate_edges(
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _dense(units: Units, idx: np.ndarray, diss: Dissimilarity) -> np.ndarray:
-    s, e, c = units.starts[idx], units.ends[idx], units.cats[idx]
-    _, d = pair_dissimilarity(
-        s[:, None], e[:, None], c[:, None], s[None, :], e[None, :], c[None, :], diss
-    )
-    return d
+_CHUNK_UNITS = 3_000  # components solved together per LP, bounding the arrays of one pass
 
 
-def _solve_two(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
-    a = idx[units.owners[idx] == 0]
-    b = idx[units.owners[idx] == 1]
-    p, q = len(a), len(b)
-    de = diss.delta_empty
-    big = 4 * de * (p + q) + 1.0
-    d = _dense(units, np.concatenate((a, b)), diss)[:p, p:]
-    d = np.where(d <= 2 * de, d, big)  # a pair dearer than two lone units is never chosen
-    cost = np.full((p + q, q + p), big)
-    cost[:p, :q] = d + _TIE
-    cost[:p, q:][np.arange(p), np.arange(p)] = de + _TIE
-    cost[p:, :q][np.arange(q), np.arange(q)] = de + _TIE
-    cost[p:, q:] = 0.0
-    rows, cols = linear_sum_assignment(cost)
-    tuples, disorders = [], []
-    for r, c in zip(rows, cols, strict=True):
-        if r < p and c < q:
-            tuples.append((a[r], b[c]))
-            disorders.append(d[r, c])
-        elif r < p:
-            tuples.append((a[r], EMPTY))
-            disorders.append(de)
-        elif c < q:
-            tuples.append((EMPTY, b[c]))
-            disorders.append(de)
-    return tuples, disorders
+def _pair_cost(units: Units, i: np.ndarray, j: np.ndarray, diss: Dissimilarity) -> np.ndarray:
+    """Combined dissimilarity of unit pairs by index; 0 where either is the empty unit (index
+    len(units.starts)), whose pairs are counted apart."""
+    empty = len(units.starts)
+    real = (i < empty) & (j < empty)
+    ii, jj = np.where(real, i, 0), np.where(real, j, 0)
+    s, e, c = units.starts, units.ends, units.cats
+    _, d = pair_dissimilarity(s[ii], e[ii], c[ii], s[jj], e[jj], c[jj], diss)
+    return np.where(real, d, 0.0)
 
 
-def _enumerate(
-    d: np.ndarray,
-    local_owner: np.ndarray,
-    n: int,
-    de: float,
-    budget: GammaBudget | None = None,
+def _neighbours(units: Units, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate edges as lists per (unit, annotator): nbr[ptr[u * n + a] : ptr[u * n + a + 1]]."""
+    n = units.n_annotators
+    src = np.concatenate((rows, cols))
+    dst = np.concatenate((cols, rows))
+    key = src * n + units.owners[dst]
+    order = np.argsort(key, kind="stable")
+    ptr = np.searchsorted(key[order], np.arange(len(units.starts) * n + 1))
+    return ptr, dst[order]
+
+
+def _gather(ptr: np.ndarray, nbr: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # for each cell, the run nbr[ptr[cell]:ptr[cell + 1]]: (position of the cell, neighbour)
+    lo = ptr[cells]
+    counts = ptr[cells + 1] - lo
+    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return np.repeat(np.arange(len(cells)), counts), nbr[first + np.arange(counts.sum())]
+
+
+def _enumerate_sparse(
+    units: Units,
+    chosen: np.ndarray,
+    ptr: np.ndarray,
+    nbr: np.ndarray,
+    diss: Dissimilarity,
+    budget: GammaBudget | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate unitary alignments of one component (rows of local unit indices, m = empty),
-    with their summed real-pair dissimilarities and unit counts.
+    """Candidate unitary alignments over the units `chosen` (whole components): rows of unit
+    indices (len(units.starts) = empty), summed real-pair dissimilarities, unit counts.
 
     Grown annotator by annotator. A partial alignment P of k units with r annotators still to
     come is dropped as soon as no completion can be optimal: a completion T has k' <= k + r
     units, and if a member v costs more than C(n, 2) + k' - 1 against the others, T without v
     plus v alone is strictly cheaper (see _member_limit); member sums only grow as units join,
     so a member of P over C(n, 2) + k + r - 1 already rules out every completion. The total
-    likewise must stay within _budget(k + r). A new unit must lie in the window of the
-    alignment's first unit (the pair limit), so rows only ever meet their neighbours.
+    likewise must stay within _budget(k + r). A new unit must be a candidate neighbour of the
+    alignment's first unit, so rows only ever meet their neighbours; no dense matrix is built.
     """
-    m = len(local_owner)
+    n = units.n_annotators
+    empty = len(units.starts)
+    de = diss.delta_empty
     c2 = n * (n - 1) // 2
     tol = 1 + 1e-9
-    close = d[:m, :m] <= _member_limit(n, n) * de * tol
     parts = np.zeros((1, 0), dtype=np.int64)
     sums = np.zeros(1)
     ks = np.zeros(1, dtype=np.int64)
     member = np.zeros((1, 0))
     anchor = np.full(1, -1)  # first real unit of each row, -1 while all empty
     for a in range(n):
-        mine = np.flatnonzero(local_owner == a)
+        mine = chosen[units.owners[chosen] == a]
         r = n - 1 - a
         fresh = np.flatnonzero(anchor < 0)
         held = np.flatnonzero(anchor >= 0)
-        hr, hc = np.nonzero(close[np.ix_(anchor[held], mine)])
-        grown = len(fresh) * len(mine) + len(hr) + len(parts)
+        at, hc = _gather(ptr, nbr, anchor[held] * n + a)
+        grown = len(fresh) * len(mine) + len(hc) + len(parts)
         if budget is not None and grown > budget.candidates:
             raise GammaTooLarge(
-                f"{grown:,} partial unitary alignments in a component of {m:,} units exceed"
-                f" the budget of {budget.candidates:,}"
+                f"{grown:,} partial unitary alignments exceed the budget of {budget.candidates:,}"
             )
-        rows = np.concatenate((np.repeat(fresh, len(mine)), held[hr], np.arange(len(parts))))
-        opts = np.concatenate((np.tile(mine, len(fresh)), mine[hc], np.full(len(parts), m)))
-        own = np.zeros(len(rows))
-        for prev in range(a):
-            own += d[parts[rows, prev], opts]
-        new_ks = ks[rows] + (opts != m)
+        rows = np.concatenate((np.repeat(fresh, len(mine)), held[at], np.arange(len(parts))))
+        opts = np.concatenate((np.tile(mine, len(fresh)), hc, np.full(len(parts), empty)))
+        against = [_pair_cost(units, parts[rows, prev], opts, diss) for prev in range(a)]
+        own = sum(against, np.zeros(len(rows)))
+        new_ks = ks[rows] + (opts != empty)
         new_sums = sums[rows] + own
         limit = (c2 + new_ks - 1 + r) * de * tol
         keep = (own <= limit) & (new_sums <= _budget(new_ks + r, n) * de * tol)
-        rows, opts, own = rows[keep], opts[keep], own[keep]
-        new_ks, new_sums, limit = new_ks[keep], new_sums[keep], limit[keep]
         if a:
-            new_member = member[rows] + d[parts[rows], opts[:, None]]
-            keep = np.all(new_member <= limit[:, None], axis=1)
+            new_member = member[rows] + np.column_stack(against)
+            keep &= np.all(new_member <= limit[:, None], axis=1)
         else:
             new_member = np.zeros((len(rows), 0))
-            keep = np.ones(len(rows), dtype=bool)
         rows, opts = rows[keep], opts[keep]
         parts = np.column_stack((parts[rows], opts))
         member = np.column_stack((new_member[keep], own[keep]))
         sums, ks = new_sums[keep], new_ks[keep]
-        anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != m, opts, -1))
+        anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != empty, opts, -1))
     keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
     keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
     parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    keep = _split_free(d, parts, m, n, de)
+    pair = _pair_cost(
+        units, np.repeat(parts, n, axis=1).ravel(), np.tile(parts, (1, n)).ravel(), diss
+    ).reshape(len(parts), n, n)
+    keep = _split_free(pair, parts != empty, n, de)
     return parts[keep], sums[keep], ks[keep]
 
 
-def _split_free(d: np.ndarray, parts: np.ndarray, m: int, n: int, de: float) -> np.ndarray:
+def _split_free(pair: np.ndarray, real: np.ndarray, n: int, de: float) -> np.ndarray:
     """Rows no split into two unitary alignments makes strictly cheaper.
 
     Splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair costs by
@@ -318,12 +313,9 @@ def _split_free(d: np.ndarray, parts: np.ndarray, m: int, n: int, de: float) -> 
     never in a best alignment. Checked for every split with a smaller side of up to 3 units.
     """
     c2 = n * (n - 1) // 2
-    real = parts != m
-    pair = d[parts[:, :, None], parts[:, None, :]]  # (rows, n, n), empty pairs 0
-    keep = np.ones(len(parts), dtype=bool)
-    columns = range(n)
+    keep = np.ones(len(pair), dtype=bool)
     for size in range(1, min(3, n // 2) + 1):
-        for side in combinations(columns, size):
+        for side in combinations(range(n), size):
             if size * 2 == n and 0 not in side:
                 continue  # the same split seen from its other side
             mask = np.zeros(n, dtype=bool)
@@ -331,84 +323,76 @@ def _split_free(d: np.ndarray, parts: np.ndarray, m: int, n: int, de: float) -> 
             cross = pair[:, mask][:, :, ~mask].sum(axis=(1, 2))
             k1 = real[:, mask].sum(axis=1)
             k2 = real[:, ~mask].sum(axis=1)
-            bad = (k1 > 0) & (k2 > 0) & (cross > (c2 + k1 * k2) * de * (1 + 1e-9))
-            keep &= ~bad
+            keep &= ~((k1 > 0) & (k2 > 0) & (cross > (c2 + k1 * k2) * de * (1 + 1e-9)))
     return keep
 
 
-def _solve_many(
-    units: Units, idx: np.ndarray, diss: Dissimilarity, budget: GammaBudget | None = None
-) -> tuple[list, list]:
+def _remaining(deadline: float | None) -> float:
+    return np.inf if deadline is None else max(deadline - time.monotonic(), 0.01)
+
+
+def _solve_chunk(
+    units: Units,
+    chosen: np.ndarray,
+    labels: np.ndarray,
+    ptr: np.ndarray,
+    nbr: np.ndarray,
+    diss: Dissimilarity,
+    budget: GammaBudget | None,
+    deadline: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignments of the components made of the units `chosen`, all in one LP.
+
+    The set partitioning over the candidate unitary alignments decomposes by component; its LP
+    relaxation is integral on almost all of them, and an integral LP optimum is an optimum of
+    the 0/1 program. Components left fractional go to milp together.
+    """
     n = units.n_annotators
+    empty = len(units.starts)
     de = diss.delta_empty
-    m = len(idx)
-    d = np.zeros((m + 1, m + 1))
-    d[:m, :m] = _dense(units, idx, diss)  # row/column m is the empty unit: no real-pair cost
-    parts, sums, ks = _enumerate(d, units.owners[idx], n, de, budget)
-    pairs = n * (n - 1) // 2
-    costs = (sums + (pairs - ks * (ks - 1) // 2) * de) / pairs
-    chosen = _cover_small(parts, costs + _TIE, m) if m <= _SMALL else None
-    if chosen is None:
-        chosen = _cover_milp(parts, costs + _TIE, m, n)
-    glob = np.where(parts[chosen] == m, EMPTY, idx[np.minimum(parts[chosen], m - 1)])
-    return [tuple(t) for t in glob], list(costs[chosen])
-
-
-class _TooManyStates(Exception):
-    pass
-
-
-def _cover_small(parts: np.ndarray, costs: np.ndarray, m: int) -> np.ndarray | None:
-    # Exact cover by memoised search over the set of uncovered units: the lowest uncovered unit
-    # must be covered by an alignment whose lowest unit it is. Units are numbered by position,
-    # so the uncovered sets met stay few; far cheaper than a solver call. None when the search
-    # would grow too large (the caller then asks milp).
-    by_low: list[list[tuple[int, float, int]]] = [[] for _ in range(m)]
-    for t, row in enumerate(parts.tolist()):
-        mask = sum(1 << u for u in row if u != m)
-        by_low[(mask & -mask).bit_length() - 1].append((mask, float(costs[t]), t))
-    memo: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
-
-    def best(rem: int) -> tuple[float, tuple[int, ...]]:
-        if rem in memo:
-            return memo[rem]
-        if len(memo) > _STATES:
-            raise _TooManyStates
-        found: tuple[float, tuple[int, ...]] = (np.inf, ())
-        for mask, cost, t in by_low[(rem & -rem).bit_length() - 1]:
-            if mask & rem == mask:
-                sub_cost, sub = best(rem ^ mask)
-                if cost + sub_cost < found[0]:
-                    found = (cost + sub_cost, (t, *sub))
-        memo[rem] = found
-        return found
-
-    try:
-        return np.array(best((1 << m) - 1)[1], dtype=np.int64)
-    except _TooManyStates:
-        return None
-
-
-def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndarray:
-    # Exact cover as a 0/1 program: every unit in exactly one chosen unitary alignment.
-    rows = parts.ravel()
-    real = rows != m
+    c2 = n * (n - 1) // 2
+    parts, sums, ks = _enumerate_sparse(units, chosen, ptr, nbr, diss, budget)
+    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    row_of = np.full(empty + 1, -1)
+    row_of[chosen] = np.arange(len(chosen))
+    flat = parts.ravel()
+    real = flat != empty
     cols = np.repeat(np.arange(len(parts)), n)[real]
-    a_mat = coo_matrix((np.ones(real.sum()), (rows[real], cols)), shape=(m, len(parts))).tocsr()
-    # The LP relaxation of the set partitioning is almost always integral here (dual simplex
-    # finds that vertex several times faster than branch and bound); an integral LP optimum is
-    # an optimum of the 0/1 program, so milp only runs when the relaxation is fractional.
-    relaxed = linprog(costs, A_eq=a_mat, b_eq=np.ones(m), bounds=(0, 1), method="highs-ds")
-    if relaxed.status == 0 and np.all((relaxed.x < 1e-7) | (relaxed.x > 1 - 1e-7)):
-        return np.flatnonzero(relaxed.x > 0.5)
-    result = milp(
-        costs,
-        constraints=LinearConstraint(a_mat, 1, 1),
-        integrality=np.ones(len(parts)),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
+    a_mat = coo_matrix(
+        (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(chosen), len(parts))
+    ).tocsr()
+    relaxed = linprog(
+        costs + _TIE,
+        A_eq=a_mat,
+        b_eq=np.ones(len(chosen)),
+        bounds=(0, 1),
+        method="highs-ds",
+        options={"time_limit": _remaining(deadline)},
     )
-    return np.flatnonzero(result.x > 0.5)
+    if relaxed.status != 0:
+        raise GammaTooLarge("the time budget ran out in the linear program")
+    x = relaxed.x
+    fractional = (x > 1e-7) & (x < 1 - 1e-7)
+    picked = x > 0.5
+    if fractional.any():
+        anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
+        comp = labels[anchor]
+        bad = np.isin(comp, np.unique(comp[fractional]))
+        sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
+        sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
+        result = milp(
+            costs[bad] + _TIE,
+            constraints=LinearConstraint(sub, 1, 1),
+            integrality=np.ones(bad.sum()),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+        )
+        if result.status != 0 or result.x is None:
+            raise GammaTooLarge("the time budget ran out in the integer program")
+        picked = picked & ~bad
+        picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+    chosen_parts = parts[picked]
+    return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
 
 
 def best_alignment(
@@ -450,26 +434,28 @@ def best_alignment(
             t, dis = _solve_tiny(units, members, diss)
             blocks.append(t)
             unitary_parts.append(dis)
+    rest = np.flatnonzero((sizes > _TINY) | repeated)
+    if budget is not None and len(rest) and sizes[rest].max() > budget.component_units:
+        raise GammaTooLarge(
+            f"a connected component of {int(sizes[rest].max()):,} units exceeds the budget of"
+            f" {budget.component_units:,} units"
+        )
+    ptr, nbr = _neighbours(units, rows, cols)
     tuples: list = []
     disorders: list = []
-    for comp in np.flatnonzero((sizes > _TINY) | repeated):
-        idx = order[bounds[comp] : bounds[comp + 1]]
-        idx = idx[np.argsort(units.starts[idx], kind="stable")]
-        if budget is not None and len(idx) > budget.component_units:
-            raise GammaTooLarge(
-                f"a connected component of {len(idx):,} units exceeds the budget of"
-                f" {budget.component_units:,} units"
-            )
+    # chunks of whole components, each solved in one LP
+    chunk_of = (np.cumsum(sizes[rest]) - sizes[rest]) // _CHUNK_UNITS
+    for chunk in np.split(rest, np.flatnonzero(np.diff(chunk_of)) + 1):
+        if not len(chunk):
+            continue
         if deadline is not None and time.monotonic() > deadline:
             raise GammaTooLarge("the time budget ran out during the alignment")
-        if n == 2:
-            t, dis = _solve_two(units, idx, diss)
-        else:
-            t, dis = _solve_many(units, idx, diss, budget)
-        tuples += t
-        disorders += dis
-    blocks.append(np.array(tuples, dtype=np.int64).reshape(-1, n))
-    unitary_parts.append(np.array(disorders, dtype=np.float64))
+        chosen = np.concatenate([order[bounds[c] : bounds[c + 1]] for c in chunk])
+        t, dis = _solve_chunk(units, chosen, labels, ptr, nbr, diss, budget, deadline)
+        tuples.append(t)
+        disorders.append(dis)
+    blocks += tuples
+    unitary_parts += disorders
     unitary = np.concatenate(unitary_parts)
     disorder = float(unitary.sum()) / (total / n)
     return Alignment(np.concatenate(blocks), unitary, disorder)
