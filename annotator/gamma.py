@@ -417,24 +417,18 @@ def best_alignment(
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_comp + 1))
     sizes = np.diff(bounds)
-    # components of at most _TINY units of distinct annotators (most of them on a corpus) are
-    # solved all at once by trying every partition; the others one by one
-    by_owner = np.lexsort((units.owners, labels))
-    repeated = np.zeros(n_comp, dtype=bool)
-    same = (labels[by_owner][1:] == labels[by_owner][:-1]) & (
-        units.owners[by_owner][1:] == units.owners[by_owner][:-1]
-    )
-    repeated[labels[by_owner][1:][same]] = True
+    # components of at most _TINY units (most of them on a corpus) are solved all at once by
+    # trying every partition; the others in chunks of one LP each
     blocks = [np.zeros((0, n), dtype=np.int64)]
     unitary_parts = [np.zeros(0)]
     for size in range(1, _TINY + 1):
-        comps = np.flatnonzero((sizes == size) & ~repeated)
+        comps = np.flatnonzero(sizes == size)
         if len(comps):
             members = order[bounds[comps][:, None] + np.arange(size)[None, :]]
             t, dis = _solve_tiny(units, members, diss)
             blocks.append(t)
             unitary_parts.append(dis)
-    rest = np.flatnonzero((sizes > _TINY) | repeated)
+    rest = np.flatnonzero(sizes > _TINY)
     if budget is not None and len(rest) and sizes[rest].max() > budget.component_units:
         raise GammaTooLarge(
             f"a connected component of {int(sizes[rest].max()):,} units exceeds the budget of"
@@ -461,7 +455,7 @@ def best_alignment(
     return Alignment(np.concatenate(blocks), unitary, disorder)
 
 
-_TINY = 4
+_TINY = 6  # components up to this many units are solved by trying every partition
 
 
 def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
@@ -479,42 +473,55 @@ def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
 def _solve_tiny(
     units: Units, members: np.ndarray, diss: Dissimilarity
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best alignments of many components at once, each a few units of distinct annotators
-    (members: components x size): every partition of the units is tried, so it is exact."""
+    """Best alignments of many components at once, each of a few units (members: components x
+    size): every partition into blocks of distinct annotators is tried, so it is exact."""
     n = units.n_annotators
     count, size = members.shape
     c2 = n * (n - 1) // 2
     de = diss.delta_empty
     s, e, c = units.starts[members], units.ends[members], units.cats[members]
+    owners = units.owners[members]
     _, d = pair_dissimilarity(
         s[:, :, None], e[:, :, None], c[:, :, None], s[:, None, :], e[:, None, :], c[:, None, :],
         diss,
     )  # fmt: skip
-    partitions = sorted(_set_partitions(tuple(range(size))), key=len)
-    costs = np.zeros((count, len(partitions)))
-    for p, partition in enumerate(partitions):
-        for block in partition:
-            inner = sum(d[:, i, j] for i, j in combinations(block, 2)) if len(block) > 1 else 0
-            k = len(block)
-            costs[:, p] += (inner + (c2 - k * (k - 1) // 2) * de) / c2 + _TIE
+    # cost of every block (a subset of the positions) per component; inf with a repeated owner
+    block_cost = {}
+    for k in range(1, size + 1):
+        for block in combinations(range(size), k):
+            inner = np.zeros(count)
+            valid = np.ones(count, dtype=bool)
+            for i, j in combinations(block, 2):
+                inner = inner + d[:, i, j]
+                valid &= owners[:, i] != owners[:, j]
+            unitary = (inner + (c2 - k * (k - 1) // 2) * de) / c2
+            block_cost[block] = (np.where(valid, unitary + _TIE, np.inf), unitary)
+    partitions = _partitions_by_size(size)
+    costs = np.column_stack([sum(block_cost[b][0] for b in p) for p in partitions])
     best = np.argmin(costs, axis=1)  # the first minimum: fewest unitary alignments on ties
     rows, disorders = [], []
-    owners = units.owners[members]
     for p, partition in enumerate(partitions):
         chosen = np.flatnonzero(best == p)
         if not len(chosen):
             continue
         for block in partition:
             row = np.full((len(chosen), n), EMPTY, dtype=np.int64)
-            inner = np.zeros(len(chosen))
             for i in block:
                 row[np.arange(len(chosen)), owners[chosen, i]] = members[chosen, i]
-            for i, j in combinations(block, 2):
-                inner += d[chosen, i, j]
-            k = len(block)
             rows.append(row)
-            disorders.append((inner + (c2 - k * (k - 1) // 2) * de) / c2)
+            disorders.append(block_cost[block][1][chosen])
     return np.concatenate(rows), np.concatenate(disorders)
+
+
+_PARTITIONS: dict[int, list] = {}
+
+
+def _partitions_by_size(size: int) -> list[list[tuple[int, ...]]]:
+    # every set partition of range(size), blocks sorted, fewest blocks first
+    if size not in _PARTITIONS:
+        found = [[tuple(sorted(b)) for b in p] for p in _set_partitions(tuple(range(size)))]
+        _PARTITIONS[size] = sorted(found, key=len)
+    return _PARTITIONS[size]
 
 
 def gamma_cat_disorder(
