@@ -297,11 +297,18 @@ def _enumerate_sparse(
     keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
     keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
     parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    pair = _pair_cost(
-        units, np.repeat(parts, n, axis=1).ravel(), np.tile(parts, (1, n)).ravel(), diss
-    ).reshape(len(parts), n, n)
-    keep = _split_free(pair, parts != empty, n, de)
+    keep = np.ones(len(parts), dtype=bool)
+    step = max(1, _SPLIT_ROWS // (n * n))  # rows x n x n pair costs at a time, bounded memory
+    for lo in range(0, len(parts), step):
+        part = parts[lo : lo + step]
+        pair = _pair_cost(
+            units, np.repeat(part, n, axis=1).ravel(), np.tile(part, (1, n)).ravel(), diss
+        ).reshape(len(part), n, n)
+        keep[lo : lo + step] = _split_free(pair, part != empty, n, de)
     return parts[keep], sums[keep], ks[keep]
+
+
+_SPLIT_ROWS = 4_000_000  # pair costs held at once by the split check (32 MB of floats)
 
 
 def _split_free(pair: np.ndarray, real: np.ndarray, n: int, de: float) -> np.ndarray:

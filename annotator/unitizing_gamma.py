@@ -307,7 +307,7 @@ def _gamma_standard_error(observed: float, chance: list[float]) -> float | None:
         return 0.0
     if expected <= 0:
         return None
-    return observed * float(np.std(chance, ddof=1)) / np.sqrt(len(chance)) / expected**2
+    return observed * float(np.std(chance, ddof=1)) / float(np.sqrt(len(chance))) / expected**2
 
 
 def gamma_of_documents(
