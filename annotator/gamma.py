@@ -384,20 +384,21 @@ def _solve_chunk(
     if fractional.any():
         anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
         comp = labels[anchor]
-        bad = np.isin(comp, np.unique(comp[fractional]))
-        sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
-        sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
-        result = milp(
-            costs[bad] + _TIE,
-            constraints=LinearConstraint(sub, 1, 1),
-            integrality=np.ones(bad.sum()),
-            bounds=Bounds(0, 1),
-            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
-        )
-        if result.status != 0 or result.x is None:
-            raise GammaTooLarge("the time budget ran out in the integer program")
-        picked = picked & ~bad
-        picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+        for label in np.unique(comp[fractional]):  # one milp per component: they are apart
+            bad = comp == label
+            sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
+            sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
+            result = milp(
+                costs[bad] + _TIE,
+                constraints=LinearConstraint(sub, 1, 1),
+                integrality=np.ones(bad.sum()),
+                bounds=Bounds(0, 1),
+                options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+            )
+            if result.status != 0 or result.x is None:
+                raise GammaTooLarge("the time budget ran out in the integer program")
+            picked = picked & ~bad
+            picked[np.flatnonzero(bad)[result.x > 0.5]] = True
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
 
