@@ -9,10 +9,14 @@ alignment is the sum of its unitary disorders divided by the mean number of unit
 annotator; the observed disorder is that of the best (minimal) alignment, solved exactly.
 
 Speed comes from dominance pruning rather than approximation: a unitary alignment of k units
-whose summed pair dissimilarities exceed what k lone units would cost can never be optimal, so
-only nearby units are ever compared, the continuum falls apart into small connected components,
-and each component is solved alone (linear_sum_assignment for two annotators, scipy's milp
-over the surviving unitary alignments for more).
+whose summed pair dissimilarities exceed what k lone units would cost, one with a member dearer
+than leaving it alone, or one that a split into two makes cheaper can never be optimal; the
+bounds are applied while alignments grow annotator by annotator, counting the annotators still
+to come (not assuming each adds a unit). Only nearby units are ever compared, the continuum
+falls apart into connected components (never across documents), components of up to six
+units are solved all at once by trying every partition, and the others in chunks by one LP
+relaxation of the set partitioning (integral almost always; milp on the components it leaves
+fractional). A GammaBudget bounds memory and time: past it, GammaTooLarge, not a MemoryError.
 """
 
 from __future__ import annotations
