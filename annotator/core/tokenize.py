@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -49,10 +49,15 @@ class Analysis:
         ]
 
 
+def empty_analysis() -> Analysis:
+    """The analysis of an empty text (no tokens, no sentences)."""
+    empty = np.zeros(0, dtype=np.int32)
+    return Analysis(empty, empty, empty.astype(bool), empty.astype(bool), empty)
+
+
 def _analysis_from_doc(doc) -> Analysis:
     if len(doc) == 0:
-        empty = np.zeros(0, dtype=np.int32)
-        return Analysis(empty, empty, empty.astype(bool), empty.astype(bool), empty)
+        return empty_analysis()
     arr = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, SENT_START]).astype(np.int64)
     starts = arr[:, 0].astype(np.int32)
     ends = (arr[:, 0] + arr[:, 1]).astype(np.int32)
@@ -73,3 +78,20 @@ def analyse_many(
     """Tokens and sentences of many texts, streamed through `nlp.pipe`."""
     for doc in pipeline(lang).pipe(texts, batch_size=batch_size):
         yield _analysis_from_doc(doc)
+
+
+def analyse_by_language(
+    texts: Sequence[str], langs: Sequence[str], batch_size: int = 64
+) -> list[Analysis]:
+    """Tokens and sentences of each text with its own language's pipeline (`langs[i]` a code
+    spaCy builds, see core.languages.spacy_language): one `nlp.pipe` per language, results in
+    the order of `texts`."""
+    results: list[Analysis | None] = [None] * len(texts)
+    by_lang: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        by_lang.setdefault(lang, []).append(i)
+    for lang, indexes in by_lang.items():
+        analyses = analyse_many((texts[i] for i in indexes), lang, batch_size=batch_size)
+        for i, analysis in zip(indexes, analyses, strict=True):
+            results[i] = analysis
+    return results  # type: ignore[return-value]
