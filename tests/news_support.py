@@ -37,7 +37,9 @@ def news_page(
     if author:
         head.append(f'<meta name="author" content="{author}">')
     if published:
-        head.append(f'<meta property="article:published_time" content="{published}T09:00:00+02:00">')
+        head.append(
+            f'<meta property="article:published_time" content="{published}T09:00:00+02:00">'
+        )
     if url:
         head.append(f'<link rel="canonical" href="{url}">')
     body = "".join(f"<p>{p}</p>\n" for p in paragraphs)

@@ -100,9 +100,7 @@ def test_by_outlet_json_block_has_each_outlet_with_counts_and_intervals(news_cli
 def test_each_stratum_equals_the_report_of_a_database_holding_only_its_documents(
     news_cli, tmp_path, by, value, pages
 ):
-    stratum = {s["value"]: s for s in _report(news_cli, "--by", by)["by_stratum"]["strata"]}[
-        value
-    ]
+    stratum = {s["value"]: s for s in _report(news_cli, "--by", by)["by_stratum"]["strata"]}[value]
     alone = Cli(tmp_path / f"alone-{by}.db")
     every = {**PAGES, **EXTRA}
     corpus(alone, tmp_path, {name: every[name] for name in pages})
@@ -117,9 +115,7 @@ def test_by_outlet_prints_a_table_per_outlet(news_cli):
     result = news_cli("agreement", "--no-gamma", "--bootstrap", "100", "--by", "outlet")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    start = lines.index(
-        "By outlet: pooled alpha with its 95% interval, mean overlap F1 of pairs"
-    )
+    start = lines.index("By outlet: pooled alpha with its 95% interval, mean overlap F1 of pairs")
     header, rule, *rows = lines[start + 1 : start + 6]
     assert header.split() == [
         "outlet", "documents", "done", "by", "one+", "alpha", "95%", "interval", "F1", "overlap"
@@ -148,7 +144,9 @@ def test_documents_without_the_field_are_one_stratum_listed_last(tmp_path):
     (plain,) = cli.rows("SELECT text FROM document WHERE published IS NULL")[0]
     marks = tmp_path / "plain-marks.jsonl"
     marks.write_text(
-        "\n".join(annotation_lines(plain, n, [(0, 3, "EDITORIAL_FRAMING")]) for n in ("anna", "ben"))
+        "\n".join(
+            annotation_lines(plain, n, [(0, 3, "EDITORIAL_FRAMING")]) for n in ("anna", "ben")
+        )
         + "\n",
         encoding="utf-8",
     )

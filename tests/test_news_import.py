@@ -98,9 +98,7 @@ def test_warc_archive_imports_its_articles_with_the_target_uri(cli, tmp_path):
     ]
 
 
-def test_a_corpus_mixing_german_russian_and_english_tokenizes_each_in_its_language(
-    cli, tmp_path
-):
+def test_a_corpus_mixing_german_russian_and_english_tokenizes_each_in_its_language(cli, tmp_path):
     cli("import", write_pages(tmp_path / "pages"))
     db = store.connect(cli.path)
     seen = {}

@@ -231,7 +231,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
-    (8, "article fields of documents: outlet, published, author, url; versions; waiting", _script(_V8)),
+    (
+        8,
+        "article fields of documents: outlet, published, author, url; versions; waiting",
+        _script(_V8),
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

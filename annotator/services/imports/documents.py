@@ -165,7 +165,9 @@ def import_run(
     report = ImportReport()
     on_problem = report.problems.append if skip_invalid else None
     with store.write_transaction(db):
-        import_records(db, read_records(paths, fmt, annotator, on_problem), report=report, **options)
+        import_records(
+            db, read_records(paths, fmt, annotator, on_problem), report=report, **options
+        )
         if pages is not None:
             records = _saved_page_records(db, pages, on_problem, report)
             import_records(db, records, report=report, **options)
@@ -215,9 +217,7 @@ def _saved_page_records(
         yield fill_waiting(waiting[url], page)
 
 
-def _fetched_records(
-    db, on_problem: OnProblem | None, timeout: float
-) -> Iterator[ArticleRecord]:
+def _fetched_records(db, on_problem: OnProblem | None, timeout: float) -> Iterator[ArticleRecord]:
     """Every waiting entry completed with its fetched page (only with `--fetch`)."""
     from annotator.formats.fetch import fetch_waiting
 
