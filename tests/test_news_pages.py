@@ -13,7 +13,7 @@ from annotator.services.annotations import SpanInput, create_span, set_document_
 from annotator.services.imports import import_run
 from annotator.store.users import get_user
 from tests.conftest import login
-from tests.news_support import PAGES, rss, write_pages
+from tests.news_support import rss, write_pages
 from tests.test_review import log_in_with_csrf
 
 SCHEME = load_label_scheme()

@@ -42,7 +42,8 @@ def documents_for_annotator(db: sqlite_utils.Database, annotator: str) -> list[V
         "SELECT d.id, d.external_id, d.title, s.status, d.outlet, d.published, d.author, d.url, "
         "d.lang FROM document d "
         "LEFT JOIN document_status s ON s.document_id = d.id AND s.annotator = ? "
-        "WHERE d.waiting = 0 AND (NOT EXISTS (SELECT 1 FROM assignment a WHERE a.document_id = d.id) "
+        "WHERE d.waiting = 0 AND ("
+        "NOT EXISTS (SELECT 1 FROM assignment a WHERE a.document_id = d.id) "
         "OR EXISTS (SELECT 1 FROM assignment a WHERE a.document_id = d.id AND a.annotator = ?)) "
         "ORDER BY d.id",
         [annotator, annotator],

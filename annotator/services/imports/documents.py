@@ -21,9 +21,8 @@ from itertools import islice
 from pathlib import Path
 
 from annotator import store
-from annotator.core.records import GOLD
 from annotator.core.languages import language_tag, spacy_language
-from annotator.core.records import Document
+from annotator.core.records import GOLD, Document
 from annotator.core.tokenize import analyse_by_language, empty_analysis
 from annotator.formats.article import ARTICLE_FIELDS, ArticleMeta, ArticleRecord
 from annotator.formats.base import ImportFormatError, ImportRecord
