@@ -379,3 +379,23 @@ def test_export_meta_carries_the_fields_and_our_export_imports_them_back(cli, tm
     (original,) = db.conn.execute("SELECT id FROM document WHERE url = ?", [record["meta"]["url"]])
     assert np.array_equal(index.starts, store.get_tokens(db, original[0]).starts)
     assert len(index) == len(spacy.blank("en")(text)) != len(spacy.blank("de")(text))
+
+
+def test_a_waiting_entry_whose_page_is_stored_already_is_removed_not_doubled(cli, tmp_path):
+    spec = PAGES["wire-troops.html"]
+    assert cli("import", write_pages(tmp_path / "first", {"t.html": spec})).exit_code == 0
+    feed = tmp_path / "wire.xml"
+    moved = "https://wire.example/2025/troops"  # the feed links the article under another URL
+    feed.write_text(rss([{"title": "Troops", "link": moved}], title="Kyiv Wire"), "utf-8")
+    assert cli("import", feed).exit_code == 0
+    assert cli.rows("SELECT COUNT(*) FROM document WHERE waiting = 1") == [(1,)]
+    pages = write_pages(tmp_path / "saved", {"moved.html": {**spec, "url": moved}})
+    result = cli("import", "--pages", pages)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{pages / 'moved.html'}: the page of {moved} is stored already as document 1; "
+        "its waiting feed entry is removed"
+    ) in result.stderr
+    assert cli.rows("SELECT id, url, waiting FROM document") == [
+        (1, "https://wire.example/troops", 0)
+    ]
