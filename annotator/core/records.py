@@ -89,17 +89,6 @@ class Document:
     version_of: int | None = None  # the earlier document of the same URL, when the text changed
     waiting: bool = False  # a feed entry waiting for its page: empty text, hidden from annotators
 
-    def article_fields(self) -> dict[str, str]:
-        """outlet, published, author, url and lang where known (the export's meta keys)."""
-        values = {
-            "outlet": self.outlet,
-            "published": self.published,
-            "author": self.author,
-            "url": self.url,
-            "lang": self.lang,
-        }
-        return {k: v for k, v in values.items() if v is not None}
-
 
 @dataclass(slots=True)
 class Span:

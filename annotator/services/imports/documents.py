@@ -335,8 +335,19 @@ def _document_meta(record: ImportRecord) -> dict:
     }
 
 
-def _insert(db, record, article: ArticleMeta, lang: str, sha256: str, tokens, **extra) -> int:
-    external_id = extra.pop("external_id", None) or record.external_id or sha256[:16]
+def _insert(
+    db,
+    record: ImportRecord,
+    article: ArticleMeta,
+    lang: str,
+    sha256: str,
+    tokens,
+    *,
+    external_id: str | None = None,
+    version_of: int | None = None,
+) -> int:
+    """A new document (`tokens` None: a feed entry waiting for its page, with no text)."""
+    external_id = external_id or record.external_id or sha256[:16]
     if store.document_by_external_id(db, external_id) is not None:
         raise ImportFormatError(
             f"{record.source}: a different text with the id {external_id!r} is already stored"
@@ -350,13 +361,13 @@ def _insert(db, record, article: ArticleMeta, lang: str, sha256: str, tokens, **
         text_sha256=sha256,
         lang=lang,
         meta=_document_meta(record),
-        analysis=tokens if tokens is not None else empty_analysis(),
+        analysis=empty_analysis() if waiting else tokens,
         outlet=article.outlet,
         published=article.published,
         author=article.author,
         url=article.url,
+        version_of=version_of,
         waiting=waiting,
-        **extra,
     )
 
 
@@ -378,14 +389,14 @@ def _insert_version(db, earlier: Document, record, article, lang, sha256, tokens
 
 def _fill(db, waiting: Document, record, article: ArticleMeta, lang: str, sha256, tokens) -> int:
     """A waiting entry's page has come: the document gets its text, keeping what the feed said
-    where the page says nothing."""
+    where the page says nothing; its language is the one its tokens were made with."""
     store.fill_waiting_document(
         db,
         waiting.id,
         title=record.title or waiting.title or title_of(record.text),
         text=record.text,
         text_sha256=sha256,
-        lang=article.lang or waiting.lang or lang,
+        lang=lang,
         outlet=article.outlet or waiting.outlet,
         published=article.published or waiting.published,
         author=article.author or waiting.author,
