@@ -283,7 +283,7 @@ def test_skip_invalid_imports_the_rest_and_names_what_it_skipped(cli, tmp_path):
     ]
 
 
-def test_truncated_warc_names_the_record_offset_and_imports_nothing(cli, tmp_path):
+def _cut_warc(tmp_path):
     warc = tmp_path / "cut.warc.gz"
     offsets = write_warc(
         warc,
@@ -293,13 +293,66 @@ def test_truncated_warc_names_the_record_offset_and_imports_nothing(cli, tmp_pat
         ],
     )
     warc.write_bytes(warc.read_bytes()[:-40])
-    result = cli("import", warc, "--skip-invalid")  # a cut archive is never skipped past
+    return warc, offsets
+
+
+def test_truncated_warc_names_the_record_offset_and_imports_nothing(cli, tmp_path):
+    warc, offsets = _cut_warc(tmp_path)
+    pages = write_pages(tmp_path / "pages", {"a.html": PAGES["tagesblick-kim.html"]})
+    result = cli("import", pages, warc)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"Error: {warc}: cut off: the archive ends inside the gzip member of the record at "
         f"offset {offsets[1]}; nothing was imported"
     ]
     assert cli.rows("SELECT COUNT(*) FROM document") == [(0,)]
+
+
+def test_skip_invalid_names_the_cut_and_imports_the_rest_of_the_run(cli, tmp_path):
+    warc, offsets = _cut_warc(tmp_path)
+    feed = tmp_path / "feeds" / "broken.rss"
+    feed.parent.mkdir()
+    feed.write_text("<rss><channel><item>", encoding="utf-8")
+    pages = write_pages(tmp_path / "pages", {"a.html": PAGES["tagesblick-kim.html"]})
+    result = cli("import", warc, feed.parent, pages, "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    problems = result.stderr.splitlines()
+    assert problems[0] == (
+        f"skipped: {warc}: cut off: the archive ends inside the gzip member of the record at "
+        f"offset {offsets[1]}"
+    )
+    assert problems[1].startswith(f"skipped: {feed}:1: not well-formed XML")
+    assert len(problems) == 2
+    # The archive's whole first record, and the page after the bad files.
+    assert [r[0] for r in cli.rows("SELECT url FROM document ORDER BY id")] == [
+        "https://wire.example/troops",
+        "https://www.tagesblick.example/politik/kim-123.html",
+    ]
+
+
+def test_warc_record_without_an_article_is_named_by_its_offset(cli, tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    menu = "<html><body><nav><a href='/'>Home</a> <a href='/about'>About</a></nav></body></html>"
+    offsets = write_warc(
+        warc,
+        [
+            warc_response("https://wire.example/menu", menu),
+            warc_response("https://wire.example/troops", news_page(**PAGES["wire-troops.html"])),
+        ],
+    )
+    refused = cli("import", warc)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        f"Error: {warc}: record at offset {offsets[0]}: no article text found (10 characters "
+        "of main text, at least 80 needed); nothing was imported"
+    ]
+    result = cli("import", warc, "--skip-invalid")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"skipped: {warc}: record at offset {offsets[0]}: no article text found (10 characters "
+        "of main text, at least 80 needed)"
+    ]
+    assert cli.rows("SELECT url FROM document") == [("https://wire.example/troops",)]
 
 
 def test_feed_that_is_not_xml_fails_with_one_line(cli, tmp_path):

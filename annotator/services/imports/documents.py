@@ -24,7 +24,7 @@ from annotator import store
 from annotator.core.languages import language_tag, spacy_language
 from annotator.core.records import GOLD, Document
 from annotator.core.tokenize import analyse_by_language, empty_analysis
-from annotator.formats.article import ARTICLE_FIELDS, ArticleMeta, ArticleRecord
+from annotator.formats.article import ARTICLE_FIELDS, ArticleMeta, ArticleRecord, each_file
 from annotator.formats.base import ImportFormatError, ImportRecord
 from annotator.formats.checks import canonical_record
 from annotator.formats.detect import detect_format
@@ -91,7 +91,12 @@ def read_records(
                 f"unknown format {name!r} (formats: auto, {', '.join(sorted(IMPORT_FORMATS))})"
             )
         default = annotator or (GOLD if form.gold_by_default else None)
-        records = form.reader(path, on_problem) if form.skips_bad_items else form.reader(path)
+        if form.skips_bad_items:
+            # --skip-invalid: a file that cannot be read to its end (a cut archive, a feed that
+            # is not XML) is named and the next path read; what came before the cut is whole.
+            records = each_file(form.reader, path, on_problem)
+        else:
+            records = form.reader(path)
         for record in records:
             if record.spans is not None and record.annotator is None:
                 if default is None:
