@@ -9,6 +9,7 @@ import click
 from annotator.cli.common import db_option, fail, open_db, scheme_for
 from annotator.cli.text_report import report_as_text
 from annotator.core.errors import AppError
+from annotator.core.records import STRATA
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -40,6 +41,12 @@ def _names(value: str | None) -> list[str] | None:
     type=click.IntRange(2, 10000),
     help="Monte-Carlo samples for gamma's expected disorder.",
 )
+@click.option(
+    "--by",
+    type=click.Choice(STRATA),
+    default=None,
+    help="Also alpha and overlap F1 per outlet, month (of publication) or language.",
+)
 @db_option
 def agreement(
     as_json: bool,
@@ -48,6 +55,7 @@ def agreement(
     bootstrap: int,
     with_gamma: bool,
     gamma_samples: int,
+    by: str | None,
     db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
@@ -64,6 +72,7 @@ def agreement(
             bootstrap=bootstrap,
             gamma=with_gamma,
             gamma_samples=gamma_samples,
+            by=by,
         )
     except AppError as exc:
         raise fail(exc) from exc

@@ -49,12 +49,14 @@ def jsonl_record(
     annotator: str,
     schema_version: int,
     done: bool = True,
+    article: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
 
     `tokens` are the stored tokens of the text and `spans` the annotator's token-snapped spans;
     spans are written sorted by (start, end, label) so that the output is deterministic.
-    `attributes` appears only when non-empty and `note` only when set.
+    `attributes` appears only when non-empty and `note` only when set; `article` (outlet,
+    published, author, url, lang, where known) goes into `meta`.
     """
     token_dicts = [
         {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": t.ws}
@@ -76,7 +78,12 @@ def jsonl_record(
         span_dicts.append(span)
     return {
         "text": text,
-        "meta": {"document_id": document_id, "external_id": external_id, "title": title},
+        "meta": {
+            "document_id": document_id,
+            "external_id": external_id,
+            "title": title,
+            **(article or {}),
+        },
         "tokens": token_dicts,
         "spans": span_dicts,
         # accept: done (gold: adjudicated). Unfinished work (exported with --no-done-only) is

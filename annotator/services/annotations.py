@@ -59,9 +59,10 @@ def layer_of(user: User) -> str:
 
 
 def reachable_document(db, user: User, document_id: int) -> Document:
-    """A document the user may open: leads all, annotators those assigned to them (else 404)."""
+    """A document the user may open: leads all, annotators those assigned to them (else 404);
+    a feed entry waiting for its page nobody (it has no text yet)."""
     document = get_document(db, document_id)
-    if user.role != "lead" and not is_assigned(db, document_id, user.name):
+    if document.waiting or (user.role != "lead" and not is_assigned(db, document_id, user.name)):
         raise AppError(f"document {document_id} not found", 404)
     return document
 

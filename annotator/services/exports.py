@@ -77,6 +77,7 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             annotator=layer.annotator,
             schema_version=version,
             done=layer.done,
+            article=layer.article,
         )
 
 

@@ -10,8 +10,9 @@ from annotator.agreement.gamma import gamma_report
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
-from annotator.core.records import AgreementDocument
+from annotator.core.records import STRATA, AgreementDocument, DocumentFilter
 from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.documents import document_strata, filtered_document_ids
 
 
 def build_agreement_report(
@@ -23,12 +24,55 @@ def build_agreement_report(
     bootstrap: int = 1000,
     gamma: bool = False,
     gamma_samples: int = 30,
+    by: str | None = None,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
-    `gamma` when asked: it costs seconds on a large corpus)."""
+    `gamma` when asked: it costs seconds on a large corpus), and `by_stratum` when `by` names
+    a stratum (outlet, month, lang)."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    return _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    if by is not None:
+        report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
+    return report
+
+
+def stratum_report(
+    db,
+    documents: Sequence[AgreementDocument],
+    by: str,
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    bootstrap: int,
+) -> dict:
+    """Alpha (with its interval) and overlap F1 per value of the stratum `by` (outlet, month,
+    lang), each over that value's documents: `{"by", "strata": [{"value", "documents", ...}]}`.
+    A document whose value is unknown falls in the stratum of value None (listed last)."""
+    if by not in STRATA:
+        raise AppError(f"unknown stratum {by!r} (choose one of {', '.join(STRATA)})")
+    value_of = document_strata(db, by)
+    groups: dict[str | None, list[AgreementDocument]] = {}
+    for document in documents:
+        groups.setdefault(value_of.get(document.id), []).append(document)
+    strata = []
+    for value in sorted(groups, key=lambda v: (v is None, v or "")):
+        subset = groups[value]
+        report = agreement_report(subset, annotators, labels, bootstrap=bootstrap)
+        pair_f1 = [p["f1_overlap"]["micro"] for p in report["pairs"] if p["documents"]]
+        defined = [f for f in pair_f1 if f is not None]
+        strata.append(
+            {
+                "value": value,
+                "documents": report["documents"],  # with at least two done annotators
+                "documents_done": len(subset),  # with at least one
+                "krippendorff_alpha": report["krippendorff_alpha"]["pooled"],
+                "f1_overlap": {
+                    "mean": sum(defined) / len(defined) if defined else None,
+                    "pairs": len(defined),
+                },
+            }
+        )
+    return {"by": by, "strata": strata}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +82,30 @@ class DashboardFigures:
     report: dict
     documents: list[AgreementDocument]
     gold_scores: dict
+    strata: dict  # the report by stratum (stratum_report)
 
 
 def dashboard_figures(
-    db, scheme: LabelScheme, annotators: Sequence[str], labels: Sequence[str], *, bootstrap: int
+    db,
+    scheme: LabelScheme,
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    *,
+    bootstrap: int,
+    chosen: DocumentFilter | None = None,
+    by: str = "outlet",
 ) -> DashboardFigures:
-    """What the lead's dashboard shows for a filter, from one read of the corpus."""
-    chosen, chosen_labels = _checked(db, scheme, annotators, labels)
-    documents = agreement_documents(db, chosen)
-    report = _report(documents, chosen, chosen_labels, bootstrap, False, 0)
-    gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
-    return DashboardFigures(report, documents, gold)
+    """What the lead's dashboard shows for a filter (annotators, labels, documents by outlet,
+    month and language), from one read of the corpus."""
+    names, chosen_labels = _checked(db, scheme, annotators, labels)
+    documents = agreement_documents(db, names)
+    if chosen is not None and chosen.active:
+        admitted = filtered_document_ids(db, chosen)
+        documents = [d for d in documents if d.id in admitted]
+    report = _report(documents, names, chosen_labels, bootstrap, False, 0)
+    gold = score_against_gold(documents, names, chosen_labels, gold_spans(db))
+    strata = stratum_report(db, documents, by, names, chosen_labels, bootstrap)
+    return DashboardFigures(report, documents, gold, strata)
 
 
 def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], list[str]]:

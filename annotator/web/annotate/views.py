@@ -39,6 +39,11 @@ class QueueRow:
     length: int
     status: str  # new | in_progress | done
     spans: int
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    url: str | None = None
+    lang: str | None = None
 
 
 def queue_rows(db, annotator: str) -> list[QueueRow]:
@@ -54,6 +59,11 @@ def queue_rows(db, annotator: str) -> list[QueueRow]:
             length[d.id],
             d.status or "new",
             counts.get((d.id, annotator), 0),
+            d.outlet,
+            d.published,
+            d.author,
+            d.url,
+            d.lang,
         )
         for d in documents_for_annotator(db, annotator)
     ]

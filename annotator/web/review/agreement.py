@@ -14,10 +14,11 @@ from annotator.core.labels import LabelScheme
 from annotator.services import jobs as gamma_jobs
 from annotator.services.reports import dashboard_figures
 from annotator.store.agreement_data import annotator_names
-from annotator.store.documents import list_documents
+from annotator.store.documents import document_facets, list_documents
 from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
+from annotator.web.filters import document_filter, stratum
 from annotator.web.html.charts import Bar, bars_svg, format_value, heatmap_svg
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
@@ -40,6 +41,7 @@ def agreement():
     return render_template(
         "review/agreement.html",
         all_annotators=annotator_names(db),
+        facets=document_facets(db),
         **figures_context(db, labels(), *_chosen(db, labels())),
     )
 
@@ -47,7 +49,7 @@ def agreement():
 @bp.get("/agreement/figures")
 @lead_required
 def figures():
-    """The figures alone, for the filters (annotators, labels)."""
+    """The figures alone, for the filters (annotators, labels, outlet, month, language)."""
     db = get_db()
     return render_template(
         "review/_figures.html", **figures_context(db, labels(), *_chosen(db, labels()))
@@ -172,7 +174,10 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     """Everything the figures fragment shows, for the chosen annotators and labels (as `_chosen`
     checked them)."""
     bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
-    figures = dashboard_figures(db, scheme, chosen, chosen_labels, bootstrap=bootstrap)
+    doc_filter, by = document_filter(request.values), stratum(request.values)
+    figures = dashboard_figures(
+        db, scheme, chosen, chosen_labels, bootstrap=bootstrap, chosen=doc_filter, by=by
+    )
     report, documents, gold = figures.report, figures.documents, figures.gold_scores
     alpha = report["krippendorff_alpha"]
     pair_docs = {(p["a"], p["b"]): p["documents"] for p in report["pairs"]}
@@ -190,6 +195,8 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     ]
     return {
         "report": report,
+        "strata": figures.strata,
+        "doc_filter": doc_filter,
         "gold_scores": gold,
         "chosen": chosen,
         "chosen_labels": chosen_labels,

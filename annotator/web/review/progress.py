@@ -7,10 +7,12 @@ from flask import Blueprint, g, render_template, request
 from annotator.services import assignments
 from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import documents_with_statuses
+from annotator.store.documents import count_waiting, document_facets
 from annotator.store.gold import all_assignments, span_counts
 from annotator.store.statuses import gold_statuses, statuses
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db
+from annotator.web.filters import document_filter
 from annotator.web.responses import fragment_with_trigger, int_field
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -19,13 +21,24 @@ ASSIGNMENTS_CHANGED = "assignmentsChanged"
 
 
 def progress_context(db) -> dict:
-    """The progress grid, per-annotator totals and the assignment controls."""
+    """The progress grid (for the request's outlet, month and language filter), per-annotator
+    totals and the assignment controls."""
     names = annotator_names(db)
-    documents = [(d.id, d.external_id, d.title) for d in documents_with_statuses(db)]
+    chosen = document_filter(request.args)
+    shown = documents_with_statuses(db, chosen)
+    documents = [(d.id, d.external_id, d.title) for d in shown]
     rows, totals = assignments.progress_table(
         documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
     )
-    return {"rows": rows, "totals": totals, "annotators": names}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "annotators": names,
+        "articles": {d.id: d for d in shown},
+        "doc_filter": chosen,
+        "facets": document_facets(db),
+        "waiting": count_waiting(db),
+    }
 
 
 @bp.get("")
