@@ -7,11 +7,23 @@ from dataclasses import dataclass
 
 from annotator.agreement.alpha_u import unitizing_report
 from annotator.agreement.gamma import gamma_report
+from annotator.agreement.over_time import (
+    DEFAULT_BATCH_SIZE,
+    DocumentHistory,
+    agreement_by_batch,
+    agreement_by_scheme_version,
+    batch_drops,
+)
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import AgreementDocument
-from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.agreement_data import (
+    agreement_documents,
+    annotator_names,
+    done_history,
+    gold_spans,
+)
 
 
 def build_agreement_report(
@@ -23,12 +35,32 @@ def build_agreement_report(
     bootstrap: int = 1000,
     gamma: bool = False,
     gamma_samples: int = 30,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
-    `gamma` when asked: it costs seconds on a large corpus)."""
+    `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    return _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
+    return report
+
+
+def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size) -> None:
+    """The report's figures over time: per batch of finished documents, per scheme version."""
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= 100_000:
+        raise AppError("batch size must be an integer from 1 to 100000")
+    history = {
+        d: DocumentHistory(finished, version)
+        for d, (finished, version) in done_history(db, chosen).items()
+    }
+    args = (documents, chosen, chosen_labels, history)
+    report["batch_size"] = batch_size
+    report["by_batch"] = agreement_by_batch(
+        *args, batch_size=batch_size, bootstrap=bootstrap
+    )
+    report["batch_drops"] = batch_drops(report["by_batch"])
+    report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +73,19 @@ class DashboardFigures:
 
 
 def dashboard_figures(
-    db, scheme: LabelScheme, annotators: Sequence[str], labels: Sequence[str], *, bootstrap: int
+    db,
+    scheme: LabelScheme,
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    *,
+    bootstrap: int,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> DashboardFigures:
     """What the lead's dashboard shows for a filter, from one read of the corpus."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
     report = _report(documents, chosen, chosen_labels, bootstrap, False, 0)
+    _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
     return DashboardFigures(report, documents, gold)
 
