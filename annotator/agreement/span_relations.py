@@ -55,9 +55,7 @@ def classify_against_gold(
 ) -> tuple[list[FeedbackSpan], list[Span]]:
     """Each own span classed against gold, and the gold spans no own span touches (missed)."""
     classified = [
-        FeedbackSpan(
-            s, FEEDBACK_CLASS[relation(s, gold)], tuple(g for g in gold if overlaps(s, g))
-        )
+        FeedbackSpan(s, FEEDBACK_CLASS[relation(s, gold)], tuple(g for g in gold if overlaps(s, g)))
         for s in own
     ]
     missed = [g for g in gold if relation(g, own) == MISSING]

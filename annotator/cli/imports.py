@@ -10,10 +10,10 @@ import click
 from annotator.cli.common import Progress, db_option, open_db
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelSchemeError, load_label_scheme
-from annotator.services.scheme_versions import adopt_scheme
 from annotator.formats.base import ImportFormatError
 from annotator.formats.registry import IMPORT_FORMATS
 from annotator.services import imports as importer
+from annotator.services.scheme_versions import adopt_scheme
 
 
 @click.command("import")

@@ -116,9 +116,7 @@ class LabelScheme:
         return clean
 
 
-def check_scheme_version(
-    scheme: LabelScheme, recorded: tuple[int, str] | None
-) -> bool:
+def check_scheme_version(scheme: LabelScheme, recorded: tuple[int, str] | None) -> bool:
     """Whether `scheme` is new to a database that last saw `recorded` (version, fingerprint).
 
     LabelSchemeError naming the file when the labels changed but the version did not, or when

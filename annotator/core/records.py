@@ -79,7 +79,6 @@ class Span:
     updated: str = ""
     scheme_version: int | None = None  # None until stored: the database's current version
 
-
     def api(self) -> dict[str, Any]:
         """The span as the JSON API returns it (DESIGN section 6)."""
         return {

@@ -9,7 +9,7 @@ from typing import Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD, User
-from annotator.services.annotations import readable_span, reachable_document
+from annotator.services.annotations import reachable_document, readable_span
 from annotator.store import comments as comment_store
 from annotator.store.comments import Comment
 from annotator.store.events import record_event

@@ -20,11 +20,11 @@ from annotator.core.records import GOLD, Token
 from annotator.formats.export_record import jsonl_record
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
+from annotator.store import users as user_store
 from annotator.store.active_time import all_active_ms
+from annotator.store.agreement_data import annotator_names
 from annotator.store.comments import Comment, layer_notes
 from annotator.store.spans import get_span
-from annotator.store import users as user_store
-from annotator.store.agreement_data import annotator_names
 
 
 def check_annotators(db, names: Sequence[str]) -> list[str]:

@@ -56,9 +56,7 @@ def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_
     }
     args = (documents, chosen, chosen_labels, history)
     report["batch_size"] = batch_size
-    report["by_batch"] = agreement_by_batch(
-        *args, batch_size=batch_size, bootstrap=bootstrap
-    )
+    report["by_batch"] = agreement_by_batch(*args, batch_size=batch_size, bootstrap=bootstrap)
     report["batch_drops"] = batch_drops(report["by_batch"])
     report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
 

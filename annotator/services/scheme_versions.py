@@ -8,8 +8,12 @@ from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme, check_labels_in_use, check_scheme_version
 from annotator.core.records import User
 from annotator.services.annotations import record_status
-from annotator.store.scheme_versions import current_scheme_version, outdated_done, record_scheme
-from annotator.store.scheme_versions import recorded_scheme
+from annotator.store.scheme_versions import (
+    current_scheme_version,
+    outdated_done,
+    record_scheme,
+    recorded_scheme,
+)
 from annotator.store.spans import labels_in_use
 
 

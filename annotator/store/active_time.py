@@ -24,7 +24,8 @@ def add_active_time(
     )
     db.conn.execute(
         "INSERT INTO active_time (document_id, annotator, active_ms) VALUES (?, ?, ?) "
-        "ON CONFLICT (document_id, annotator) DO UPDATE SET active_ms = active_ms + excluded.active_ms",
+        "ON CONFLICT (document_id, annotator) DO UPDATE SET "
+        "active_ms = active_ms + excluded.active_ms",
         [document_id, annotator, ms],
     )
     return active_ms(db, document_id, annotator)

@@ -127,7 +127,8 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
     result: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
     rows = db.conn.execute(
         'SELECT document_id, annotator, start, "end", token_start, token_end, label, attributes, '
-        f"note, scheme_version FROM span WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
+        "note, scheme_version FROM span "
+        f"WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
         'ORDER BY document_id, annotator, start, "end", label',
         [lo, hi, *annotators],
     )
