@@ -49,9 +49,10 @@ def local_htmx() -> bytes:
 
 
 @contextmanager
-def live_server(db_path: Path) -> Iterator[str]:
-    """The app served by werkzeug in a thread on 127.0.0.1; yields its base URL."""
-    app = create_app({"DB": str(db_path), "SECRET_KEY": "browser-test"})
+def live_server(db_path: Path, **config) -> Iterator[str]:
+    """The app served by werkzeug in a thread on 127.0.0.1 (with extra `config`); yields its
+    base URL."""
+    app = create_app({"DB": str(db_path), "SECRET_KEY": "browser-test", **config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -70,6 +70,8 @@ def owner_and_lead() -> dict[str, str]:
     return {ANON: LOGIN, OTHER: DENY, LEAD: OK, OWNER: OK}
 
 
+# Feedback before release: nobody (a lead gets 403: feedback is an annotator's view).
+NOBODY_BEFORE_RELEASE = {ANON: LOGIN, OTHER: DENY, LEAD: DENY, OWNER: DENY}
 DOC = "/documents/<int:document_id>"
 RDOC = "/review/documents/<int:document_id>"
 NEW_SPAN = {"label": FRAMING, "start": 40, "end": 60}
@@ -249,6 +251,127 @@ TABLE = [
         lead_only(PASS),
         form={"status": "adjudicated"},
     ),
+    # Issue 15: feedback after adjudication, question threads, active time, scheme versions.
+    # Document 1 is not adjudicated here: release answers 409 and nothing of feedback shows.
+    Row(
+        "POST",
+        "/api/documents/<int:document_id>/release",
+        "/api/documents/1/release",
+        lead_only(PASS),
+    ),
+    Row(
+        "GET",
+        "/api/documents/<int:document_id>/feedback",
+        "/api/documents/1/feedback",
+        NOBODY_BEFORE_RELEASE,
+    ),
+    Row("GET", f"{DOC}/feedback", "/documents/1/feedback", NOBODY_BEFORE_RELEASE),
+    Row(
+        "GET",
+        "/api/spans/<span_id>/comments",
+        f"/api/spans/{IDS['anna']}/comments",
+        owner_and_lead(),
+    ),
+    Row(
+        "GET",
+        "/api/spans/<span_id>/comments",
+        f"/api/spans/{IDS['gold']}/comments",
+        lead_only(PASS),
+    ),
+    Row(
+        "POST",
+        "/api/spans/<span_id>/comments",
+        f"/api/spans/{IDS['anna']}/comments",
+        owner_and_lead(),
+        json={"text": "unsure?"},
+    ),
+    Row(
+        "POST",
+        "/api/spans/<span_id>/comments/resolve",
+        f"/api/spans/{IDS['anna']}/comments/resolve",
+        owner_and_lead(),
+    ),
+    Row("GET", "/api/documents/<int:document_id>/comments", "/api/documents/1/comments", users(OK)),
+    Row(
+        "GET",
+        "/api/documents/<int:document_id>/comments",
+        "/api/documents/1/comments?annotator=anna",
+        owner_and_lead(),
+    ),
+    Row(
+        "POST",
+        "/api/documents/<int:document_id>/comments",
+        "/api/documents/1/comments",
+        {ANON: LOGIN, OTHER: OK, LEAD: PASS, OWNER: OK},  # a lead names the annotator (400)
+        json={"text": "unsure about the whole text"},
+    ),
+    Row(
+        "POST",
+        "/api/documents/<int:document_id>/comments",
+        "/api/documents/1/comments",
+        owner_and_lead(),
+        json={"text": "an answer", "annotator": "anna"},
+    ),
+    Row(
+        "POST",
+        "/api/documents/<int:document_id>/comments/resolve",
+        "/api/documents/1/comments/resolve",
+        {ANON: LOGIN, OTHER: OK, LEAD: PASS, OWNER: OK},
+    ),
+    Row(
+        "PUT",
+        "/api/documents/<int:document_id>/time",
+        "/api/documents/1/time",
+        annotators_only(),
+        json={"active_ms": 5000},
+    ),
+    Row("GET", f"{DOC}/questions", "/documents/1/questions", users(OK)),
+    Row(
+        "POST",
+        f"{DOC}/questions",
+        "/documents/1/questions",
+        annotators_only(),
+        form={"text": "unsure?"},
+    ),
+    Row(
+        "POST",
+        f"{DOC}/questions",
+        "/documents/1/questions",
+        owner_only(),
+        form={"text": "unsure?", "span_id": IDS["anna"]},
+    ),
+    Row(
+        "POST",
+        f"{DOC}/questions/resolve",
+        "/documents/1/questions/resolve",
+        annotators_only(),
+        form={},
+    ),
+    Row("GET", f"{RDOC}/release", "/review/documents/1/release", lead_only()),
+    Row(
+        "POST",
+        f"{RDOC}/release",
+        "/review/documents/1/release",
+        lead_only(PASS),
+        form={"note": "n"},
+    ),
+    Row("POST", "/review/release-all", "/review/release-all", lead_only()),
+    Row("POST", "/review/reopen-outdated", "/review/reopen-outdated", lead_only()),
+    Row("GET", f"{RDOC}/threads", "/review/documents/1/threads", lead_only()),
+    Row(
+        "POST",
+        f"{RDOC}/threads",
+        "/review/documents/1/threads",
+        lead_only(),
+        form={"text": "an answer", "span_id": IDS["anna"]},
+    ),
+    Row(
+        "POST",
+        f"{RDOC}/threads/resolve",
+        "/review/documents/1/threads/resolve",
+        lead_only(),
+        form={"span_id": IDS["anna"]},
+    ),
 ]
 
 
@@ -272,6 +395,7 @@ def template_db(tmp_path_factory) -> Path:
 def snapshot(db) -> tuple:
     """Everything a refused request must leave alone."""
     tables = ("span", "document_status", "assignment", "gold_status", "user")
+    tables += ("comment", "active_time", "feedback_release", "label_scheme_state")
     rows = tuple(db.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables)
     return rows, db.conn.execute("SELECT COUNT(*) FROM event").fetchone()[0]
 
@@ -347,7 +471,7 @@ def test_route_by_role(row: Row, template_db, tmp_path):
             if role in (OWNER, OTHER):
                 body = response.get_data(as_text=True)
                 for layer, span_id in IDS.items():
-                    if layer != role and span_id not in row.path and span_id not in str(row.json):
+                    if layer != role and span_id not in f"{row.path}{row.json}{row.form}":
                         assert span_id not in body, f"{role} saw {layer}'s span {span_id}"
             response.close()
     finally:

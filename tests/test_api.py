@@ -136,6 +136,7 @@ def test_span_lifecycle_with_bearer_token(client, db, anna):
         "note",
         "version",
         "annotator",
+        "scheme_version",
     }
     assert (span["start"], span["end"]) == (start, end)  # snapped out to whole words
     assert span["annotator"] == "anna" and span["version"] == 1 and span["note"] == "why"

@@ -12,13 +12,8 @@ from typing import Any
 import click
 
 from annotator import store
-from annotator.core.labels import (
-    LabelScheme,
-    LabelSchemeError,
-    check_labels_in_use,
-    load_label_scheme,
-)
-from annotator.store.spans import labels_in_use
+from annotator.core.labels import LabelScheme, LabelSchemeError, load_label_scheme
+from annotator.services.scheme_versions import adopt_scheme
 
 
 def default_db() -> str:
@@ -53,10 +48,11 @@ def open_db(db_path: str, *, create: bool = True):
 
 
 def scheme_for(db) -> LabelScheme:
-    """The label scheme of $ANNOTATOR_LABELS, checked to hold every label the database uses."""
+    """The label scheme of $ANNOTATOR_LABELS, checked to hold every label the database uses and
+    to carry a new version if its labels changed (a new version is recorded)."""
     try:
         scheme = load_label_scheme(os.environ.get("ANNOTATOR_LABELS"))
-        check_labels_in_use(scheme, labels_in_use(db))
+        adopt_scheme(db, scheme)
     except LabelSchemeError as exc:
         raise click.ClickException(str(exc)) from exc
     return scheme

@@ -13,6 +13,7 @@ from annotator.core.labels import LabelSchemeError, load_label_scheme
 from annotator.formats.base import ImportFormatError
 from annotator.formats.registry import IMPORT_FORMATS
 from annotator.services import imports as importer
+from annotator.services.scheme_versions import adopt_scheme
 
 
 @click.command("import")
@@ -105,6 +106,11 @@ def import_command(
         raise click.ClickException(str(exc)) from exc
     rules = importer.SpanRules(scheme, label_map, strict=strict, skip_invalid=skip_invalid)
     db = open_db(db_path)
+    if scheme is not None:
+        try:
+            adopt_scheme(db, scheme)
+        except LabelSchemeError as exc:
+            raise click.ClickException(f"{exc}; nothing was imported") from exc
     with Progress("records") as progress:
         try:
             report = importer.import_run(

@@ -46,6 +46,7 @@ class Label:
 class LabelScheme:
     labels: tuple[Label, ...]
     path: str = ""
+    version: int = 1  # the guideline version: bumped whenever the labels change
     by_key: dict[str, Label] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -59,6 +60,27 @@ class LabelScheme:
     def index(self) -> dict[str, int]:
         """label key -> its position in the scheme (the CSS classes l0, l1, ... of the pages)."""
         return {label.key: k for k, label in enumerate(self.labels)}
+
+    def fingerprint(self) -> str:
+        """The labels' guideline content (keys, names, descriptions, attributes) as canonical JSON.
+
+        Colours and hotkeys are left out: they change how the page looks, not what annotators
+        are asked to mark.
+        """
+        content = [
+            {
+                "key": label.key,
+                "name": label.name,
+                "description_de": label.description_de,
+                "description_en": label.description_en,
+                "attributes": [
+                    [a.name, a.type, list(a.choices), a.description, a.max_length]
+                    for a in label.attributes
+                ],
+            }
+            for label in self.labels
+        ]
+        return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def get(self, key: str) -> Label | None:
         """The label with this key, if any."""
@@ -92,6 +114,28 @@ class LabelScheme:
                 )
             clean[name] = value
         return clean
+
+
+def check_scheme_version(scheme: LabelScheme, recorded: tuple[int, str] | None) -> bool:
+    """Whether `scheme` is new to a database that last saw `recorded` (version, fingerprint).
+
+    LabelSchemeError naming the file when the labels changed but the version did not, or when
+    the version is older than the one the database has seen.
+    """
+    if recorded is None:
+        return True
+    version, fingerprint = recorded
+    if scheme.version < version:
+        raise LabelSchemeError(
+            f"{scheme.path}: field 'version' is {scheme.version}, older than version {version} "
+            "the database already uses"
+        )
+    if scheme.version == version and scheme.fingerprint() != fingerprint:
+        raise LabelSchemeError(
+            f"{scheme.path}: the labels changed but field 'version' is still {version}; "
+            f"set version = {version + 1} for the new guidelines"
+        )
+    return scheme.version > version
 
 
 def check_labels_in_use(scheme: LabelScheme, in_use: dict[str, int]) -> None:
@@ -144,6 +188,9 @@ def parse_label_scheme(data: Any, where: str) -> LabelScheme:
     unknown = set(data) - {"version", "label"}
     if unknown:
         raise LabelSchemeError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    version = data.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise LabelSchemeError(f"{where}: field 'version' must be a positive integer")
     entries = data.get("label")
     if not isinstance(entries, list) or not entries:
         raise LabelSchemeError(f"{where}: no labels: add at least one [[label]] table")
@@ -186,7 +233,7 @@ def parse_label_scheme(data: Any, where: str) -> LabelScheme:
                 _attributes(entry.get("attributes", []), at),
             )
         )
-    return LabelScheme(tuple(labels), where)
+    return LabelScheme(tuple(labels), where, version)
 
 
 def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:

@@ -28,6 +28,7 @@ class SpanData:
     label: str
     attributes: dict[str, Any] | None = None
     note: str | None = None
+    scheme_version: int | None = None  # the guideline version the span was made under
 
 
 @dataclass(slots=True)
@@ -105,6 +106,7 @@ class Span:
     version: int = 1
     created: str = ""
     updated: str = ""
+    scheme_version: int | None = None  # None until stored: the database's current version
 
     def api(self) -> dict[str, Any]:
         """The span as the JSON API returns it (DESIGN section 6)."""
@@ -119,6 +121,7 @@ class Span:
             "note": self.note,
             "version": self.version,
             "annotator": self.annotator,
+            "scheme_version": self.scheme_version,
         }
 
     def record(self) -> dict[str, Any]:

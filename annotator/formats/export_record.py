@@ -50,13 +50,17 @@ def jsonl_record(
     schema_version: int,
     done: bool = True,
     article: dict[str, str] | None = None,
+    active_ms: int | None = None,
+    notes: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
 
     `tokens` are the stored tokens of the text and `spans` the annotator's token-snapped spans;
     spans are written sorted by (start, end, label) so that the output is deterministic.
-    `attributes` appears only when non-empty and `note` only when set; `article` (outlet,
-    published, author, url, lang, where known) goes into `meta`.
+    `attributes` appears only when non-empty and `note` only when set. `meta` carries the
+    article fields (outlet, published, author, url, lang, where known), the
+    layer's `active_ms` (null for gold, whose time is not measured) and, when there are any, the
+    question threads about the layer as `notes`.
     """
     token_dicts = [
         {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": t.ws}
@@ -75,15 +79,21 @@ def jsonl_record(
             span["attributes"] = s.attributes
         if s.note is not None:
             span["note"] = s.note
+        if s.scheme_version is not None:
+            span["scheme_version"] = s.scheme_version
         span_dicts.append(span)
+    meta: dict[str, Any] = {
+        "document_id": document_id,
+        "external_id": external_id,
+        "title": title,
+        **(article or {}),
+        "active_ms": active_ms,
+    }
+    if notes:
+        meta["notes"] = list(notes)
     return {
         "text": text,
-        "meta": {
-            "document_id": document_id,
-            "external_id": external_id,
-            "title": title,
-            **(article or {}),
-        },
+        "meta": meta,
         "tokens": token_dicts,
         "spans": span_dicts,
         # accept: done (gold: adjudicated). Unfinished work (exported with --no-done-only) is

@@ -15,6 +15,10 @@ from annotator.formats.reading import (
     require_text,
 )
 
+# Keys of an export's meta that describe the document's name or the exported layer (its active
+# time and question threads), not the document: never stored as document meta on re-import.
+NOT_DOCUMENT_META = ("external_id", "title", "active_ms", "notes")
+
 
 def read_prodigy(path: Path) -> Iterator[ImportRecord]:
     """Records of a Prodigy JSONL file, streamed line by line.
@@ -51,7 +55,7 @@ def read_prodigy(path: Path) -> Iterator[ImportRecord]:
             source=where,
             external_id=str(external_id) if external_id is not None else None,
             title=title if isinstance(title, str) else None,
-            meta={k: v for k, v in meta.items() if k not in ("external_id", "title")},
+            meta={k: v for k, v in meta.items() if k not in NOT_DOCUMENT_META},
             annotator=annotator,
             spans=spans,
             done=answer == "accept",

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from annotator import store
+from annotator.agreement.span_relations import BOUNDARY, LABEL, MISSING, SAME, relation
+from annotator.agreement.span_relations import overlaps as _overlaps
+from annotator.agreement.span_relations import same_place as _same
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
@@ -28,8 +31,6 @@ from annotator.store.statuses import (
     get_gold_status,
 )
 
-# How one annotator's span relates to another annotator's layer, and the span's overall kind.
-SAME, BOUNDARY, LABEL, MISSING = "same", "boundary", "label", "missing"
 KIND_NAMES = {
     "agree": "marked identically by every done annotator",
     "boundary": "same label, different boundaries",
@@ -40,25 +41,6 @@ KIND_NAMES = {
 
 
 # Disagreement ----------------------------------------------------------------------------------
-
-
-def _overlaps(a: Span, b: Span) -> bool:
-    return a.token_start <= b.token_end and b.token_start <= a.token_end
-
-
-def _same(a: Span, b: Span) -> bool:
-    return (a.label, a.token_start, a.token_end) == (b.label, b.token_start, b.token_end)
-
-
-def relation(span: Span, others: Sequence[Span]) -> str:
-    """same, boundary (same label overlapping), label (other label overlapping) or missing."""
-    if any(_same(span, o) for o in others):
-        return SAME
-    if any(o.label == span.label and _overlaps(span, o) for o in others):
-        return BOUNDARY
-    if any(_overlaps(span, o) for o in others):
-        return LABEL
-    return MISSING
 
 
 @dataclass(slots=True)

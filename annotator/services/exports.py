@@ -21,7 +21,10 @@ from annotator.formats.export_record import jsonl_record
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
+from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
+from annotator.store.comments import Comment, layer_notes
+from annotator.store.spans import get_span
 
 
 def check_annotators(db, names: Sequence[str]) -> list[str]:
@@ -59,7 +62,9 @@ def export_records(
 
 def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
+    times = all_active_ms(db)
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
+        key = (layer.document_id, layer.annotator)
         index = store.get_tokens(db, layer.document_id)
         tokens = [
             Token(s, e, w)
@@ -78,7 +83,29 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             schema_version=version,
             done=layer.done,
             article=layer.article,
+            active_ms=None if layer.annotator == GOLD else times.get(key, 0),
+            notes=_notes(db, key),
         )
+
+
+def _notes(db, key: tuple[int, str]) -> list[dict[str, Any]]:
+    """The question threads about one layer, as the export's `meta.notes`."""
+    return [_note(db, c) for c in layer_notes(db, key[0], key[0]).get(key, [])]
+
+
+def _note(db, comment: Comment) -> dict[str, Any]:
+    # `span` is null on a document thread, and on a span deleted since the question.
+    note: dict[str, Any] = {
+        "span": None,
+        "author": comment.author,
+        "text": comment.text,
+        "created": comment.created,
+        "resolved": comment.resolved,
+    }
+    span = get_span(db, comment.span_id) if comment.span_id else None
+    if span is not None:
+        note["span"] = {"start": span.start, "end": span.end, "label": span.label}
+    return note
 
 
 def write_export(

@@ -7,11 +7,23 @@ from dataclasses import dataclass
 
 from annotator.agreement.alpha_u import unitizing_report
 from annotator.agreement.gamma import gamma_report
+from annotator.agreement.over_time import (
+    DEFAULT_BATCH_SIZE,
+    DocumentHistory,
+    agreement_by_batch,
+    agreement_by_scheme_version,
+    batch_drops,
+)
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import STRATA, AgreementDocument, DocumentFilter
-from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.store.agreement_data import (
+    agreement_documents,
+    annotator_names,
+    done_history,
+    gold_spans,
+)
 from annotator.store.documents import document_strata, filtered_document_ids
 
 
@@ -25,13 +37,15 @@ def build_agreement_report(
     gamma: bool = False,
     gamma_samples: int = 30,
     by: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
-    `gamma` when asked: it costs seconds on a large corpus), and `by_stratum` when `by` names
-    a stratum (outlet, month, lang)."""
+    `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`,
+    and `by_stratum` when `by` names a stratum (outlet, month, lang)."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
     report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     if by is not None:
         report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
     return report
@@ -75,6 +89,21 @@ def stratum_report(
     return {"by": by, "strata": strata}
 
 
+def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size) -> None:
+    """The report's figures over time: per batch of finished documents, per scheme version."""
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= 100_000:
+        raise AppError("batch size must be an integer from 1 to 100000")
+    history = {
+        d: DocumentHistory(finished, version)
+        for d, (finished, version) in done_history(db, chosen).items()
+    }
+    args = (documents, chosen, chosen_labels, history)
+    report["batch_size"] = batch_size
+    report["by_batch"] = agreement_by_batch(*args, batch_size=batch_size, bootstrap=bootstrap)
+    report["batch_drops"] = batch_drops(report["by_batch"])
+    report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
+
+
 @dataclass(frozen=True, slots=True)
 class DashboardFigures:
     """The report, the documents it was computed on, and the annotators scored against gold."""
@@ -94,6 +123,7 @@ def dashboard_figures(
     bootstrap: int,
     chosen: DocumentFilter | None = None,
     by: str = "outlet",
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> DashboardFigures:
     """What the lead's dashboard shows for a filter (annotators, labels, documents by outlet,
     month and language), from one read of the corpus."""
@@ -103,6 +133,7 @@ def dashboard_figures(
         admitted = filtered_document_ids(db, chosen)
         documents = [d for d in documents if d.id in admitted]
     report = _report(documents, names, chosen_labels, bootstrap, False, 0)
+    _add_history(db, report, documents, names, chosen_labels, bootstrap, batch_size)
     gold = score_against_gold(documents, names, chosen_labels, gold_spans(db))
     strata = stratum_report(db, documents, by, names, chosen_labels, bootstrap)
     return DashboardFigures(report, documents, gold, strata)

@@ -90,3 +90,20 @@ def _documents(db, done, spans) -> list[AgreementDocument]:
             )
         )
     return documents
+
+
+def done_history(
+    db: sqlite_utils.Database, annotators: Sequence[str]
+) -> dict[int, tuple[str, int]]:
+    """document_id -> (when the last of `annotators` marked it done, the oldest scheme version
+    among their done layers)."""
+    names = list(annotators)
+    if not names:
+        return {}
+    marks = ",".join("?" * len(names))
+    rows = db.conn.execute(
+        "SELECT document_id, MAX(updated), MIN(scheme_version) FROM document_status "
+        f"WHERE status = 'done' AND annotator IN ({marks}) GROUP BY document_id",
+        names,
+    )
+    return {d: (finished, version) for d, finished, version in rows.fetchall()}

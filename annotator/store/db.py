@@ -177,6 +177,52 @@ CREATE TABLE IF NOT EXISTS report_cache (
 );
 """
 
+_V7 = """
+-- Issue 15, closing the loop. A lead releases an adjudicated document's feedback to its annotators.
+CREATE TABLE IF NOT EXISTS feedback_release (
+    document_id INTEGER PRIMARY KEY REFERENCES document(id) ON DELETE CASCADE,
+    released_by TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',   -- the lead's decision note shown with the feedback
+    released TEXT NOT NULL
+);
+-- Questions and answers on a span or a document. `layer` is the annotator whose work the thread
+-- is about (blind: only they and the leads see it); `span_id` is NULL on a document thread and
+-- has no foreign key, so that a question outlives the span it asked about.
+CREATE TABLE IF NOT EXISTS comment (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL REFERENCES user(name),
+    span_id TEXT,
+    author TEXT NOT NULL REFERENCES user(name),
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS comment_thread ON comment (document_id, layer, span_id);
+-- Active time per (document, annotator), and per annotator the moment of the last credited
+-- report: increments are capped at the wall time since then, so two tabs never count twice.
+CREATE TABLE IF NOT EXISTS active_time (
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    active_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, annotator)
+);
+CREATE TABLE IF NOT EXISTS active_clock (
+    annotator TEXT PRIMARY KEY REFERENCES user(name),
+    last_report REAL NOT NULL
+);
+-- The label scheme's version and labels as last seen, to refuse changed labels without a new
+-- version; every span and status records the version it was made under.
+CREATE TABLE IF NOT EXISTS label_scheme_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    recorded TEXT NOT NULL
+);
+ALTER TABLE span ADD COLUMN scheme_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE document_status ADD COLUMN scheme_version INTEGER NOT NULL DEFAULT 1;
+"""
+
 
 _V8 = """
 -- Issue 16: what a study of news needs to know of an article, as indexed columns (the news
@@ -231,6 +277,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
+    (7, "feedback releases, comments, active time, label scheme versions", _script(_V7)),
     (
         8,
         "article fields of documents: outlet, published, author, url; versions; waiting",

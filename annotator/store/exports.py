@@ -132,11 +132,12 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
     result: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
     rows = db.conn.execute(
         'SELECT document_id, annotator, start, "end", token_start, token_end, label, attributes, '
-        f"note FROM span WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
+        "note, scheme_version FROM span "
+        f"WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
         'ORDER BY document_id, annotator, start, "end", label',
         [lo, hi, *annotators],
     )
-    for d, a, start, end, token_start, token_end, label, attributes, note in rows:
+    for d, a, start, end, token_start, token_end, label, attributes, note, version in rows:
         result[(d, a)].append(
             SpanData(
                 start,
@@ -146,6 +147,7 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
                 label,
                 json.loads(attributes) if attributes != "{}" else None,
                 note or None,
+                version,
             )
         )
     return result

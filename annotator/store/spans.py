@@ -9,10 +9,11 @@ import sqlite_utils
 
 from annotator.core.records import Span  # noqa: F401  (the store returns it)
 from annotator.store.db import now
+from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 
 _COLUMNS = (
     'id, document_id, annotator, label, start, "end", token_start, token_end, attributes, note, '
-    "version, created, updated"
+    "version, created, updated, scheme_version"
 )
 
 
@@ -66,11 +67,14 @@ def insert_span(db: sqlite_utils.Database, span: Span) -> Span:
 def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
     """Insert span rows as given in one statement (timestamps filled in when empty)."""
     stamp = now()
+    version = current_scheme_version(db)
     for span in spans:
+        if span.scheme_version is None:
+            span.scheme_version = version
         span.created = span.created or stamp
         span.updated = span.updated or stamp
     db.conn.executemany(
-        f"INSERT INTO span ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO span ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 s.id,
@@ -86,6 +90,7 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
                 s.version,
                 s.created,
                 s.updated,
+                s.scheme_version,
             )
             for s in spans
         ],
@@ -97,8 +102,8 @@ def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) ->
     span.updated = now()
     cur = db.conn.execute(
         'UPDATE span SET label = ?, start = ?, "end" = ?, token_start = ?, token_end = ?, '
-        "attributes = ?, note = ?, version = version + 1, updated = ? "
-        "WHERE id = ? AND version = ?",
+        "attributes = ?, note = ?, version = version + 1, updated = ?, "
+        f"scheme_version = {CURRENT_VERSION_SQL} WHERE id = ? AND version = ?",
         [
             span.label,
             span.start,
@@ -114,6 +119,7 @@ def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) ->
     )
     if cur.rowcount == 1:
         span.version = expected_version + 1
+        span.scheme_version = current_scheme_version(db)
         return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from annotator.store.db import now
+from annotator.store.scheme_versions import CURRENT_VERSION_SQL
 
 STATUSES = ("in_progress", "done")
 GOLD_STATUSES = ("not_started", "in_progress", "adjudicated")
@@ -26,9 +27,10 @@ def get_status(db: sqlite_utils.Database, document_id: int, annotator: str) -> s
 def set_status(db: sqlite_utils.Database, document_id: int, annotator: str, status: str) -> None:
     """Record an annotator's status on a document."""
     db.conn.execute(
-        "INSERT INTO document_status (document_id, annotator, status, updated) VALUES (?, ?, ?, ?) "
+        "INSERT INTO document_status (document_id, annotator, status, updated, scheme_version) "
+        f"VALUES (?, ?, ?, ?, {CURRENT_VERSION_SQL}) "
         "ON CONFLICT (document_id, annotator) DO UPDATE SET status = excluded.status, "
-        "updated = excluded.updated",
+        "updated = excluded.updated, scheme_version = excluded.scheme_version",
         [document_id, annotator, status, now()],
     )
 

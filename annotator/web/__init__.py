@@ -17,9 +17,11 @@ from annotator.core.labels import load_label_scheme
 from annotator.web import auth, errors, health, security
 from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
+from annotator.web.annotate import feedback as feedback_pages
 from annotator.web.api import agreement as agreement_api
 from annotator.web.api import annotations as annotations_api
-from annotator.web.review import adjudication, exports, progress
+from annotator.web.api import feedback as feedback_api
+from annotator.web.review import adjudication, exports, loop, progress
 from annotator.web.review import agreement as agreement_dashboard
 
 # Every URL of the app is declared with a decorator on one of these blueprints, one per module.
@@ -28,12 +30,15 @@ BLUEPRINTS = (
     auth.bp,
     annotations_api.bp,
     agreement_api.bp,
+    feedback_api.bp,
     pages.bp,
     actions.bp,
+    feedback_pages.bp,
     progress.bp,
     agreement_dashboard.bp,
     adjudication.bp,
     exports.bp,
+    loop.bp,
 )
 
 

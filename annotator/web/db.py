@@ -15,8 +15,8 @@ import threading
 from flask import Flask, current_app, g
 
 from annotator import store
-from annotator.core.labels import LabelScheme, check_labels_in_use
-from annotator.store.spans import labels_in_use
+from annotator.core.labels import LabelScheme
+from annotator.services.scheme_versions import adopt_scheme
 
 _kept = threading.local()
 _inherited: list = []
@@ -65,12 +65,14 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Migrate once at start, refuse a scheme that lacks a stored label, release connections."""
+    """Migrate once at start, refuse a scheme that lacks a stored label or changed its labels
+    without a new version (recording a new version), release connections."""
     db = store.connect(app.config["DB"])
     try:
         # However the app is started (annotator serve, gunicorn directly, tests): a page of a
-        # span whose label the scheme lost could not be rendered or edited.
-        check_labels_in_use(app.extensions["labels"], labels_in_use(db))
+        # span whose label the scheme lost could not be rendered or edited, and spans made
+        # under changed guidelines must not carry the old version.
+        adopt_scheme(db, app.extensions["labels"])
     finally:
         db.conn.close()
     app.teardown_appcontext(close_db)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from annotator.store.documents import list_documents
+from annotator.web.annotate.feedback import questions_context, queue_feedback_context
 from annotator.web.annotate.views import (
     editor_context,
     next_undone,
@@ -41,7 +42,9 @@ def index():
     rows = queue_rows(db, g.user.name)
     done = sum(r.status == "done" for r in rows)
     next_row = next_undone(rows, None)
-    return render_template("queue.html", rows=rows, done=done, next_row=next_row)
+    return render_template(
+        "queue.html", rows=rows, done=done, next_row=next_row, **queue_feedback_context(db)
+    )
 
 
 @bp.get("/next")
@@ -66,6 +69,8 @@ def document(document_id: int):
     context = region_context(db, doc)
     context.update(toolbar_context(db, doc, len(context["spans"])))
     context.update(editor_context(doc, None))
+    if g.user.role == "annotator":
+        context.update(questions_context(db, doc))
     return render_template(
         "document.html",
         label_style=label_css([label.colour for label in labels().labels]),

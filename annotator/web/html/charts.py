@@ -234,3 +234,108 @@ def bars_svg(
         )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line of a line chart: a value per point (None: no value there), optional intervals."""
+
+    name: str
+    values: tuple[float | None, ...]
+    colour: str
+    dash: str = ""
+    intervals: tuple[tuple[float, float] | None, ...] = ()
+
+
+def line_svg(
+    points: Sequence[str], series: Sequence[Series], *, title: str, subtitle: str = ""
+) -> Markup:
+    """A line chart on a 0..1 axis (extended below 0 when needed): one x position per point,
+    every value printed next to its dot, 95% intervals as whiskers, and a legend."""
+    values = [v for s in series for v in s.values if v is not None]
+    values += [lo for s in series for iv in s.intervals if iv for lo in iv[:1]]
+    low = max(-1.0, min(0.0, math.floor(min(values, default=0.0) * 5) / 5))
+    left, top, plot_h = 44, 34, 200
+    step = 90 if len(points) > 1 else 0
+    plot_w = max(step * (len(points) - 1), 1)
+    width = left + plot_w + 150
+    height = top + plot_h + 46
+
+    def x(i: int) -> float:
+        return left + 20 + i * step
+
+    def y(v: float) -> float:
+        return top + (1.0 - (v - low) / (1.0 - low)) * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="lines" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{left}" y="14" class="axis">{escape(subtitle)}</text>',
+    ]
+    for k in range(round((1.0 - low) / 0.2) + 1):
+        tick = round(low + 0.2 * k, 1)
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w + 40}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#ebe9e3"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
+            f'class="tick">{tick:g}</text>'
+        )
+    for i, name in enumerate(points):
+        out.append(
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" class="tick">'
+            f"{escape(name)}</text>"
+        )
+    for n, s in enumerate(series):
+        out.append(f'<g class="series" data-name="{escape(s.name)}">')
+        run: list[str] = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                if len(run) > 1:
+                    out.append(_polyline(run, s))
+                run = []
+                continue
+            run.append(f"{x(i):.1f},{y(v):.1f}")
+        if len(run) > 1:
+            out.append(_polyline(run, s))
+        for i, v in enumerate(s.values):
+            interval = s.intervals[i] if i < len(s.intervals) else None
+            if interval:
+                lo, hi = y(interval[0]), y(interval[1])
+                out.append(
+                    f'<g class="whisker" stroke="{s.colour}" stroke-width="1.2">'
+                    f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{lo:.1f}" y2="{hi:.1f}"/>'
+                    f'<line x1="{x(i) - 4:.1f}" x2="{x(i) + 4:.1f}" y1="{lo:.1f}" y2="{lo:.1f}"/>'
+                    f'<line x1="{x(i) - 4:.1f}" x2="{x(i) + 4:.1f}" y1="{hi:.1f}" y2="{hi:.1f}"/>'
+                    "</g>"
+                )
+            if v is not None:
+                tip = f"{s.name}, {points[i]}: {format_value(v)}"
+                if interval:
+                    tip += f" [{interval[0]:.2f}, {interval[1]:.2f}]"
+                out.append(
+                    f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" '
+                    f'fill="{s.colour}"><title>{escape(tip)}</title></circle>'
+                    f'<text x="{x(i) + 7:.1f}" y="{y(v) - 6 + 12 * n:.1f}" class="value">'
+                    f"{format_value(v)}</text>"
+                )
+        out.append("</g>")
+        ly = top + 14 * n
+        lx = left + plot_w + 56
+        out.append(
+            f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{s.colour}" '
+            f'stroke-width="2.5"{_dash(s)}/><text x="{lx + 24}" y="{ly + 4}" class="axis">'
+            f"{escape(s.name)}</text>"
+        )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _dash(s: Series) -> str:
+    return f' stroke-dasharray="{s.dash}"' if s.dash else ""
+
+
+def _polyline(points: list[str], s: Series) -> str:
+    return (
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{s.colour}" '
+        f'stroke-width="2.5"{_dash(s)}/>'
+    )

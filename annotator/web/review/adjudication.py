@@ -12,6 +12,7 @@ from annotator.core.errors import AppError
 from annotator.core.records import GOLD, Document, Span
 from annotator.services import adjudication as review
 from annotator.services.annotations import delete_span_by_id, update_span_fields
+from annotator.services.comments import threads_on
 from annotator.store.agreement_data import annotator_names
 from annotator.store.db import database_identity
 from annotator.store.documents import get_document, get_tokens
@@ -23,6 +24,7 @@ from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
 from annotator.web.responses import fragment_with_trigger, int_field
+from annotator.web.review import loop
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
 
@@ -76,6 +78,7 @@ def rows_context(db, document: Document) -> dict:
         "ends": tokens.ends,
         "kind_names": review.KIND_NAMES,
         "decisions": span_decisions(db, document.id),
+        "threads": threads_on(db, g.user, document.id),
     }
 
 
@@ -133,6 +136,8 @@ def document(document_id: int):
     context.update(gold_context(db, doc))
     context["text_html"] = gold_text_html(db, doc, context["gold"])
     context.update(editor_context(db, doc, None))
+    context.update(loop.release_context(db, doc))
+    context.update(loop.threads_context(db, doc))
     return render_template(
         "review/document.html",
         label_style=label_css([label.colour for label in labels().labels]),

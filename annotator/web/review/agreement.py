@@ -13,13 +13,14 @@ from flask import Blueprint, current_app, render_template, request
 from annotator.core.labels import LabelScheme
 from annotator.services import jobs as gamma_jobs
 from annotator.services.reports import dashboard_figures
+from annotator.services.timing import annotator_pace
 from annotator.store.agreement_data import annotator_names
 from annotator.store.documents import document_facets, list_documents
 from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.filters import document_filter, stratum
-from annotator.web.html.charts import Bar, bars_svg, format_value, heatmap_svg
+from annotator.web.html.charts import Bar, Series, bars_svg, format_value, heatmap_svg, line_svg
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
 
@@ -170,13 +171,40 @@ def _gold_rows(gold: dict, scheme: LabelScheme, chosen_labels: list[str]) -> lis
     return rows
 
 
+def over_time_svg(report: dict):
+    """The line chart of alpha (with intervals) and overlap F1 per batch."""
+    batches = report["by_batch"]
+    return line_svg(
+        [f"{b['batch']} ({b['documents']})" for b in batches],
+        [
+            Series(
+                "alpha",
+                tuple(b["krippendorff_alpha"] for b in batches),
+                "#0072B2",
+                intervals=tuple(tuple(b["ci95"]) if b["ci95"] else None for b in batches),
+            ),
+            Series("overlap F1", tuple(b["f1_overlap"] for b in batches), "#D55E00", "6 4"),
+        ],
+        title="Agreement per batch of finished documents",
+        subtitle="batch (documents in it)",
+    )
+
+
 def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: list[str]) -> dict:
     """Everything the figures fragment shows, for the chosen annotators and labels (as `_chosen`
     checked them)."""
     bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
     doc_filter, by = document_filter(request.values), stratum(request.values)
+    batch_size = int(current_app.config.get("REVIEW_BATCH_SIZE", 10))
     figures = dashboard_figures(
-        db, scheme, chosen, chosen_labels, bootstrap=bootstrap, chosen=doc_filter, by=by
+        db,
+        scheme,
+        chosen,
+        chosen_labels,
+        bootstrap=bootstrap,
+        chosen=doc_filter,
+        by=by,
+        batch_size=batch_size,
     )
     report, documents, gold = figures.report, figures.documents, figures.gold_scores
     alpha = report["krippendorff_alpha"]
@@ -210,6 +238,8 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
             report["annotators"], overlap, pair_docs, title="Overlap F1 (micro over labels)"
         ),
         "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),
+        "over_time_svg": over_time_svg(report),
+        "pace": annotator_pace(db, chosen),
         "doc_rows": _document_rows(db, report, documents, chosen_labels),
         "gold_rows": _gold_rows(gold, scheme, chosen_labels),
         **gamma_context(db, chosen, chosen_labels),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from annotator.services import assignments
+from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import documents_with_statuses
+from annotator.store.comments import open_threads
 from annotator.store.documents import count_waiting, document_facets
 from annotator.store.gold import all_assignments, span_counts
 from annotator.store.statuses import gold_statuses, statuses
@@ -14,6 +16,7 @@ from annotator.web.auth import lead_required
 from annotator.web.db import get_db
 from annotator.web.filters import document_filter
 from annotator.web.responses import fragment_with_trigger, int_field
+from annotator.web.review import loop
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -38,14 +41,17 @@ def progress_context(db) -> dict:
         "doc_filter": chosen,
         "facets": document_facets(db),
         "waiting": count_waiting(db),
+        "active_minutes": {key: ms / 60_000 for key, ms in all_active_ms(db).items()},
+        "open_questions": open_threads(db),
     }
 
 
 @bp.get("")
 @lead_required
 def progress():
-    """Documents x annotators: status, spans, progress bars, assignment."""
-    return render_template("review/progress.html", **progress_context(get_db()))
+    """Documents x annotators: status, spans, minutes, questions, progress bars, assignment."""
+    db = get_db()
+    return render_template("review/progress.html", **progress_context(db), **loop.loop_context(db))
 
 
 @bp.get("/progress")
