@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from annotator.core.extent import DEFAULT_MAX_TOKENS
 from annotator.core.labels import load_label_scheme
 from annotator.web import auth, errors, health, security
 from annotator.web import db as web_db
@@ -50,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         HTTPS=False,  # ANNOTATOR_HTTPS=1 behind an HTTPS proxy: Secure cookies, HSTS
         TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
         JSON_SORT_KEYS=False,
+        # A new span over this many tokens (or over a paragraph) is made only once confirmed.
+        SPAN_CONFIRM_TOKENS=DEFAULT_MAX_TOKENS,
     )
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config:

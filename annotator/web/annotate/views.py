@@ -208,3 +208,23 @@ def editor_context(document: Document, span: Span | None, here: list[Span] | Non
 def undo_stack() -> list[dict]:
     """The session's undo stack (ids, versions and audit event ids of recent actions)."""
     return list(session.get("undo", []))
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 span`, `2 spans` (or the given plural)."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def change_message(action: str, old_label: str | None, span: Span, merged: int) -> str:
+    """What an action did, in words: the label change and the merges, with how to undo."""
+    scheme = labels()
+    parts = []
+    if action == "create":
+        parts.append(f"added: {scheme.get(span.label).name}")
+    elif old_label is not None and old_label != span.label:
+        parts.append(f"relabelled: {scheme.get(old_label).name} -> {scheme.get(span.label).name}")
+    else:
+        parts.append("saved")
+    if merged:
+        parts.append(f"merged with {plural(merged, 'span')}")
+    return " · ".join(parts) + " · u to undo"

@@ -1,0 +1,286 @@
+"""Real Chromium, issue 14: the annotation loop never surprises (no silent relabel, nothing typed
+is lost, no span content in URLs, a stale tab recovers in place, overshooting drags ask first)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span, update_span_fields
+from annotator.store.users import get_user
+from tests.browser_support import (
+    build_database,
+    chromium,
+    drag_select,
+    live_server,
+    log_in,
+    new_page,
+)
+from tests.test_browser import document_with, read_db, spans_of, token_range
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1366, "height": 768}
+PHRASE = "ukrainische Neonazi-Besatzer zu vernichten"
+OTHER = "die Region Kursk zu befreien"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("loop-browser")
+    db_path = build_database(tmp / "annotator.db")
+    with live_server(db_path) as url:
+        yield url, db_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def make_span(db_path, name: str, doc: int, first: int, last: int, label="STATE_PROPAGANDA"):
+    db = read_db(db_path)
+    try:
+        span, _ = create_span(
+            db,
+            load_label_scheme(),
+            get_user(db, name),
+            doc,
+            SpanInput(label, token_start=first, token_end=last),
+        )
+    finally:
+        db.conn.close()
+    return span
+
+
+def open_as(browser, base_url: str, name: str, doc: int, **viewport):
+    page = new_page(browser, base_url, **(viewport or DESKTOP))
+    log_in(page, name)
+    page.goto(f"/documents/{doc}")
+    page.wait_for_selector("#text")
+    return page
+
+
+def test_label_key_with_nothing_selected_never_relabels(site, browser):
+    """Point 1: a drag that selected nothing, then `3`, used to turn the span in the editor
+    into Editorial framing with a bare "saved"."""
+    base_url, db_path = site
+    doc = document_with(db_path, PHRASE)
+    first, last = token_range(db_path, doc, PHRASE)[2:]
+    page = open_as(browser, base_url, "anna", doc)
+    drag_select(page, first, last)
+    page.keyboard.press("1")
+    expect(page.locator("#flash")).to_have_text("added: State propaganda quote · u to undo")
+    page.wait_for_selector("#editor.open")
+    # A click in the text selects nothing; the editor stays open on the new span.
+    page.click(f'#text span[data-i="{last + 3}"]')
+    page.keyboard.press("3")
+    expect(page.locator("#flash.error")).to_contain_text("Nothing is selected")
+    (span,) = spans_of(db_path, doc, "anna")
+    assert (span.label, span.version) == ("STATE_PROPAGANDA", 1)
+
+    # A relabel happens in the editor and says what it did.
+    page.click(f'#text span[data-i="{first}"]')
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+    page.select_option("#editor select[name=label]", "EDITORIAL_FRAMING")
+    expect(page.locator("#flash")).to_have_text(
+        "relabelled: State propaganda quote -> Editorial framing · u to undo"
+    )
+    # A same-label span overlapping it merges, and the toast says so.
+    drag_select(page, last, last + 2)
+    page.keyboard.press("3")
+    expect(page.locator("#flash")).to_have_text(
+        "added: Editorial framing · merged with 1 span · u to undo"
+    )
+    (merged,) = spans_of(db_path, doc, "anna")
+    assert (merged.label, merged.token_start, merged.token_end) == (
+        "EDITORIAL_FRAMING",
+        first,
+        last + 2,
+    )
+    page.context.close()
+
+
+def test_typed_note_survives_escape_another_span_and_reload(site, browser):
+    """Point 3: the note needed Save; Esc, a click on another span or a reload lost it."""
+    base_url, db_path = site
+    doc = document_with(db_path, OTHER)
+    a = token_range(db_path, doc, PHRASE)[2:]
+    b = token_range(db_path, doc, OTHER)[2:]
+    one = make_span(db_path, "ben", doc, *a)
+    two = make_span(db_path, "ben", doc, *b, label="INTEL_ESTIMATE")
+    page = open_as(browser, base_url, "ben", doc)
+
+    page.click(f'#spans li[data-span="{one.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{one.id}"]')
+    page.fill("#editor textarea[name=note]", "Esc right after typing")
+    page.keyboard.press("Escape")  # leaves the field
+    page.keyboard.press("Escape")  # closes the editor
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(page.locator(f'#spans li[data-span="{one.id}"] .note')).to_have_text(
+        "Esc right after typing"
+    )
+
+    page.click(f'#spans li[data-span="{one.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{one.id}"]')
+    page.fill("#editor textarea[name=note]", "then another span at once")
+    page.fill("#editor input[name='attr.speaker']", "KCNA")
+    page.click(f'#spans li[data-span="{two.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{two.id}"]')
+    expect(page.locator(f'#spans li[data-span="{one.id}"] .note')).to_have_text(
+        "then another span at once"
+    )
+
+    page.fill("#editor textarea[name=note]", "typed, then a pause, then reload")
+    page.select_option("#editor select[name='attr.agency']", index=1)
+    expect(page.locator("#flash")).to_have_text("note and attributes saved")
+    page.reload()
+    page.wait_for_selector("#spans li[data-span]")
+    stored = {s.id: s for s in spans_of(db_path, doc, "ben")}
+    assert stored[one.id].note == "then another span at once"
+    assert stored[one.id].attributes == {"speaker": "KCNA"}
+    assert stored[two.id].note == "typed, then a pause, then reload"
+    assert stored[two.id].attributes.get("agency")
+    # Each autosave carried the version the one before returned: no refusal on the way.
+    assert page.locator("#flash.error").count() == 0
+    page.context.close()
+
+
+def test_delete_puts_no_span_content_in_the_url(site, browser):
+    """Point 4: hx-delete inside the editor form sent every field, the note too, in the URL."""
+    base_url, db_path = site
+    doc = document_with(db_path, PHRASE)
+    first, last = token_range(db_path, doc, OTHER)[2:]
+    span = make_span(db_path, "lea", doc, first, last)
+    page = open_as(browser, base_url, "lea", doc)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.method == "DELETE" else None)
+    page.click(f'#spans li[data-span="{span.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+    page.fill("#editor textarea[name=note]", "geheime Notiz")
+    page.click("#editor button[type=submit]")
+    expect(page.locator(f'#spans li[data-span="{span.id}"] .note')).to_have_text("geheime Notiz")
+    page.click("#editor [data-delete]")
+    expect(page.locator(f'#spans li[data-span="{span.id}"]')).to_have_count(0)
+    (request,) = sent
+    assert request.url == f"{base_url}/documents/{doc}/spans/{span.id}"
+    assert request.headers["x-span-version"] == "2"
+    assert not request.post_data
+    assert spans_of(db_path, doc, "gold") == []
+    page.context.close()
+
+
+def test_stale_tab_shows_the_stored_span_beside_what_was_typed(site, browser):
+    """Point 5: after another tab changed the span, every retry failed and a reload lost the
+    typing; after a merge elsewhere the editor said only "not found"."""
+    base_url, db_path = site
+    doc = document_with(db_path, "als Leihgabe an Wladimir Putin")
+    first, last = token_range(db_path, doc, "als Leihgabe an Wladimir Putin")[2:]
+    span = make_span(db_path, "anna", doc, first, last)
+    page = open_as(browser, base_url, "anna", doc)
+    page.click(f'#spans li[data-span="{span.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+
+    # The other tab (the same user, the same server path) writes a note first.
+    db = read_db(db_path)
+    try:
+        scheme = load_label_scheme()
+        update_span_fields(
+            db, scheme, get_user(db, "anna"), span.id, {"version": 1, "note": "other tab"}
+        )
+    finally:
+        db.conn.close()
+    page.fill("#editor textarea[name=note]", "mine, typed here")
+    page.click("#editor button[type=submit]")
+    conflict = page.locator("#editor #conflict")
+    expect(conflict).to_contain_text("Changed in another tab")
+    expect(conflict).to_contain_text("other tab")
+    expect(page.locator("#editor textarea[name=note]")).to_have_value("mine, typed here")
+    page.click("#keep-mine")
+    expect(page.locator("#editor #conflict")).to_have_count(0)
+    (kept,) = spans_of(db_path, doc, "anna")
+    assert (kept.note, kept.version) == ("mine, typed here", 3)
+
+    # Now the other tab deletes it: the editor keeps what was typed and can add it again.
+    db = read_db(db_path)
+    try:
+        from annotator.services.annotations import delete_span_by_id
+
+        delete_span_by_id(db, get_user(db, "anna"), span.id)
+    finally:
+        db.conn.close()
+    page.fill("#editor textarea[name=note]", "mine again")
+    page.click("#editor button[type=submit]")
+    expect(page.locator("#editor #conflict")).to_contain_text("This span is gone")
+    expect(page.locator("#editor textarea[name=note]")).to_have_value("mine again")
+    page.click("#keep-mine")
+    expect(page.locator("#flash")).to_contain_text("added: State propaganda quote")
+    (again,) = spans_of(db_path, doc, "anna")
+    assert (again.note, again.token_start, again.token_end) == ("mine again", first, last)
+
+    # Taking theirs shows the stored state in the editor.
+    db = read_db(db_path)
+    try:
+        update_span_fields(
+            db, scheme, get_user(db, "anna"), again.id, {"version": 1, "note": "theirs"}
+        )
+    finally:
+        db.conn.close()
+    page.fill("#editor textarea[name=note]", "discard me")
+    page.click("#editor button[type=submit]")
+    page.click("#take-theirs")
+    expect(page.locator("#editor textarea[name=note]")).to_have_value("theirs")
+    assert spans_of(db_path, doc, "anna")[0].note == "theirs"
+    page.context.close()
+
+
+def test_overshooting_drag_asks_and_punctuation_is_refused(site, browser):
+    """Point 2: a drag past the text into the sidebar selected the rest of the article and one
+    key made a span of it."""
+    base_url, db_path = site
+    doc = document_with(db_path, "offiziell bestätigt")
+    first = token_range(db_path, doc, "offiziell bestätigt")[2]
+    page = open_as(browser, base_url, "anna", doc)
+    box = page.locator(f'#text span[data-i="{first}"]').bounding_box()
+    side = page.locator("aside.side .labels").bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(side["x"] + 20, side["y"] + side["height"] + 40, steps=10)
+    page.mouse.up()
+    assert len(page.evaluate("window.getSelection().toString()")) > 300
+
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if len(asked) > 1 else dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.keyboard.press("3")
+    expect(page.locator("#flash")).to_contain_text("Nothing was made")
+    assert "unusually long" in asked[0]
+    assert spans_of(db_path, doc, "anna") == []
+
+    # Asked again, accepted: now it is made.
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(side["x"] + 20, side["y"] + side["height"] + 40, steps=10)
+    page.mouse.up()
+    page.keyboard.press("3")
+    expect(page.locator("#spans li[data-span]")).to_have_count(1)
+    (long_span,) = spans_of(db_path, doc, "anna")
+    assert long_span.token_start == first and long_span.token_end - first > 60
+
+    # A comma alone is refused, with the reason.
+    comma = page.locator("#text span[data-i]").filter(has_text=re.compile(r"^,$")).first
+    i = int(comma.get_attribute("data-i"))
+    drag_select(page, i, i)
+    page.keyboard.press("2")
+    expect(page.locator("#flash.error")).to_contain_text("punctuation only")
+    assert len(spans_of(db_path, doc, "anna")) == 1
+    page.context.close()
