@@ -262,7 +262,7 @@ def test_overshooting_drag_asks_and_punctuation_is_refused(site, browser):
 
     page.on("dialog", answer)
     page.keyboard.press("3")
-    expect(page.locator("#flash")).to_contain_text("Nothing was made")
+    expect(page.locator("#flash")).to_contain_text("Nothing was changed")
     assert "unusually long" in asked[0]
     assert spans_of(db_path, doc, "anna") == []
 

@@ -665,7 +665,14 @@ def test_gold_status_and_scores_against_gold(lead, annotated):
     lead.post(f"/review/documents/1/accept/{span_of(db, 'anna', 1, 'STATE_PROPAGANDA').id}")
     lead.post(f"/review/documents/1/accept/{span_of(db, 'ben', 1, 'EDITORIAL_FRAMING').id}")
     before = event_rows(db)
-    response = lead.post("/review/documents/1/gold-status", data={"status": "adjudicated"})
+    # anna's two INTEL spans are neither in gold nor rejected: asked first, nothing changed.
+    question = lead.post("/review/documents/1/gold-status", data={"status": "adjudicated"})
+    assert question.status_code == 409 and question.headers["X-Needs-Confirmation"] == "1"
+    assert "2 annotator spans in 2 places are neither in gold" in question.get_data(as_text=True)
+    assert new_events(db, before) == []
+    response = lead.post(
+        "/review/documents/1/gold-status", data={"status": "adjudicated", "confirmed": "1"}
+    )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "goldChanged"
     assert new_events(db, before) == [
         ("gold_status", "gold_status", "1", {"status": "in_progress"}, {"status": "adjudicated"})
@@ -717,7 +724,13 @@ def test_assign_one_document_is_audited(lead, annotated):
 
 def test_round_robin_and_everyone(lead, annotated):
     db = annotated
-    assert lead.post("/review/assignments", data={"n": "1"}).status_code == 200
+    # Done work would leave its annotators' queues: asked first, nothing changed yet.
+    question = lead.post("/review/assignments", data={"n": "1"})
+    assert question.status_code == 200
+    assert "hides finished work" in question.get_data(as_text=True)
+    assert db.execute("SELECT COUNT(*) FROM assignment").fetchone()[0] == 0
+    confirmed = lead.post("/review/assignments", data={"n": "1", "confirmed": "1"})
+    assert confirmed.status_code == 200
     rows = db.execute("SELECT document_id, annotator FROM assignment").fetchall()
     per_doc = Counter(d for d, _ in rows)
     per_annotator = Counter(a for _, a in rows)

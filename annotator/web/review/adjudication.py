@@ -22,7 +22,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.web.responses import fragment_with_trigger, int_field
+from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
 
@@ -76,6 +76,7 @@ def rows_context(db, document: Document) -> dict:
         "ends": tokens.ends,
         "kind_names": review.KIND_NAMES,
         "decisions": span_decisions(db, document.id),
+        "undecided": len(review.undecided_spans(db, document.id)),
     }
 
 
@@ -261,17 +262,17 @@ def delete(document_id: int, span_id: str):
     db = get_db()
     doc = get_document(db, document_id)
     _gold_span_on(db, document_id, span_id)
-    version = int_field(request.args["version"], "version") if "version" in request.args else None
-    delete_span_by_id(db, g.user, span_id, version)
+    delete_span_by_id(db, g.user, span_id, sent_version())
     return _decided(db, doc, "gold span deleted")
 
 
 @bp.post("/documents/<int:document_id>/gold-status")
 @lead_required
 def gold_status(document_id: int):
-    """Set the document's gold status (not_started, in_progress, adjudicated)."""
+    """Set the document's gold status (not_started, in_progress, adjudicated); adjudicated with
+    places undecided answers 409 with X-Needs-Confirmation until `confirmed=1`."""
     db = get_db()
     doc = get_document(db, document_id)
     status = request.form.get("status", "")
-    review.change_gold_status(db, g.user, document_id, status)
+    review.change_gold_status(db, g.user, document_id, status, request.form.get("confirmed") == "1")
     return _decided(db, doc, f"gold status: {status.replace('_', ' ')}")

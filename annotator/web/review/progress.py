@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
+from annotator.core.errors import NeedsConfirmation
 from annotator.services import assignments
 from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import documents_with_statuses
@@ -26,6 +27,18 @@ def progress_context(db) -> dict:
         documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
     )
     return {"rows": rows, "totals": totals, "annotators": names}
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
+def _ask(question: NeedsConfirmation):
+    """The question in place of the grid: what would be hidden, to confirm or cancel."""
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "confirmed"]
+    return render_template(
+        "review/_assign_confirm.html", question=question.message, fields=fields, action=request.path
+    )
 
 
 @bp.get("")
@@ -55,7 +68,10 @@ def assign_document(document_id: int):
     """Assign one document to the checked annotators (`everyone=1`: to everyone)."""
     db = get_db()
     chosen = None if request.form.get("everyone") else request.form.getlist("annotator")
-    assignments.assign_document(db, g.user, document_id, chosen)
+    try:
+        assignments.assign_document(db, g.user, document_id, chosen, _confirmed())
+    except NeedsConfirmation as question:
+        return _ask(question)
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )
@@ -67,7 +83,11 @@ def assign_all():
     """Everyone sees every document (`mode=everyone`), or `n` annotators per document in turn."""
     db = get_db()
     everyone = request.form.get("mode") == "everyone"
-    assignments.assign_all(db, g.user, None if everyone else int_field(request.form.get("n"), "n"))
+    per_document = None if everyone else int_field(request.form.get("n"), "n")
+    try:
+        assignments.assign_all(db, g.user, per_document, _confirmed())
+    except NeedsConfirmation as question:
+        return _ask(question)
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )

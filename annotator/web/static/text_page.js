@@ -82,36 +82,15 @@
     selectTokens(at, at);
   }
 
-  let lastCreate = null; // the values of the last create: sent again once the user confirms
-
-  function sendCreate(values) {
-    lastCreate = values;
-    htmx.ajax("POST", layout().dataset.createUrl, { source: textEl(), swap: "none", values: values });
-  }
-
   function createSpan(label) {
     const r = selectedTokens();
     if (!r) return false;
     window.getSelection().removeAllRanges();
     kb = null;
-    saveNow().then(() => sendCreate({ label: label, token_start: r[0], token_end: r[1] }));
+    const values = { label: label, token_start: r[0], token_end: r[1] };
+    saveNow().then(() => htmx.ajax("POST", layout().dataset.createUrl, { source: textEl(), swap: "none", values: values }));
     return true;
   }
-
-  // An overshooting selection (past a paragraph, over the token limit): the server asks first.
-  document.addEventListener("htmx:responseError", (e) => {
-    const xhr = e.detail.xhr;
-    if (!xhr.getResponseHeader("X-Needs-Confirmation") || !lastCreate) return;
-    const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
-    const sent = answer.getElementById("flash");
-    const values = lastCreate;
-    lastCreate = null;
-    if (window.confirm(sent ? sent.textContent.trim() : "Make this long span?")) {
-      sendCreate(Object.assign({}, values, { confirmed: "1" }));
-    } else {
-      flash("Nothing was made. Select the words again, then press a label key.");
-    }
-  });
 
   // A label key makes a span from the selection; it never relabels the span in the editor
   // (that is the editor's Label field), since a drag that selected nothing is the usual state.
