@@ -1,0 +1,136 @@
+"""Real Chromium, issue 14: what the lead does never hides finished work or leaves places
+undecided without saying so, error pages say their message once."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator import store
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.store.statuses import get_gold_status
+from annotator.store.users import get_user
+from tests.browser_support import build_database, chromium, live_server, log_in, new_page
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1366, "height": 768}
+SPANS = [
+    ("anna", 1, "EDITORIAL_FRAMING", 5, 9),
+    ("ben", 1, "EDITORIAL_FRAMING", 5, 9),
+    ("ben", 1, "STATE_PROPAGANDA", 20, 25),
+    ("anna", 2, "STATE_PROPAGANDA", 20, 30),
+    ("ben", 2, "STATE_PROPAGANDA", 22, 30),
+    ("anna", 2, "INTEL_ESTIMATE", 60, 80),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    db_path = build_database(tmp_path_factory.mktemp("loop-review") / "annotator.db")
+    db = store.connect(db_path)
+    scheme = load_label_scheme()
+    for name, doc, label, ts, te in SPANS:
+        create_span(
+            db, scheme, get_user(db, name), doc, SpanInput(label, token_start=ts, token_end=te)
+        )
+    for name in ("anna", "ben"):
+        for doc in (1, 2):
+            set_document_status(db, get_user(db, name), doc, "done")
+    db.conn.close()
+    with live_server(db_path) as url:
+        yield url, db_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def assignments(db_path):
+    db = store.connect(db_path, migrate_schema=False)
+    try:
+        return db.conn.execute(
+            "SELECT document_id, annotator FROM assignment ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        db.conn.close()
+
+
+def test_assign_in_turn_names_the_done_work_it_would_hide(site, browser):
+    """Point 10: with N=1 "Assign in turn" took document 1 from ben, who had marked it done."""
+    url, db_path = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, "lea")
+    page.goto("/review")
+    page.fill("input[name=n]", "1")
+    page.click("#round-robin")
+    question = page.locator("#progress.confirm-hide")
+    expect(question).to_contain_text("from ben (2 spans)")
+    expect(question).to_contain_text("from anna (2 spans)")
+    assert assignments(db_path) == []
+    page.click("#cancel-hide")
+    expect(page.locator("#progress tr[data-document]")).to_have_count(5)
+    assert assignments(db_path) == []
+
+    # Ben's queue still shows document 1; unticking him there asks too.
+    page.locator('tr[data-document="1"] input[value="ben"]').uncheck()
+    expect(page.locator("#progress.confirm-hide")).to_contain_text("document 1")
+    page.click("#cancel-hide")
+    assert assignments(db_path) == []
+
+    page.fill("input[name=n]", "1")
+    page.click("#round-robin")
+    page.click("#confirm-hide")
+    expect(page.locator("#progress tr[data-document]")).to_have_count(5)
+    assert (1, "anna") in assignments(db_path) and (1, "ben") not in assignments(db_path)
+    page.context.close()
+
+
+def test_mark_adjudicated_asks_with_the_undecided_count(site, browser):
+    """Point 11: marking adjudicated said nothing of the places left undecided."""
+    url, db_path = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, "lea")
+    page.goto("/review/documents/2")
+    expect(page.locator("#undecided")).to_have_text("3 annotator spans undecided")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if len(asked) > 1 else dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.click("#mark-adjudicated")
+    expect(page.locator("#flash")).to_have_text("Nothing was changed.")
+    assert "3 annotator spans in 2 places are neither in gold nor rejected" in asked[0]
+    db = store.connect(db_path, migrate_schema=False)
+    assert get_gold_status(db, 2) == "not_started"
+    db.conn.close()
+    page.click("#mark-adjudicated")
+    expect(page.locator("#gold-badge")).to_have_text("adjudicated")
+    db = store.connect(db_path, migrate_schema=False)
+    assert get_gold_status(db, 2) == "adjudicated"
+    db.conn.close()
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "message"),
+    [
+        ("anna", "/review", "only leads may do this"),
+        ("anna", "/documents/999", "document 999 not found"),
+        ("lea", "/review/export?format=xml", "format must be one of"),
+    ],
+)
+def test_error_pages_say_their_message_once(site, browser, who, path, message):
+    """Point 8: every error page showed its message twice, once in a green success toast."""
+    url, _ = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, who)
+    page.goto(path)
+    assert page.locator("body").inner_text().count(message) == 1
+    expect(page.locator("#flash.ok")).to_have_count(0)
+    page.context.close()
