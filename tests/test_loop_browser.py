@@ -4,6 +4,7 @@ is lost, no span content in URLs, a stale tab recovers in place, overshooting dr
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -23,6 +24,7 @@ from tests.test_browser import document_with, read_db, spans_of, token_range
 
 pytestmark = pytest.mark.browser
 
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP = {"width": 1366, "height": 768}
 PHRASE = "ukrainische Neonazi-Besatzer zu vernichten"
 OTHER = "die Region Kursk zu befreien"
@@ -283,4 +285,49 @@ def test_overshooting_drag_asks_and_punctuation_is_refused(site, browser):
     page.keyboard.press("2")
     expect(page.locator("#flash.error")).to_contain_text("punctuation only")
     assert len(spans_of(db_path, doc, "anna")) == 1
+    page.context.close()
+
+
+def test_span_list_stays_in_sight_below_an_open_editor(site, browser):
+    """Point 6: at 1366x768 the span list sat below the fold of the sticky sidebar once the
+    editor was open."""
+    base_url, db_path = site
+    sentence = (
+        "Es verpflichtet beide Staaten zur gegenseitigen militärischen Unterstützung – und "
+        "katapultiert Nordkorea erstmals seit dem Koreakrieg wieder offiziell in einen "
+        "bewaffneten Konflikt außerhalb der eigenen Region"
+    )
+    doc = document_with(db_path, sentence)
+    first, last = token_range(db_path, doc, sentence)[2:]
+    make_span(db_path, "lea", doc, first, last)
+    page = open_as(browser, base_url, "lea", doc)
+    page.locator("#spans li[data-span]").first.click()
+    page.wait_for_selector("#editor.open")
+    item = page.locator("#spans li[data-span]").first.bounding_box()
+    editor = page.locator("#editor").bounding_box()
+    assert editor["y"] + editor["height"] <= DESKTOP["height"]
+    # The list starts in sight (its first row at least begun); it scrolls itself.
+    assert item["y"] + min(item["height"], 40) <= DESKTOP["height"]
+    page.screenshot(path=str(ARTIFACTS / "document_editor_open_desktop.png"))
+    page.context.close()
+
+
+def test_phone_keeps_label_bar_and_editor_at_hand(site, browser):
+    """Point 7: at 390x844 the label buttons and the editor came after the whole text, so
+    tapping a span opened an editor off screen."""
+    base_url, db_path = site
+    doc = document_with(db_path, "Verteidigungsabkommen")
+    first = token_range(db_path, doc, "Verteidigungsabkommen")[2]
+    page = open_as(browser, base_url, "lea", doc, width=390, height=844)
+    phone = {"width": 390, "height": 844}
+
+    def on_screen(selector):
+        box = page.locator(selector).bounding_box()
+        return box["y"] >= 0 and box["y"] + box["height"] <= phone["height"]
+
+    assert on_screen(".labels")
+    page.locator(f'#text span[data-i="{first}"]').click()
+    page.wait_for_selector("#editor.open")
+    assert on_screen("#editor") and on_screen(".labels")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= phone["width"]
     page.context.close()
