@@ -331,3 +331,62 @@ def test_phone_keeps_label_bar_and_editor_at_hand(site, browser):
     assert on_screen("#editor") and on_screen(".labels")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= phone["width"]
     page.context.close()
+
+
+def contrast(css_a: str, css_b: str) -> float:
+    """WCAG 2 contrast ratio of two computed `rgb(r, g, b)` colours."""
+
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(css_a), luminance(css_b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_smaller_things_done_message_plurals_quotes_badges_reversed(site, browser):
+    """Point 9: "Mark done" said nothing; "1 spans"; „…“ quotes got a second pair of marks;
+    the done and new badges were below 4.5:1; a reversed gold range was called "outside"."""
+    base_url, db_path = site
+    quote = "„ukrainische Neonazi-Besatzer zu vernichten und die Region Kursk zu befreien“"
+    doc = document_with(db_path, quote)
+    first, last = token_range(db_path, doc, quote)[2:]
+    page = open_as(browser, base_url, "ben", doc)  # ben has no span here yet
+    drag_select(page, first, last)
+    page.keyboard.press("1")
+    item = page.locator("#spans li[data-span] q").last
+    expect(item).to_have_class("quoted")
+    assert item.evaluate("q => getComputedStyle(q, '::before').content") == "none"
+    assert page.locator("#editor q.excerpt").evaluate(
+        "q => getComputedStyle(q, '::before').content"
+    ) == "none"
+    count = len(spans_of(db_path, doc, "ben"))
+    page.click("#mark-done")
+    page.wait_for_url(lambda url: f"/documents/{doc}" not in url)
+    noun = "span" if count == 1 else "spans"
+    expect(page.locator("#flash.ok")).to_contain_text(f"Marked done: ")
+    expect(page.locator("#flash.ok")).to_contain_text(f"with {count} {noun} · ")
+
+    page.goto("/")
+    summary = page.locator("#queue p.muted").inner_text()
+    assert " 1 spans" not in summary and "0 span " not in summary
+    for badge in ("done", "new"):
+        colours = page.locator(f"#queue .badge.{badge}").first.evaluate(
+            "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+        )
+        assert contrast(*colours) >= 4.5, (badge, colours)
+    page.context.close()
+
+    # The gold editor: a first token after the last is "reversed".
+    gold = make_span(db_path, "lea", doc, first, last)
+    lead = new_page(browser, base_url, **DESKTOP)
+    log_in(lead, "lea")
+    lead.goto(f"/review/documents/{doc}")
+    lead.click(f'#spans li[data-span="{gold.id}"]')
+    lead.wait_for_selector(f'#editor[data-span="{gold.id}"]')
+    lead.fill("#editor input[name=token_start]", str(last))
+    lead.fill("#editor input[name=token_end]", str(first))
+    lead.click("#editor button[type=submit]")
+    expect(lead.locator("#flash.error")).to_contain_text("reversed")
+    lead.context.close()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from flask import (
     Blueprint,
     current_app,
+    flash,
     g,
     make_response,
     redirect,
@@ -37,6 +38,7 @@ from annotator.store.documents import get_tokens
 from annotator.web.annotate.views import (
     change_message,
     changed_blocks_html,
+    done_message,
     editor_context,
     next_undone,
     open_document,
@@ -281,6 +283,7 @@ def status(document_id: int):
     if new_status == "done":
         row = next_undone(queue_rows(db, g.user.name), document_id)
         target = url_for("pages.document", document_id=row.id) if row else url_for("pages.index")
+        flash(done_message(document, len(visible_spans(db, document_id)), row))
         if not request.headers.get("HX-Request"):
             return redirect(target)
         response = make_response("", 200)

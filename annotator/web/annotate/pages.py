@@ -10,6 +10,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from annotator.store.documents import list_documents
 from annotator.web.annotate.views import (
     editor_context,
+    is_quoted,
     next_undone,
     open_document,
     queue_rows,
@@ -29,6 +30,11 @@ bp = Blueprint("pages", __name__)
 @bp.app_context_processor
 def _assets() -> dict:
     return {"htmx_url": HTMX_URL, "htmx_sri": HTMX_SRI}
+
+
+@bp.app_template_test("quoted")
+def _quoted(text: str) -> bool:
+    return is_quoted(text)
 
 
 @bp.get("/")

@@ -228,3 +228,17 @@ def change_message(action: str, old_label: str | None, span: Span, merged: int) 
     if merged:
         parts.append(f"merged with {plural(merged, 'span')}")
     return " · ".join(parts) + " · u to undo"
+
+
+def done_message(document: Document, count: int, next_row: QueueRow | None) -> str:
+    """What "Mark done" saved and where it goes next."""
+    title = document.title or document.external_id
+    where = (
+        f"next: {next_row.title or next_row.external_id}" if next_row else "all done: your queue"
+    )
+    return f"Marked done: {title} with {plural(count, 'span')} · {where}"
+
+
+def is_quoted(text: str) -> bool:
+    """Whether an excerpt already starts and ends with quotation marks (then a <q> adds none)."""
+    return len(text) > 1 and text[0] in "„“”\"«»‚‘'" and text[-1] in "“”\"«»‘’'"

@@ -210,7 +210,11 @@ def accept_identical(document_id: int):
     db = get_db()
     doc = get_document(db, document_id)
     accepted = review.accept_all_identical(db, labels(), g.user, document_id)
-    return _decided(db, doc, f"accepted {len(accepted)} identical span(s) into gold")
+    return _decided(
+        db,
+        doc,
+        f"accepted {len(accepted)} identical span{'' if len(accepted) == 1 else 's'} into gold",
+    )
 
 
 @bp.post("/documents/<int:document_id>/gold")
