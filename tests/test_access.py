@@ -249,6 +249,8 @@ TABLE = [
         lead_only(PASS),
         form={"status": "adjudicated"},
     ),
+    # Issue 14: what needs the lead, on the progress page.
+    Row("GET", "/review/todo", "/review/todo", lead_only()),
 ]
 
 

@@ -358,14 +358,15 @@ def test_smaller_things_done_message_plurals_quotes_badges_reversed(site, browse
     item = page.locator("#spans li[data-span] q").last
     expect(item).to_have_class("quoted")
     assert item.evaluate("q => getComputedStyle(q, '::before').content") == "none"
-    assert page.locator("#editor q.excerpt").evaluate(
-        "q => getComputedStyle(q, '::before').content"
-    ) == "none"
+    assert (
+        page.locator("#editor q.excerpt").evaluate("q => getComputedStyle(q, '::before').content")
+        == "none"
+    )
     count = len(spans_of(db_path, doc, "ben"))
     page.click("#mark-done")
     page.wait_for_url(lambda url: f"/documents/{doc}" not in url)
     noun = "span" if count == 1 else "spans"
-    expect(page.locator("#flash.ok")).to_contain_text(f"Marked done: ")
+    expect(page.locator("#flash.ok")).to_contain_text("Marked done: ")
     expect(page.locator("#flash.ok")).to_contain_text(f"with {count} {noun} · ")
 
     page.goto("/")

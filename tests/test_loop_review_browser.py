@@ -145,6 +145,7 @@ PAGES = [
     ("queue", "anna", "/"),
     ("document", "anna", "/documents/1"),
     ("lead_home", "lea", "/"),
+    ("gold_page", "lea", "/documents/1"),
     ("review_progress", "lea", "/review"),
     ("review_agreement", "lea", "/review/agreement"),
     ("review_document", "lea", "/review/documents/2"),
@@ -180,3 +181,14 @@ def test_every_page_fits_the_screen(site, browser, size):
     for page in pages.values():
         page.context.close()
     assert wide == {}
+
+
+def test_lead_lands_on_what_needs_them(site, browser):
+    """Point 15: a lead landed on "Overview", a bare document list."""
+    url, _ = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, "lea")
+    expect(page.locator("#todo")).to_contain_text("ready to adjudicate")
+    expect(page.locator('#todo a.ready[href="/review/documents/1"]')).to_have_count(1)
+    expect(page.locator("#progress tr[data-document]")).to_have_count(5)
+    page.context.close()

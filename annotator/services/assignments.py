@@ -211,3 +211,23 @@ def assign_all(db, user: User, per_document: int | None, confirmed: bool = False
         return sum(
             set_assignment(db, user, document_id, names) for document_id, names in plan.items()
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTodo:
+    """What needs the lead now: documents ready to adjudicate, annotators behind the others."""
+
+    ready: list[ProgressRow]  # two or more annotators done, gold not adjudicated
+    behind: list[AnnotatorProgress]  # fewer done than the annotator furthest ahead
+
+
+def lead_todo(rows: list[ProgressRow], totals: list[AnnotatorProgress]) -> LeadTodo:
+    """The lead's home list, from the progress grid."""
+    ready = [
+        r
+        for r in rows
+        if sum(c.status == "done" for c in r.cells.values()) >= 2 and r.gold_status != "adjudicated"
+    ]
+    ahead = max((t.done for t in totals), default=0)
+    behind = sorted((t for t in totals if t.done < ahead), key=lambda t: t.done)
+    return LeadTodo(ready, behind)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from annotator.store.documents import list_documents
 from annotator.web.annotate.views import (
     editor_context,
     is_quoted,
@@ -23,6 +22,7 @@ from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import label_css
+from annotator.web.review.progress import progress_context
 
 bp = Blueprint("pages", __name__)
 
@@ -40,10 +40,10 @@ def _quoted(text: str) -> bool:
 @bp.get("/")
 @login_required
 def index():
-    """The annotator's queue; leads get their overview."""
+    """The annotator's queue; leads land on the progress grid, which says what needs them."""
     db = get_db()
     if g.user.role == "lead":
-        return render_template("lead_home.html", documents=list_documents(db))
+        return render_template("review/progress.html", **progress_context(db))
     rows = queue_rows(db, g.user.name)
     done = sum(r.status == "done" for r in rows)
     next_row = next_undone(rows, None)

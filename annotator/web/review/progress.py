@@ -26,7 +26,12 @@ def progress_context(db) -> dict:
     rows, totals = assignments.progress_table(
         documents, names, statuses(db), span_counts(db), all_assignments(db), gold_statuses(db)
     )
-    return {"rows": rows, "totals": totals, "annotators": names}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "annotators": names,
+        "todo": assignments.lead_todo(rows, totals),
+    }
 
 
 def _confirmed() -> bool:
@@ -53,6 +58,13 @@ def progress():
 def progress_fragment():
     """The progress grid alone (refreshes on assignmentsChanged)."""
     return render_template("review/_progress.html", **progress_context(get_db()))
+
+
+@bp.get("/todo")
+@lead_required
+def todo_fragment():
+    """What needs the lead alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_todo.html", **progress_context(get_db()))
 
 
 @bp.get("/totals")
