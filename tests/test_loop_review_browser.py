@@ -27,6 +27,7 @@ SPANS = [
     ("ben", 2, "STATE_PROPAGANDA", 22, 30),
     ("anna", 2, "INTEL_ESTIMATE", 60, 80),
 ]
+NOTE = "Zitat der KCNA, wörtlich übernommen"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,15 @@ def site(tmp_path_factory):
     db = store.connect(db_path)
     scheme = load_label_scheme()
     for name, doc, label, ts, te in SPANS:
+        extra = {}
+        if (name, label) == ("ben", "STATE_PROPAGANDA") and doc == 2:
+            extra = {"note": NOTE, "attributes": {"speaker": "KCNA"}}
         create_span(
-            db, scheme, get_user(db, name), doc, SpanInput(label, token_start=ts, token_end=te)
+            db,
+            scheme,
+            get_user(db, name),
+            doc,
+            SpanInput(label, token_start=ts, token_end=te, **extra),
         )
     for name in ("anna", "ben"):
         for doc in (1, 2):
@@ -191,4 +199,22 @@ def test_lead_lands_on_what_needs_them(site, browser):
     expect(page.locator("#todo")).to_contain_text("ready to adjudicate")
     expect(page.locator('#todo a.ready[href="/review/documents/1"]')).to_have_count(1)
     expect(page.locator("#progress tr[data-document]")).to_have_count(5)
+    page.context.close()
+
+
+def test_disagreement_view_shows_notes_and_attributes_with_room(site, browser):
+    """Point 12: the lead could not see the annotators' notes and attributes. Point 14: the
+    text sat in a box about eight lines tall above a long, narrow table."""
+    url, _ = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, "lea")
+    page.goto("/review/documents/2")
+    cell = page.locator("#rows .span-cell", has_text="KCNA")
+    expect(cell.locator(".span-note")).to_have_text(NOTE)
+    expect(cell.locator(".attr")).to_have_text("speaker: KCNA")
+    text = page.locator("#text").bounding_box()
+    rows = page.locator("#rows").bounding_box()
+    assert text["height"] >= 0.6 * DESKTOP["height"]
+    assert rows["width"] >= 0.9 * DESKTOP["width"]
+    page.screenshot(path=str(ARTIFACTS / "review_document_room_desktop.png"), full_page=True)
     page.context.close()
