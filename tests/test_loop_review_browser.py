@@ -3,6 +3,7 @@ undecided without saying so, error pages say their message once."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -217,4 +218,31 @@ def test_disagreement_view_shows_notes_and_attributes_with_room(site, browser):
     assert text["height"] >= 0.6 * DESKTOP["height"]
     assert rows["width"] >= 0.9 * DESKTOP["width"]
     page.screenshot(path=str(ARTIFACTS / "review_document_room_desktop.png"), full_page=True)
+    page.context.close()
+
+
+def test_dashboard_leads_with_plain_verdicts(site, browser):
+    """Point 16: nine numbers at once, gamma's internals in view, mixed decimals, and a tight
+    interval from two documents that looked precise."""
+    url, _ = site
+    page = new_page(browser, url, **DESKTOP)
+    log_in(page, "lea")
+    page.goto("/review/agreement")
+    verdicts = page.locator("#verdicts")
+    expect(verdicts.locator("tr[data-label]")).to_have_count(4)  # three labels and all
+    for word in verdicts.locator(".verdict").all_inner_texts():
+        assert word in {"reliable", "tentative", "not yet usable", "undefined"}
+    expect(page.locator("#thresholds")).to_contain_text("reliable from 0.80")
+    expect(page.locator("#thresholds")).to_contain_text("not yet usable below 0.67")
+    # Two documents: a warning saying how many are needed, not an interval.
+    expect(verdicts.locator(".warning").first).to_contain_text("only 2 documents")
+    expect(verdicts.locator(".warning").first).to_contain_text("8 more")
+    shown = page.locator("#figures").inner_text()
+    assert not re.search(r"interval -?\d", shown), shown
+    expect(page.locator('#label-alpha tr[data-label="STATE_PROPAGANDA"]')).to_contain_text(
+        "too few documents"
+    )
+    # Every figure with two decimals.
+    numbers = page.locator("#figures .big-number").all_inner_texts()
+    assert numbers and all(re.fullmatch(r"-?\d+\.\d\d|n/a|computing…", n) for n in numbers)
     page.context.close()

@@ -271,12 +271,12 @@ def test_dashboard_shows_alpha_u_with_its_explanation(lead, annotated):
     card = re.search(r'<section class="card measure" id="alpha-u">.*?</section>', html, re.S).group(
         0
     )
-    assert f'<p class="big-number">{expected["pooled"]["value"]:.3f}</p>' in card
+    assert f'<p class="big-number">{expected["pooled"]["value"]:.2f}</p>' in card
     assert f"{expected['pooled']['units']} units (spans) in 2 documents" in card
     for label in LABELS:
         row = re.search(rf'<tr data-label="{label}">(.*?)</tr>', card).group(1)
         value, units = expected["by_label"][label]["value"], expected["by_label"][label]["units"]
-        assert re.findall(r'class="num">([^<]*)<', row) == [f"{value:.3f}", str(units)]
+        assert re.findall(r'class="num">([^<]*)<', row) == [f"{value:.2f}", str(units)]
     # 7 stored spans, none merged: the units are the spans.
     assert expected["pooled"]["units"] == len(SPANS)
     assert "where each unit starts and ends" in card and "0 chance level" in card
@@ -296,8 +296,8 @@ def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_gam
     done = poll_gamma(lead)
     assert gamma_status(done) == "done" and "hx-trigger" not in done  # polling stops
     direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
-    assert f"gamma-cat {direct['gamma_cat']:.3f}" in done
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in done
+    assert f"gamma-cat {direct['gamma_cat']:.2f}" in done
     assert (
         f"{direct['observed_disorder']:.4f}" in done
         and f"{direct['expected_disorder']:.4f}" in done
@@ -321,7 +321,7 @@ def test_gamma_follows_the_filters(lead, annotated, held_gamma_jobs):
     direct = gamma_report(
         agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], ["EDITORIAL_FRAMING"]
     )
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in done
     assert f"{direct['units']} · 2 · 2" in done and direct["units"] == 3
     assert len(started) == 1
 
@@ -345,7 +345,7 @@ def test_a_new_span_or_status_recomputes_gamma(lead, annotated, held_gamma_jobs)
     go.set()
     new = poll_gamma(lead)
     direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in new
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in new
     assert f"{len(SPANS) + 1} · 2 · 2" in new
     go.clear()  # hold the next job, or on a busy machine it can finish before the page renders
     set_document_status(annotated, get_user(annotated, "ben"), 2, "in_progress")
