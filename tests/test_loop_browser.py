@@ -386,8 +386,45 @@ def test_smaller_things_done_message_plurals_quotes_badges_reversed(site, browse
     lead.goto(f"/review/documents/{doc}")
     lead.click(f'#spans li[data-span="{gold.id}"]')
     lead.wait_for_selector(f'#editor[data-span="{gold.id}"]')
-    lead.fill("#editor input[name=token_start]", str(last))
-    lead.fill("#editor input[name=token_end]", str(first))
+    lead.evaluate(
+        "([a, b]) => { document.querySelector('#editor [name=token_start]').value = a;"
+        " document.querySelector('#editor [name=token_end]').value = b; }",
+        [last, first],
+    )
     lead.click("#editor button[type=submit]")
     expect(lead.locator("#flash.error")).to_contain_text("reversed")
     lead.context.close()
+
+
+def test_gold_is_edited_as_annotators_edit_their_layer(site, browser):
+    """Point 13: gold boundaries were number fields of token indices, and gold spans had no
+    attribute or note fields."""
+    base_url, db_path = site
+    doc = document_with(db_path, "als Leihgabe an Wladimir Putin")
+    first, last = token_range(db_path, doc, "Leihgabe an Wladimir Putin")[2:]
+    gold = make_span(db_path, "lea", doc, first, last)
+    page = new_page(browser, base_url, **DESKTOP)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    page.click(f'#spans li[data-span="{gold.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{gold.id}"]')
+    assert page.locator("#editor input[type=number]").count() == 0
+    assert "token" not in page.locator("#spans").inner_text()
+
+    # Nudge the start one word earlier ("als"), then take a selection as the new boundaries.
+    page.locator('#editor [data-nudge="start"][data-by="-1"]').click()
+    expect(page.locator(f'#editor[data-ts="{first - 1}"]')).to_have_count(1)
+    stored = {s.id: s for s in spans_of(db_path, doc, "gold")}[gold.id]
+    assert (stored.token_start, stored.token_end) == (first - 1, last)
+    drag_select(page, first + 2, last)  # "Wladimir Putin"
+    page.click("#set-to-selection")
+    expect(page.locator(f'#editor[data-ts="{first + 2}"]')).to_have_count(1)
+
+    # Attributes and note, saved as typed.
+    page.fill("#editor input[name='attr.speaker']", "Kreml")
+    page.fill("#editor textarea[name=note]", "Goldnotiz")
+    expect(page.locator("#flash")).to_have_text("note and attributes saved")
+    stored = {s.id: s for s in spans_of(db_path, doc, "gold")}[gold.id]
+    assert (stored.token_start, stored.token_end) == (first + 2, last)
+    assert (stored.note, stored.attributes) == ("Goldnotiz", {"speaker": "Kreml"})
+    page.context.close()

@@ -118,6 +118,7 @@ def editor_context(db, document: Document, span: Span | None) -> dict:
         "document": document,
         "editing": span,
         "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "editing_label": labels().get(span.label) if span else None,
         "n_tokens": len(get_tokens(db, document.id)),
         "scheme": labels(),
         "label_index": labels().index,
@@ -245,17 +246,33 @@ def _gold_span_on(db, document_id: int, span_id: str) -> Span:
 @bp.post("/documents/<int:document_id>/gold/<span_id>")
 @lead_required
 def edit(document_id: int, span_id: str):
-    """Change a gold span's label or token boundaries (`version` required)."""
+    """Change a gold span's label, token boundaries, attributes or note (`version` required);
+    an autosave (`autosave=1`, the note and attributes as typed) answers without the editor."""
     db = get_db()
     doc = get_document(db, document_id)
-    _gold_span_on(db, document_id, span_id)
+    current = _gold_span_on(db, document_id, span_id)
     changes: dict = {"version": int_field(request.form.get("version"), "version")}
     if request.form.get("label"):
         changes["label"] = request.form["label"]
     for name in ("token_start", "token_end"):
-        if request.form.get(name, "") != "":
+        if request.form.get(name, "") != "" and int_field(request.form[name], name) != getattr(
+            current, name
+        ):
             changes[name] = int_field(request.form[name], name)
+    if "note" in request.form:
+        changes["note"] = request.form["note"]
+    if "attrs" in request.form:
+        definition = labels().get(changes.get("label", current.label))
+        changes["attributes"] = {
+            name[5:]: value
+            for name, value in request.form.items()
+            if name.startswith("attr.") and definition and definition.attribute(name[5:])
+        }
     span = update_span_fields(db, labels(), g.user, span_id, changes)
+    if request.form.get("autosave"):
+        return fragment_with_trigger(
+            "_autosaved.html", GOLD_CHANGED, span=span, message="note and attributes saved"
+        )
     return _decided(db, doc, "gold span saved", span)
 
 

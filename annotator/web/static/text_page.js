@@ -203,7 +203,7 @@
   });
 
   window.textPage = {
-    $, layout, textEl, flash, applyLabel, clickIn, openEditor, closeEditor,
+    $, layout, textEl, flash, applyLabel, selectedTokens, clickIn, openEditor, closeEditor,
     extendByKeyboard, moveByKeyboard,
     // The label button of a hotkey on this page, if any.
     labelForKey: (key) => Array.from(layout().querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key.toLowerCase()),
