@@ -15,7 +15,7 @@ from flask import Flask
 
 from annotator.core.extent import DEFAULT_MAX_TOKENS
 from annotator.core.labels import load_label_scheme
-from annotator.web import auth, errors, health, security
+from annotator.web import auth, errors, health, i18n, security
 from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
 from annotator.web.api import agreement as agreement_api
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web_db.init_app(app)
     security.init_app(app)  # first: the blueprints' <int:...> rules use its bounded converter
     errors.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
