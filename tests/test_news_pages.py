@@ -103,7 +103,7 @@ def test_progress_grid_filters_by_outlet_and_keeps_the_filter_in_its_requests(cl
     assert 'hx-post="/review/assignments?outlet=Vesti"' in html
     response = client.post(
         f"/review/assignments/{rows[0]}?outlet=Vesti",
-        data={"annotator": "anna"},
+        data={"annotator": "anna", "confirmed": "1"},  # ben's finished layer may be hidden
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "assignmentsChanged"

@@ -6,6 +6,7 @@ job of `annotator.services.jobs` computes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
@@ -102,6 +103,42 @@ def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool =
 def format_time(iso: str) -> str:
     """An ISO timestamp of the store as 'YYYY-MM-DD HH:MM:SS UTC'."""
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# Krippendorff's thresholds for alpha, and the fewest documents a bootstrap interval over
+# documents can mean anything with (two documents give a tight interval that looks precise).
+RELIABLE = 0.8
+TENTATIVE = 0.667
+MIN_INTERVAL_DOCUMENTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    word: str  # reliable | tentative | not yet usable | undefined
+    kind: str  # a CSS class
+    interval: tuple[float, float] | None  # shown only from MIN_INTERVAL_DOCUMENTS documents
+    warning: str  # instead of the interval when there are too few documents
+
+
+def alpha_verdict(value: float | None, ci95, documents: int) -> Verdict:
+    """One label's alpha in plain words, with its interval or a too-few-documents warning."""
+    if value is None:
+        word, kind = "undefined", "undefined"
+    elif value >= RELIABLE:
+        word, kind = "reliable", "reliable"
+    elif value >= TENTATIVE:
+        word, kind = "tentative", "tentative"
+    else:
+        word, kind = "not yet usable", "unusable"
+    if documents >= MIN_INTERVAL_DOCUMENTS:
+        interval = tuple(ci95) if ci95 else None
+        return Verdict(word, kind, interval, "")
+    missing = MIN_INTERVAL_DOCUMENTS - documents
+    warning = (
+        f"only {documents} document{'' if documents == 1 else 's'}: a trustworthy interval needs "
+        f"at least {MIN_INTERVAL_DOCUMENTS} ({missing} more)"
+    )
+    return Verdict(word, kind, None, warning)
 
 
 def explain_alpha(value: float | None) -> str:
@@ -215,7 +252,10 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         Bar(
             scheme.get(key).name,
             alpha["by_label"][key]["value"],
-            tuple(alpha["by_label"][key]["ci95"]) if alpha["by_label"][key]["ci95"] else None,
+            # Too few documents: no whisker that would look precise (the verdicts say why).
+            tuple(alpha["by_label"][key]["ci95"])
+            if alpha["by_label"][key]["ci95"] and report["documents"] >= MIN_INTERVAL_DOCUMENTS
+            else None,
             scheme.get(key).colour,
             alpha["by_label"][key]["units"],
         )
@@ -231,6 +271,18 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "scheme": scheme,
         "fmt": format_value,
         "explain_alpha": explain_alpha,
+        "verdicts": {
+            key: alpha_verdict(
+                alpha["by_label"][key]["value"], alpha["by_label"][key]["ci95"], report["documents"]
+            )
+            for key in chosen_labels
+        },
+        "pooled_verdict": alpha_verdict(
+            alpha["pooled"]["value"], alpha["pooled"]["ci95"], report["documents"]
+        ),
+        "thresholds": {"reliable": RELIABLE, "tentative": TENTATIVE},
+        "shared_pairs": [p for p in report["pairs"] if p["documents"]],
+        "empty_pairs": [p for p in report["pairs"] if not p["documents"]],
         "kappa_svg": heatmap_svg(
             report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
         ),

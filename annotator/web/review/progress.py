@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
+from annotator.core.errors import NeedsConfirmation
 from annotator.services import assignments
 from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
@@ -43,7 +44,20 @@ def progress_context(db) -> dict:
         "waiting": count_waiting(db),
         "active_minutes": {key: ms / 60_000 for key, ms in all_active_ms(db).items()},
         "open_questions": open_threads(db),
+        "todo": assignments.lead_todo(rows, totals),
     }
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
+def _ask(question: NeedsConfirmation):
+    """The question in place of the grid: what would be hidden, to confirm or cancel."""
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "confirmed"]
+    return render_template(
+        "review/_assign_confirm.html", question=question.message, fields=fields, action=request.path
+    )
 
 
 @bp.get("")
@@ -61,6 +75,13 @@ def progress_fragment():
     return render_template("review/_progress.html", **progress_context(get_db()))
 
 
+@bp.get("/todo")
+@lead_required
+def todo_fragment():
+    """What needs the lead alone (refreshes on assignmentsChanged)."""
+    return render_template("review/_todo.html", **progress_context(get_db()))
+
+
 @bp.get("/totals")
 @lead_required
 def totals_fragment():
@@ -74,7 +95,10 @@ def assign_document(document_id: int):
     """Assign one document to the checked annotators (`everyone=1`: to everyone)."""
     db = get_db()
     chosen = None if request.form.get("everyone") else request.form.getlist("annotator")
-    assignments.assign_document(db, g.user, document_id, chosen)
+    try:
+        assignments.assign_document(db, g.user, document_id, chosen, _confirmed())
+    except NeedsConfirmation as question:
+        return _ask(question)
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )
@@ -86,7 +110,11 @@ def assign_all():
     """Everyone sees every document (`mode=everyone`), or `n` annotators per document in turn."""
     db = get_db()
     everyone = request.form.get("mode") == "everyone"
-    assignments.assign_all(db, g.user, None if everyone else int_field(request.form.get("n"), "n"))
+    per_document = None if everyone else int_field(request.form.get("n"), "n")
+    try:
+        assignments.assign_all(db, g.user, per_document, _confirmed())
+    except NeedsConfirmation as question:
+        return _ask(question)
     return fragment_with_trigger(
         "review/_progress.html", ASSIGNMENTS_CHANGED, **progress_context(db)
     )
