@@ -53,6 +53,11 @@ from annotator.services import imports as importer
     metavar="NAME",
     help="Annotator of spans whose format names none (default: gold for ptc, else required).",
 )
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read files through symbolic links (default: links are skipped and named).",
+)
 @click.option("--strict", is_flag=True, help="Refuse spans that are not on token boundaries.")
 @click.option(
     "--skip-invalid", is_flag=True, help="Report bad spans and import the rest (else: fail)."
@@ -65,6 +70,7 @@ def import_command(
     labels_path: str | None,
     label_pairs: tuple[str, ...],
     annotator: str | None,
+    follow_links: bool,
     strict: bool,
     skip_invalid: bool,
     db_path: str,
@@ -83,10 +89,22 @@ def import_command(
         raise click.ClickException(str(exc)) from exc
     rules = importer.SpanRules(scheme, label_map, strict=strict, skip_invalid=skip_invalid)
     db = open_db(db_path)
+    # The secret key signs sessions: imported as a document, any annotator could read it.
+    from annotator.web import secret_key_path  # flask only when importing
+
+    protected = [secret_key_path(), Path(db_path).parent / "secret_key"]
     with Progress("records") as progress:
         try:
             report = importer.import_paths(
-                db, list(paths), fmt, annotator=annotator, lang=lang, rules=rules, progress=progress
+                db,
+                list(paths),
+                fmt,
+                annotator=annotator,
+                lang=lang,
+                rules=rules,
+                progress=progress,
+                follow_links=follow_links,
+                protected=protected,
             )
         except importer.ImportProblemsError as exc:
             progress.clear()

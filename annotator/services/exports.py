@@ -22,6 +22,7 @@ from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
 from annotator.store.agreement_data import annotator_names
+from annotator.store.backup import unsafe_target_problem
 
 
 def check_annotators(db, names: Sequence[str]) -> list[str]:
@@ -87,11 +88,14 @@ def write_export(
     *,
     lang: str = "de",
     shard_size: int | None = None,
+    db=None,
 ) -> int:
     """Write `records` as `fmt` to a path (atomically) or a text stream; the record count.
 
     jsonl and doccano are files (or a stream), spacy a `.spacy` file (a folder of shards with
-    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into.
+    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into;
+    so is (given `db`) the database's own file or journal, and any existing target that is not
+    a regular file (a device, a FIFO): the rename into place would destroy it.
     """
     if fmt not in EXPORT_FORMATS:
         raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
@@ -101,6 +105,12 @@ def write_export(
             raise AppError(f"{fmt} output cannot go to standard output; pass --out PATH")
         return form.stream_writer(records, out)
     folder = form.writes_folder or (fmt == "spacy" and shard_size is not None)
+    database = store.database_files(db)[0] if db is not None and store.database_files(db) else None
+    problem = unsafe_target_problem(out, database) if database is not None else None
+    if problem is None and out.exists() and not folder and not out.is_dir() and not out.is_file():
+        problem = f"{out}: not a regular file; choose a new path or a regular file"
+    if problem:
+        raise AppError(problem)
     if folder and out.exists():
         raise AppError(f"{out}: already exists; the {fmt} export writes a new folder")
     if not out.parent.is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
@@ -34,6 +35,21 @@ _IDENTITY: weakref.WeakKeyDictionary[sqlite_utils.Database, tuple] = weakref.Wea
 def database_identity(db: sqlite_utils.Database) -> tuple:
     """(resolved path, device, inode) of the file `db` was opened on."""
     return _IDENTITY.get(db) or (str(id(db)), 0, 0)
+
+
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def database_file_paths(path: str | Path) -> list[Path]:
+    """The database file at `path` and its journals (`-wal`, `-shm`, `-journal`)."""
+    path = Path(path)
+    return [path, *(path.with_name(path.name + suffix) for suffix in SIDECAR_SUFFIXES)]
+
+
+def database_files(db: sqlite_utils.Database) -> list[Path]:
+    """The files of the open database `db` (none for an in-memory one)."""
+    path = database_identity(db)[0]
+    return database_file_paths(path) if os.path.isabs(path) else []
 
 
 def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:

@@ -69,6 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def secret_key_path() -> Path:
+    """Where the app keeps its generated secret key (the instance folder's `secret_key`)."""
+    return Path(Flask(__name__, instance_relative_config=True).instance_path) / "secret_key"
+
+
 def _instance_secret(instance: Path) -> str:
     """The secret key generated once into the instance folder (never in the code)."""
     path = instance / "secret_key"

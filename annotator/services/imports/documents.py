@@ -19,7 +19,7 @@ from annotator.core.tokenize import analyse_many
 from annotator.formats.base import ImportFormatError, ImportRecord
 from annotator.formats.checks import canonical_record
 from annotator.formats.detect import detect_format
-from annotator.formats.reading import IGNORED_KEY
+from annotator.formats.reading import IGNORED_KEY, FilePolicy, file_identities, file_policy
 from annotator.formats.registry import FORMATS, IMPORT_FORMATS
 from annotator.formats.text import title_of
 from annotator.services.imports.report import ImportReport
@@ -111,10 +111,31 @@ def import_records(
 
 
 def import_paths(
-    db, paths: Iterable[Path], fmt: str = "auto", *, annotator: str | None = None, **options
+    db,
+    paths: Iterable[Path],
+    fmt: str = "auto",
+    *,
+    annotator: str | None = None,
+    follow_links: bool = False,
+    protected: Iterable[Path] = (),
+    **options,
 ) -> ImportReport:
-    """Read and store everything under `paths`; nothing is stored if any of it is bad."""
-    return import_records(db, read_records(paths, fmt, annotator), **options)
+    """Read and store everything under `paths`; nothing is stored if any of it is bad.
+
+    Only regular files are read, never through a symbolic link unless `follow_links` (links met
+    in a folder are skipped and named in the report's notes); the database, its journals and the
+    files in `protected` (the secret key) are never read, whatever path or link leads to them.
+    """
+    policy = FilePolicy(
+        follow_links=follow_links,
+        protected=file_identities([*store.database_files(db), *protected]),
+    )
+    with file_policy(policy):
+        report = import_records(db, read_records(paths, fmt, annotator), **options)
+    report.notes.extend(
+        f"{link}: a symbolic link; skipped (--follow-links reads links)" for link in policy.skipped
+    )
+    return report
 
 
 def _store_documents(db, batch: list[ImportRecord], lang: str, report: ImportReport):
