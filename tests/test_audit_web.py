@@ -1,0 +1,81 @@
+"""The web holes an outside audit found (issue 13): each test is the attack, which must fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator import store
+from annotator.store.assignments import assign
+from annotator.store.spans import get_span
+from tests.conftest import bearer
+
+FRAMING = "EDITORIAL_FRAMING"
+
+
+@pytest.fixture
+def anna(tokens):
+    return bearer(tokens["anna"])
+
+
+@pytest.fixture
+def ben(tokens):
+    return bearer(tokens["ben"])
+
+
+@pytest.fixture
+def lea(tokens):
+    return bearer(tokens["lea"])
+
+
+def word(db, document_id: int, phrase: str = "Kursk") -> dict[str, int]:
+    start = store.get_document(db, document_id).text.index(phrase)
+    return {"start": start, "end": start + len(phrase)}
+
+
+# --- hole 3: a client-chosen span id reveals nothing about other layers -----------------------
+
+
+def test_a_span_id_another_layer_uses_answers_like_a_free_id(client, db, anna, ben):
+    taken = client.post(
+        "/api/documents/1/spans",
+        json={"id": "doc1-span-7", "label": FRAMING, **word(db, 1)},
+        headers=ben,
+    )
+    assert taken.status_code == 201
+    # anna chooses ben's id, and a fresh one: the two answers are alike
+    mine = client.post(
+        "/api/documents/1/spans",
+        json={"id": "doc1-span-7", "label": FRAMING, **word(db, 1)},
+        headers=anna,
+    )
+    free = client.post(
+        "/api/documents/2/spans",
+        json={"id": "never-used", "label": FRAMING, **word(db, 2)},
+        headers=anna,
+    )
+    assert (mine.status_code, free.status_code) == (201, 201)
+    assert "already" not in mine.get_data(as_text=True)
+    assert mine.json["annotator"] == "anna" and mine.json["id"] != taken.json["id"]
+    # her retry is idempotent, and her own id finds her own span
+    again = client.post(
+        "/api/documents/1/spans",
+        json={"id": "doc1-span-7", "label": FRAMING, **word(db, 1)},
+        headers=anna,
+    )
+    assert again.status_code == 200 and again.json == mine.json
+    assert client.get("/api/spans/doc1-span-7", headers=anna).json["annotator"] == "anna"
+    assert client.get("/api/spans/doc1-span-7", headers=ben).json["annotator"] == "ben"
+    # ben's span is untouched
+    assert get_span(db, taken.json["id"]).annotator == "ben"
+    rows = db.conn.execute("SELECT annotator FROM span ORDER BY annotator").fetchall()
+    assert rows == [("anna",), ("anna",), ("ben",)]
+
+
+def test_a_span_id_on_a_document_she_cannot_see_reveals_nothing(client, db, anna, ben):
+    assign(db, 3, "ben")  # document 3 is ben's alone now
+    body = {"id": "secret-span", "label": FRAMING, **word(db, 3, "Nordkorea")}
+    assert client.post("/api/documents/3/spans", json=body, headers=ben).status_code == 201
+    hidden = client.post("/api/documents/3/spans", json=body, headers=anna)
+    unknown = client.post("/api/documents/3/spans", json={**body, "id": "fresh-span"}, headers=anna)
+    assert (hidden.status_code, hidden.json) == (unknown.status_code, unknown.json)
+    assert hidden.status_code == 404
