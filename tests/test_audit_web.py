@@ -7,7 +7,7 @@ import pytest
 from annotator import store
 from annotator.store.assignments import assign
 from annotator.store.spans import get_span
-from tests.conftest import bearer
+from tests.conftest import bearer, login
 
 FRAMING = "EDITORIAL_FRAMING"
 
@@ -79,3 +79,58 @@ def test_a_span_id_on_a_document_she_cannot_see_reveals_nothing(client, db, anna
     unknown = client.post("/api/documents/3/spans", json={**body, "id": "fresh-span"}, headers=anna)
     assert (hidden.status_code, hidden.json) == (unknown.status_code, unknown.json)
     assert hidden.status_code == 404
+
+
+# --- hole 5: requests a lead can send that used to answer 500 ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/agreement?bootstrap=%C2%B2",  # "²": isdigit() says yes, int() says no
+        "/api/agreement?bootstrap=%D9%A3",  # Arabic-Indic three
+        "/api/agreement?bootstrap=" + "9" * 400,
+        "/api/agreement?bootstrap=0&annotators=anna,anna",
+        "/api/agreement?bootstrap=0&labels=EDITORIAL_FRAMING,EDITORIAL_FRAMING",
+        "/review/agreement?annotator=anna&annotator=anna",
+        "/review/agreement/figures?label=EDITORIAL_FRAMING&label=EDITORIAL_FRAMING",
+        "/review/export?format=jsonl&layer=gold%0A",
+        "/review/export?format=jsonl&layer=anna%0D%0AX-Evil:%201",
+        "/next?after=%C2%B2",
+        "/next?after=" + "9" * 40,
+        "/documents/1/editor?token=%C2%B2",
+        "/documents/1/editor?token=" + "9" * 40,
+    ],
+)
+def test_no_lead_request_answers_500(client, url):
+    login(client, "lea")
+    response = client.get(url)
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    assert "\n" not in response.headers.get("Content-Disposition", "")
+
+
+def test_duplicate_names_count_once(client, db, lea):
+    once = client.get("/api/agreement?bootstrap=0&annotators=anna,ben", headers=lea)
+    twice = client.get("/api/agreement?bootstrap=0&annotators=anna,ben,anna", headers=lea)
+    assert twice.status_code == 200 and twice.json == once.json
+
+
+def test_cli_agreement_with_a_name_twice_is_no_traceback(db_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "agreement",
+            "--annotators",
+            "anna,anna",
+            "--labels",
+            "EDITORIAL_FRAMING,EDITORIAL_FRAMING",
+            "--db",
+            str(db_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.exception is None

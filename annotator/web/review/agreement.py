@@ -19,6 +19,7 @@ from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.charts import Bar, bars_svg, format_value, heatmap_svg
+from annotator.web.params import unique
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
 
@@ -26,9 +27,9 @@ bp = Blueprint("agreement", __name__, url_prefix="/review")
 def _chosen(db, scheme: LabelScheme) -> tuple[list[str], list[str]]:
     """The filters' annotators and labels that exist; nothing ticked means all."""
     names = annotator_names(db)
-    chosen = [a for a in request.values.getlist("annotator") if a in names] or names
+    chosen = unique(a for a in request.values.getlist("annotator") if a in names) or names
     keys = scheme.keys()
-    chosen_labels = [k for k in request.values.getlist("label") if k in keys] or keys
+    chosen_labels = unique(k for k in request.values.getlist("label") if k in keys) or keys
     return chosen, chosen_labels
 
 

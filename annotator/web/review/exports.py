@@ -19,6 +19,9 @@ from annotator.web.db import get_db
 
 bp = Blueprint("exports", __name__, url_prefix="/review")
 
+# A download holds every annotator's work: no browser or proxy cache may keep a copy.
+NOT_CACHED = {"Cache-Control": "no-store"}
+
 
 @bp.get("/export")
 @lead_required
@@ -32,6 +35,9 @@ def export():
         raise AppError(f"format must be one of {', '.join(DOWNLOAD_FORMATS)}")
     layer = request.args.get("layer", "gold")
     done_only = request.args.get("done_only", "1") != "0"
+    if layer not in ("gold", "all") and layer not in annotator_names(db):
+        # checked here: the layer names the download, and "gold\n" broke its header (a 500)
+        raise AppError(f"no annotator called {layer!r}", 404)
     if layer == "gold":
         records = export_records(db, annotators=[], gold=True, done_only=done_only)
     elif layer == "all":
@@ -54,7 +60,7 @@ def export():
     return Response(
         stream_with_context(_lines(records, fmt)),
         mimetype="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **NOT_CACHED},
     )
 
 
@@ -75,6 +81,8 @@ def _docbin(records, name: str):
     handle = path.open("rb")
     path.unlink()
     folder.rmdir()
-    return send_file(
+    response = send_file(
         handle, mimetype="application/octet-stream", as_attachment=True, download_name=name
     )
+    response.headers.update(NOT_CACHED)
+    return response
