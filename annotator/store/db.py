@@ -217,12 +217,18 @@ def _split_sql(sql: str) -> list[str]:
     return statements
 
 
+# When a token was last used, so that a lead can tell a forgotten one from a live one.
+_V5 = """
+ALTER TABLE api_token ADD COLUMN last_used TEXT;
+"""
+
 # Numbered migrations: never edit a released one, append a new one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "documents, tokens, users, spans, statuses, events", _script(_V1)),
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
+    (5, "api token last use", _script(_V5)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

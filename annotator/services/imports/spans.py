@@ -121,7 +121,7 @@ class SpanImport:
             return self.layers[name]
         if name != GOLD:
             try:
-                accounts.validate_name(name)
+                accounts.check_new_name(self.db, name)
             except AppError as exc:
                 raise ImportFormatError(f"{where}: annotator {name!r}: {exc.message}") from None
             user = user_store.get_user(self.db, name)
