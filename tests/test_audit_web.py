@@ -134,3 +134,28 @@ def test_cli_agreement_with_a_name_twice_is_no_traceback(db_path):
     )
     assert result.exit_code == 0, result.output
     assert result.exception is None
+
+
+# --- hole 8: an error page never replaces a session ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/login"),  # no CSRF token: 400
+        ("post", "/logout"),
+        ("post", "/documents/1/status"),
+        ("get", "/no-such-page"),
+        ("get", "/static/no-such-file.css"),
+    ],
+)
+def test_an_error_page_sets_no_cookie(app, method, url):
+    victim = app.test_client()
+    login(victim, "anna")
+    # The cross-site request: the browser sends no cookie (SameSite=Lax), takes any it gets.
+    attacker_side = app.test_client()
+    response = getattr(attacker_side, method)(url, data={"username": "anna"})
+    assert response.status_code >= 400
+    assert "Set-Cookie" not in response.headers, response.headers.get("Set-Cookie")
+    # and the victim stays logged in
+    assert victim.get("/api/me").status_code == 200

@@ -19,7 +19,8 @@ def render_error(message: str, status: int):
         return jsonify(error=message), status
     if request.headers.get("HX-Request"):
         return render_template("_error.html", message=message), status
-    return render_template("error.html", message=message, status=status), status
+    page = render_template("error.html", message=message, status=status, error_page=True)
+    return page, status
 
 
 def init_app(app: Flask) -> None:
