@@ -159,3 +159,34 @@ def test_an_error_page_sets_no_cookie(app, method, url):
     assert "Set-Cookie" not in response.headers, response.headers.get("Set-Cookie")
     # and the victim stays logged in
     assert victim.get("/api/me").status_code == 200
+
+
+# --- hole 12: behind a proxy, only X-Forwarded-For and -Proto are trusted -----------------------
+
+
+def test_forwarded_host_and_prefix_are_not_trusted_by_default(db_path):
+    from annotator.web import create_app
+
+    app = create_app({"DB": str(db_path), "SECRET_KEY": "s", "TRUSTED_PROXIES": 1})
+    response = app.test_client().get(
+        "/",
+        headers={
+            "X-Forwarded-Prefix": "//evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "https",
+        },
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "evil.example" not in location, location
+    assert location.startswith(("/login", "https://localhost/login")), location
+
+
+def test_forwarded_prefix_is_trusted_when_configured(db_path):
+    from annotator.web import create_app
+
+    app = create_app(
+        {"DB": str(db_path), "SECRET_KEY": "s", "TRUSTED_PROXIES": 1, "PROXY_HEADERS": "prefix"}
+    )
+    response = app.test_client().get("/", headers={"X-Forwarded-Prefix": "/annotator"})
+    assert response.headers["Location"].startswith("/annotator/login")
