@@ -190,3 +190,45 @@ def test_forwarded_prefix_is_trusted_when_configured(db_path):
     )
     response = app.test_client().get("/", headers={"X-Forwarded-Prefix": "/annotator"})
     assert response.headers["Location"].startswith("/annotator/login")
+
+
+# --- hole 14: an own span on a document taken away behaves like the document ------------------
+
+
+def test_an_own_span_on_a_document_taken_away_is_404_everywhere(app, client, db, anna):
+    span = client.post(
+        "/api/documents/2/spans", json={"label": FRAMING, **word(db, 2, "Nordkorea")}, headers=anna
+    ).json
+    assign(db, 2, "ben")  # from now on only ben reaches document 2
+    page = app.test_client()
+    token = login(page, "anna")
+    answers = {
+        "api get": client.get(f"/api/spans/{span['id']}", headers=anna),
+        "api patch": client.patch(
+            f"/api/spans/{span['id']}", json={"version": 1, "note": "x"}, headers=anna
+        ),
+        "api delete": client.delete(f"/api/spans/{span['id']}", headers=anna),
+        "api list": client.get("/api/documents/2/spans", headers=anna),
+        "api document": client.get("/api/documents/2", headers=anna),
+        "page": page.get("/documents/2"),
+        "page editor": page.get(f"/documents/2/editor?span={span['id']}"),
+        "page update": page.post(
+            f"/documents/2/spans/{span['id']}",
+            data={"note": "x", "version": 1},
+            headers={"X-CSRFToken": token},
+        ),
+        "page delete": page.delete(
+            f"/documents/2/spans/{span['id']}?version=1", headers={"X-CSRFToken": token}
+        ),
+    }
+    assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 404)
+    assert get_span(db, span["id"]).note == ""  # nothing changed
+
+
+def test_a_get_of_the_dashboard_writes_nothing(app, db):
+    page = app.test_client()
+    login(page, "lea")
+    before = db.conn.execute("SELECT COUNT(*) FROM report_cache").fetchone()[0]
+    for url in ("/review/agreement", "/review/agreement/gamma", "/review/agreement/figures"):
+        assert page.get(url).status_code == 200
+    assert db.conn.execute("SELECT COUNT(*) FROM report_cache").fetchone()[0] == before

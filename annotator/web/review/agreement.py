@@ -60,21 +60,27 @@ def figures():
 def gamma():
     """gamma's region alone: the cached result, or "computing…" (starting the job if none runs)."""
     db = get_db()
-    return render_template("review/_unitizing.html", **gamma_context(db, *_chosen(db, labels())))
+    return render_template(
+        "review/_unitizing.html", **gamma_context(db, *_chosen(db, labels()), start=False)
+    )
 
 
 @bp.post("/agreement/gamma")
 @lead_required
 def gamma_recompute():
-    """Compute gamma again for the filters (after an error, or to check a result)."""
+    """Start gamma for the filters (`start=1`: unless a result or a job is there already), or
+    compute it again (after an error, or to check a result)."""
     db = get_db()
     chosen, chosen_labels = _chosen(db, labels())
+    force = request.values.get("start") != "1"
     return render_template(
-        "review/_unitizing.html", **gamma_context(db, chosen, chosen_labels, force=True)
+        "review/_unitizing.html", **gamma_context(db, chosen, chosen_labels, force=force)
     )
 
 
-def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool = False) -> dict:
+def gamma_context(
+    db, chosen: list[str], chosen_labels: list[str], force: bool = False, start: bool = True
+) -> dict:
     """gamma's region: the state of its background job for the chosen annotators and labels."""
     config = current_app.config
     job = gamma_jobs.GammaRequest.of(
@@ -85,6 +91,7 @@ def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool =
         config["DB"],
         job,
         force=force,
+        start=start,
         stale_after=float(config.get("REVIEW_GAMMA_STALE", gamma_jobs.STALE_AFTER)),
     )
     return {
@@ -206,5 +213,5 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),
         "doc_rows": _document_rows(db, report, documents, chosen_labels),
         "gold_rows": _gold_rows(gold, scheme, chosen_labels),
-        **gamma_context(db, chosen, chosen_labels),
+        **gamma_context(db, chosen, chosen_labels, start=False),
     }
