@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,7 +79,17 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             annotator=layer.annotator,
             schema_version=version,
             done=layer.done,
+            answer=layer.answer,
+            meta=layer.meta,
+            timestamp=_unix(layer.updated),
         )
+
+
+def _unix(iso: str | None) -> int | None:
+    """Unix seconds of a stored ISO timestamp (None stays None: the export's own time)."""
+    if not iso:
+        return None
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def write_export(

@@ -218,8 +218,20 @@ def _split_sql(sql: str) -> list[str]:
 
 
 # When a token was last used, so that a lead can tell a forgotten one from a live one.
+# A Prodigy `reject` stays a reject: the layer's status may be `rejected` (the CHECK changes,
+# so the table is rebuilt; nothing references it).
 _V5 = """
 ALTER TABLE api_token ADD COLUMN last_used TEXT;
+CREATE TABLE document_status_v5 (
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'done', 'rejected')),
+    updated TEXT NOT NULL,
+    PRIMARY KEY (document_id, annotator)
+);
+INSERT INTO document_status_v5 SELECT document_id, annotator, status, updated FROM document_status;
+DROP TABLE document_status;
+ALTER TABLE document_status_v5 RENAME TO document_status;
 """
 
 # Numbered migrations: never edit a released one, append a new one.
@@ -228,7 +240,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
-    (5, "api token last use", _script(_V5)),
+    (5, "api token last use, rejected layers", _script(_V5)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -10,7 +10,8 @@ import sqlite_utils
 
 from annotator.store.db import now
 
-STATUSES = ("in_progress", "done")
+STATUSES = ("in_progress", "done")  # what an annotator sets; imports may also set REJECTED
+REJECTED = "rejected"  # a Prodigy `reject`: the annotator judged the task and rejected it
 GOLD_STATUSES = ("not_started", "in_progress", "adjudicated")
 
 

@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=False,
         HTTPS=False,  # ANNOTATOR_HTTPS=1 behind an HTTPS proxy: Secure cookies, HSTS
         TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
-        PROXY_HEADERS="",  # ANNOTATOR_PROXY_HEADERS=host,prefix: also trust X-Forwarded-Host/-Prefix
+        PROXY_HEADERS="",  # ANNOTATOR_PROXY_HEADERS=host,prefix: X-Forwarded-Host/-Prefix too
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("ANNOTATOR")
