@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
         PROXY_HEADERS="",  # ANNOTATOR_PROXY_HEADERS=host,prefix: X-Forwarded-Host/-Prefix too
         JSON_SORT_KEYS=False,
+        # a spaCy download of more documents is built in the background (gunicorn's 30 s)
+        EXPORT_INLINE_DOCUMENTS=2000,
     )
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config:
