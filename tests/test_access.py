@@ -8,6 +8,7 @@ refused write must leave the database exactly as it was.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,7 @@ def owner_and_lead() -> dict[str, str]:
     return {ANON: LOGIN, OTHER: DENY, LEAD: OK, OWNER: OK}
 
 
+JOB = "a" * 32
 DOC = "/documents/<int:document_id>"
 RDOC = "/review/documents/<int:document_id>"
 NEW_SPAN = {"label": FRAMING, "start": 40, "end": 60}
@@ -176,6 +178,10 @@ TABLE = [
     Row("GET", "/review/totals", "/review/totals", lead_only()),
     Row("GET", "/review/agreement", "/review/agreement", lead_only()),
     Row("GET", "/review/export", "/review/export?format=jsonl&layer=all", lead_only()),
+    # issue 13: large spaCy exports as background jobs (JOB is a finished job the test writes)
+    Row("POST", "/review/export/jobs", "/review/export/jobs", lead_only(), form={"layer": "all"}),
+    Row("GET", "/review/export/jobs/<job_id>", f"/review/export/jobs/{JOB}", lead_only()),
+    Row("GET", "/review/export/jobs/<job_id>/file", f"/review/export/jobs/{JOB}/file", lead_only()),
     Row("GET", "/review/agreement/figures", "/review/agreement/figures", lead_only()),
     Row("GET", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
     Row("POST", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
@@ -319,7 +325,14 @@ def test_every_route_is_in_the_table(tmp_path, template_db):
 def test_route_by_role(row: Row, template_db, tmp_path):
     path = tmp_path / "annotator.db"
     shutil.copyfile(template_db, path)
-    app = create_app({"DB": str(path), "SECRET_KEY": "k", "TESTING": True})
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    state = {"id": JOB, "status": "done", "records": 0, "total": 0, "name": "x.spacy"}
+    (jobs / f"{JOB}.json").write_text(json.dumps(state))
+    (jobs / f"{JOB}.spacy").write_bytes(b"")
+    app = create_app(
+        {"DB": str(path), "SECRET_KEY": "k", "TESTING": True, "EXPORT_JOBS": str(jobs)}
+    )
     db = store.connect(path, migrate_schema=False)
     try:
         for role in ROLES:
