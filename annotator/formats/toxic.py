@@ -30,11 +30,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV table, checking its header; line = where the row starts."""
     with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in _COLUMNS[path.name] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
-        line = reader.line_num + 1
         try:
+            missing = [c for c in _COLUMNS[path.name] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            line = reader.line_num + 1
             for row in reader:
                 yield line, row
                 line = reader.line_num + 1
@@ -42,7 +42,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             raise ImportFormatError(f"{path}:{reader.line_num}: {exc}") from None
         except UnicodeDecodeError as exc:
             raise ImportFormatError(
-                f"{path}:{reader.line_num}: not valid UTF-8 ({exc.reason})"
+                f"{path}:{reader.line_num + 1}: not valid UTF-8 ({exc.reason})"
             ) from None
 
 
