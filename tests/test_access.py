@@ -104,10 +104,12 @@ TABLE = [
         json=NEW_SPAN,
     ),
     Row(
-        "POST",  # someone else's span id: never revealed or touched
+        # someone else's span id: answered as a free id, a span of the caller's own layer
+        # (issue 13, hole 3: the 409 "already in use" revealed the other layer)
+        "POST",
         "/api/documents/<int:document_id>/spans",
         "/api/documents/1/spans",
-        {ANON: LOGIN, OTHER: "409", LEAD: "409", OWNER: OK},
+        {ANON: LOGIN, OTHER: OK, LEAD: OK, OWNER: OK},
         json={**NEW_SPAN, "id": IDS["anna"]},
     ),
     Row(
@@ -269,7 +271,8 @@ def template_db(tmp_path_factory) -> Path:
     scheme = load_label_scheme(None)
     for name, layer in (("anna", "anna"), ("ben", "ben"), ("lea", "gold")):
         user = user_store.get_user(db, name)
-        create_span(db, scheme, user, 1, SpanInput(FRAMING, 0, 5, id=IDS[layer]))
+        # stored under exactly these ids, so that every role can address them
+        create_span(db, scheme, user, 1, SpanInput(FRAMING, 0, 5, id=IDS[layer]), stored_id=True)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
