@@ -23,6 +23,7 @@ from pathlib import Path
 
 from annotator import store
 from annotator.services import accounts
+from annotator.services.annotations import layer_span_id
 from annotator.services.imports import import_paths
 from annotator.store import users as user_store
 
@@ -243,12 +244,14 @@ class LoadClient:
 
     def create(self) -> str:
         document_id, token = self.free.pop()
-        span_id = uuid.uuid4().hex
+        chosen = uuid.uuid4().hex
+        # The client's id is an id in its own layer; the stored id is derived from both.
+        span_id = layer_span_id(self.name, chosen)
         self._pending = span_id
         label = self.random.choice(LABELS)
-        body = {"id": span_id, "label": label, "token_start": token, "token_end": token}
+        body = {"id": chosen, "label": label, "token_start": token, "token_end": token}
         status, data = self.call("POST", f"/api/documents/{document_id}/spans", body)
-        self.check(status == 201, f"create {span_id}: {status} {data}")
+        self.check(status == 201 and data["id"] == span_id, f"create {span_id}: {status} {data}")
         with self.lock:
             self.spans[span_id] = Expected(document_id, label, "", data["version"], token)
         self._pending = None

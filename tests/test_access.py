@@ -8,6 +8,7 @@ refused write must leave the database exactly as it was.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ def owner_and_lead() -> dict[str, str]:
 
 # Feedback before release: nobody (a lead gets 403: feedback is an annotator's view).
 NOBODY_BEFORE_RELEASE = {ANON: LOGIN, OTHER: DENY, LEAD: DENY, OWNER: DENY}
+JOB = "a" * 32
 DOC = "/documents/<int:document_id>"
 RDOC = "/review/documents/<int:document_id>"
 NEW_SPAN = {"label": FRAMING, "start": 40, "end": 60}
@@ -104,10 +106,12 @@ TABLE = [
         json=NEW_SPAN,
     ),
     Row(
-        "POST",  # someone else's span id: never revealed or touched
+        # someone else's span id: answered as a free id, a span of the caller's own layer
+        # (issue 13, hole 3: the 409 "already in use" revealed the other layer)
+        "POST",
         "/api/documents/<int:document_id>/spans",
         "/api/documents/1/spans",
-        {ANON: LOGIN, OTHER: "409", LEAD: "409", OWNER: OK},
+        {ANON: LOGIN, OTHER: OK, LEAD: OK, OWNER: OK},
         json={**NEW_SPAN, "id": IDS["anna"]},
     ),
     Row(
@@ -178,6 +182,10 @@ TABLE = [
     Row("GET", "/review/totals", "/review/totals", lead_only()),
     Row("GET", "/review/agreement", "/review/agreement", lead_only()),
     Row("GET", "/review/export", "/review/export?format=jsonl&layer=all", lead_only()),
+    # issue 13: large spaCy exports as background jobs (JOB is a finished job the test writes)
+    Row("POST", "/review/export/jobs", "/review/export/jobs", lead_only(), form={"layer": "all"}),
+    Row("GET", "/review/export/jobs/<job_id>", f"/review/export/jobs/{JOB}", lead_only()),
+    Row("GET", "/review/export/jobs/<job_id>/file", f"/review/export/jobs/{JOB}/file", lead_only()),
     Row("GET", "/review/agreement/figures", "/review/agreement/figures", lead_only()),
     Row("GET", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
     Row("POST", "/review/agreement/gamma", "/review/agreement/gamma", lead_only()),
@@ -388,7 +396,8 @@ def template_db(tmp_path_factory) -> Path:
     scheme = load_label_scheme(None)
     for name, layer in (("anna", "anna"), ("ben", "ben"), ("lea", "gold")):
         user = user_store.get_user(db, name)
-        create_span(db, scheme, user, 1, SpanInput(FRAMING, 0, 5, id=IDS[layer]))
+        # stored under exactly these ids, so that every role can address them
+        create_span(db, scheme, user, 1, SpanInput(FRAMING, 0, 5, id=IDS[layer]), stored_id=True)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -445,7 +454,14 @@ def test_every_route_is_in_the_table(tmp_path, template_db):
 def test_route_by_role(row: Row, template_db, tmp_path):
     path = tmp_path / "annotator.db"
     shutil.copyfile(template_db, path)
-    app = create_app({"DB": str(path), "SECRET_KEY": "k", "TESTING": True})
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    state = {"id": JOB, "status": "done", "records": 0, "total": 0, "name": "x.spacy"}
+    (jobs / f"{JOB}.json").write_text(json.dumps(state))
+    (jobs / f"{JOB}.spacy").write_bytes(b"")
+    app = create_app(
+        {"DB": str(path), "SECRET_KEY": "k", "TESTING": True, "EXPORT_JOBS": str(jobs)}
+    )
     db = store.connect(path, migrate_schema=False)
     try:
         for role in ROLES:

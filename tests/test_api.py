@@ -257,10 +257,12 @@ def test_annotators_cannot_see_or_touch_each_others_spans(client, db, anna, ben)
     assert client.get("/api/documents/1/spans", headers=ben).json == []
     forbidden = client.get("/api/documents/1/spans?annotator=anna", headers=ben)
     assert forbidden.status_code == 403
-    # Reusing anna's id is refused without revealing her span.
-    taken = create(client, ben, id=span["id"], label=FRAMING, start=start, end=end)
-    assert taken.status_code == 409 and "annotator" not in taken.json
     assert snapshot(db) == before
+    # Reusing anna's id answers as a free id does (issue 13, hole 3): ben's own span, anna's kept.
+    taken = create(client, ben, id=span["id"], label=FRAMING, start=start, end=end)
+    assert taken.status_code == 201 and taken.json["annotator"] == "ben"
+    assert taken.json["id"] != span["id"]
+    assert client.get(url, headers=anna).json == span
 
 
 def test_lead_reads_everything_and_writes_only_gold(client, db, anna, ben, lea):

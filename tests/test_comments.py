@@ -8,7 +8,12 @@ import jsonschema
 import pytest
 
 from annotator.core.labels import load_label_scheme
-from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.services.annotations import (
+    SpanInput,
+    create_span,
+    layer_span_id,
+    set_document_status,
+)
 from annotator.services.exports import export_records
 from annotator.store.users import get_user
 from tests.conftest import ROOT, login
@@ -17,6 +22,9 @@ SCHEME = load_label_scheme()
 VALIDATOR = jsonschema.Draft202012Validator(
     json.loads((ROOT / "schema" / "export.schema.json").read_text(encoding="utf-8"))
 )
+# Client-chosen ids are ids in their own layer; others (the lead) see the stored ids.
+ANNA = layer_span_id("anna", "anna-span")
+BEN = layer_span_id("ben", "ben-span")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -40,23 +48,23 @@ def post(client, url, token, **body):
 
 def test_annotator_asks_lead_answers_either_resolves(client, db, spans):
     anna = login(client, "anna")
-    asked = post(client, "/api/spans/anna-span/comments", anna, text="Is this framing?")
+    asked = post(client, f"/api/spans/{ANNA}/comments", anna, text="Is this framing?")
     assert asked.status_code == 201
     assert set(asked.json) >= {"id", "author", "text", "created", "resolved"}
     assert asked.json["author"] == "anna" and asked.json["resolved"] is False
     lea = login(client, "lea")
-    answered = post(client, "/api/spans/anna-span/comments", lea, text="Yes: evaluative.")
+    answered = post(client, f"/api/spans/{ANNA}/comments", lea, text="Yes: evaluative.")
     assert answered.status_code == 201
     login(client, "anna")
-    thread = client.get("/api/spans/anna-span/comments").json
+    thread = client.get(f"/api/spans/{ANNA}/comments").json
     assert [(c["author"], c["text"]) for c in thread] == [
         ("anna", "Is this framing?"),
         ("lea", "Yes: evaluative."),
     ]
     anna = login(client, "anna")
-    resolved = client.post("/api/spans/anna-span/comments/resolve", headers={"X-CSRFToken": anna})
+    resolved = client.post(f"/api/spans/{ANNA}/comments/resolve", headers={"X-CSRFToken": anna})
     assert resolved.json == {"resolved": 2}
-    assert all(c["resolved"] for c in client.get("/api/spans/anna-span/comments").json)
+    assert all(c["resolved"] for c in client.get(f"/api/spans/{ANNA}/comments").json)
     actions = [
         r[0]
         for r in db.conn.execute(
@@ -68,11 +76,11 @@ def test_annotator_asks_lead_answers_either_resolves(client, db, spans):
 
 def test_an_annotator_never_sees_another_annotators_threads(client, db, spans):
     ben = login(client, "ben")
-    post(client, "/api/spans/ben-span/comments", ben, text="ben's private doubt")
+    post(client, f"/api/spans/{BEN}/comments", ben, text="ben's private doubt")
     post(client, "/api/documents/1/comments", ben, text="ben's document doubt")
     anna = login(client, "anna")
-    assert client.get("/api/spans/ben-span/comments").status_code == 404
-    assert post(client, "/api/spans/ben-span/comments", anna, text="hi").status_code == 404
+    assert client.get(f"/api/spans/{BEN}/comments").status_code == 404
+    assert post(client, f"/api/spans/{BEN}/comments", anna, text="hi").status_code == 404
     assert client.get("/api/documents/1/comments").json == []
     assert client.get("/api/documents/1/comments?annotator=ben").status_code == 403
     for url in ("/documents/1", "/documents/1/questions", "/"):
@@ -105,9 +113,9 @@ def test_bad_comment_bodies_are_400(client, db, spans):
     )
     anna = login(client, "anna")
     for body in ({}, {"text": ""}, {"text": "   "}, {"text": 5}, {"text": "x" * 2001}):
-        response = post(client, "/api/spans/anna-span/comments", anna, **body)
+        response = post(client, f"/api/spans/{ANNA}/comments", anna, **body)
         assert response.status_code == 400, body
-    response = post(client, "/api/spans/anna-span/comments", anna, text="x", other=1)
+    response = post(client, f"/api/spans/{ANNA}/comments", anna, text="x", other=1)
     assert response.status_code == 400
     assert post(client, "/api/spans/gold-span/comments", anna, text="x").status_code == 404
     lea = login(client, "lea")
@@ -117,7 +125,7 @@ def test_bad_comment_bodies_are_400(client, db, spans):
 
 def test_comments_need_the_csrf_token(client, db, spans):
     login(client, "anna")
-    response = client.post("/api/spans/anna-span/comments", json={"text": "x"})
+    response = client.post(f"/api/spans/{ANNA}/comments", json={"text": "x"})
     assert response.status_code == 400
     response = client.post("/documents/1/questions", data={"text": "x"})
     assert response.status_code == 400
@@ -126,7 +134,7 @@ def test_comments_need_the_csrf_token(client, db, spans):
 
 def test_threads_are_escaped_on_every_page(client, db, spans):
     anna = login(client, "anna")
-    post(client, "/api/spans/anna-span/comments", anna, text=HOSTILE)
+    post(client, f"/api/spans/{ANNA}/comments", anna, text=HOSTILE)
     set_document_status(db, get_user(db, "anna"), 1, "done")
     pages = ["/documents/1", "/documents/1/questions"]
     for url in pages:
@@ -144,7 +152,7 @@ def test_disagreement_view_shows_threads_and_the_lead_answers_there(client, db, 
         "/documents/1/questions",
         data={
             "text": "Unsure about this one",
-            "span_id": "anna-span",
+            "span_id": ANNA,
             "region": "questions",
             "csrf_token": anna,
         },
@@ -152,11 +160,11 @@ def test_disagreement_view_shows_threads_and_the_lead_answers_there(client, db, 
     )
     lea = login(client, "lea")
     page = client.get("/review/documents/1").get_data(as_text=True)
-    assert "Unsure about this one" in page and 'data-thread-for="anna-span"' in page
+    assert "Unsure about this one" in page and f'data-thread-for="{ANNA}"' in page
     assert "1 open question" in client.get("/review").get_data(as_text=True)
     response = client.post(
         "/review/documents/1/threads",
-        data={"text": "Keep it", "span_id": "anna-span", "csrf_token": lea},
+        data={"text": "Keep it", "span_id": ANNA, "csrf_token": lea},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -165,7 +173,7 @@ def test_disagreement_view_shows_threads_and_the_lead_answers_there(client, db, 
     assert html.startswith('<section id="threads"') and "Keep it" in html
     client.post(
         "/review/documents/1/threads/resolve",
-        data={"span_id": "anna-span", "csrf_token": lea},
+        data={"span_id": ANNA, "csrf_token": lea},
         headers={"HX-Request": "true"},
     )
     assert "open question" not in client.get("/review/progress").get_data(as_text=True)
@@ -173,7 +181,7 @@ def test_disagreement_view_shows_threads_and_the_lead_answers_there(client, db, 
 
 def test_threads_are_notes_of_their_layer_in_the_export(client, db, spans):
     anna = login(client, "anna")
-    post(client, "/api/spans/anna-span/comments", anna, text="Is this framing?")
+    post(client, f"/api/spans/{ANNA}/comments", anna, text="Is this framing?")
     post(client, "/api/documents/1/comments", anna, text="General doubt")
     for name in ("anna", "ben"):
         set_document_status(db, get_user(db, name), 1, "done")

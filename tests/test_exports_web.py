@@ -71,3 +71,53 @@ def test_export_page_and_errors(annotated, client, tokens):
     assert gold.status_code == 200  # no adjudicated document: the form with a message,
     assert "attachment" not in gold.headers.get("Content-Disposition", "")  # not an empty file
     assert "Nothing to export: no adjudicated document" in gold.get_data(as_text=True)
+
+
+def test_a_large_spacy_export_runs_in_the_background(annotated, db_path, tmp_path):
+    # issue 13, hole 13: at 150,000 documents the DocBin outlived gunicorn's 30 s in the request.
+    # Here every corpus counts as large, so the same path runs on the five test documents.
+    import re
+    import time
+
+    from annotator.web import create_app
+    from tests.conftest import csrf_token_of
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "t",
+            "EXPORT_INLINE_DOCUMENTS": 0,
+            "EXPORT_JOBS": str(tmp_path / "jobs"),
+        }
+    )
+    client = app.test_client()
+    login(client, "lea")
+    page = client.get("/review/export?format=spacy&layer=all")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'hx-trigger="load"' in html
+    assert not (tmp_path / "jobs").exists()  # the GET built nothing
+    token = csrf_token_of(html)
+    started = client.post(
+        "/review/export/jobs",
+        data={"layer": "all", "done_only": "1"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    assert started.status_code == 200 and "<html" not in started.get_data(as_text=True)
+    url = re.search(r'hx-get="([^"]+)"', started.get_data(as_text=True))
+    region = started.get_data(as_text=True)
+    deadline = time.monotonic() + 30
+    while 'data-status="running"' in region and time.monotonic() < deadline:
+        time.sleep(0.05)
+        region = client.get(url.group(1), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-status="done"' in region, region
+    link = re.search(r'id="export-file" href="([^"]+)"', region).group(1)
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download.headers["Cache-Control"] == "no-store"
+    data = download.data
+    download.close()
+    (doc,) = DocBin().from_bytes(data).get_docs(pipeline("de").vocab)
+    assert sorted(s.label_ for s in doc.spans["sc"]) == ["INTEL_ESTIMATE", "STATE_PROPAGANDA"]
+    assert client.get("/review/export/jobs/" + "0" * 32).status_code == 404
+    assert client.get("/review/export/jobs/../../etc/passwd").status_code == 404

@@ -326,7 +326,7 @@ def test_detect_plain_jsonl_and_text(tmp_path):
 GOOD = '{"text": "abc", "spans": []}\n'
 
 MALFORMED = [
-    (read_prodigy, "p.jsonl", GOOD + "{not json\n", 2, "not JSON"),
+    (read_prodigy, "p.jsonl", GOOD + "{not json\n", 2, "not valid JSON"),
     (read_prodigy, "p.jsonl", GOOD + '{"meta": {}}\n', 2, '"text" missing'),
     (read_prodigy, "p.jsonl", GOOD + '{"text": 5}\n', 2, "not a string"),
     (read_prodigy, "p.jsonl", GOOD + "[1, 2]\n", 2, "expected a JSON object"),

@@ -136,11 +136,13 @@ def test_schema_is_strict():
     record = corpus_records()[0]
     broken = [
         {**record, "extra": 1},
-        {**record, "meta": {**record["meta"], "more": 1}},
+        {**record, "meta": {k: v for k, v in record["meta"].items() if k != "document_id"}},
         {**record, "tokens": [{**record["tokens"][0], "pos": "X"}]},
         {**record, "spans": [{**record["spans"][0], "score": 0.5}]},
         {**record, "spans": [{**record["spans"][0], "attributes": {}}]},
-        {**record, "answer": "reject"},
+        {**record, "answer": "maybe"},
+        {**record, "_view_id": "ner"},
+        {k: v for k, v in record.items() if k != "_timestamp"},
         {**record, "_input_hash": 2**31},
         {k: v for k, v in record.items() if k != "_task_hash"},
     ]

@@ -16,6 +16,7 @@ from annotator.formats.article import ArticleMeta
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import read_html
 from annotator.formats.news import NEWS_READERS, detect_news_format
+from annotator.formats.reading import FilePolicy, file_policy
 
 HEADLINE = "Kim Jong-uns Befehl – eine Allianz gegen den Westen"
 PARAGRAPHS = [
@@ -266,15 +267,18 @@ def test_symbolic_links_are_not_followed(tmp_path):
     os.symlink(target, link)
     with pytest.raises(ImportFormatError) as info:
         list(read_html(link))
-    assert str(info.value) == f"{link}: a symbolic link; not followed"
+    assert str(info.value) == f"{link}: a symbolic link; not followed (--follow-links reads links)"
     folder = tmp_path / "folder"
     write(folder / "own.htm", BARE_PAGE)
     os.symlink(target, folder / "linked.html")
     os.symlink(tmp_path / "real", folder / "linked-dir")
     problems: list[str] = []
-    records = list(read_html(folder, on_problem=problems.append))
+    with file_policy(FilePolicy()) as policy:
+        records = list(read_html(folder, on_problem=problems.append))
     assert [r.external_id for r in records] == ["own.htm"]
-    assert problems == [f"{folder / 'linked.html'}: a symbolic link; not followed"]
+    assert problems == []
+    # skipped, and named: the import report lists them
+    assert sorted(policy.skipped) == [str(folder / "linked-dir"), str(folder / "linked.html")]
 
 
 def test_empty_folder_is_an_error(tmp_path):

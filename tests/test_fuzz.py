@@ -39,6 +39,8 @@ ANY_RULE = re.compile(r"<any\(([^)]*)\):\w+>")
 ARGUMENT = re.compile(r"<(?:[^:>]+:)?(\w+)>")
 
 REQUESTS = {"count": 0}
+# endpoint -> credentials that reached it: every route, the lead-only ones included, must be hit
+ENDPOINTS: dict[str, set[str]] = {}
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +60,7 @@ def site(tmp_path_factory):
         create_span(
             db, scheme, user_store.get_user(db, name), 1, SpanInput(LABELS[0], 0, 5, id=span_id)
         )
-    app = create_app({"DB": str(path), "SECRET_KEY": "k"})
+    app = create_app({"DB": str(path), "SECRET_KEY": "k", "EXPORT_JOBS": str(tmp / "jobs")})
     cookies = {}
     for name in ("anna", "lea"):
         client = app.test_client()
@@ -167,7 +169,24 @@ def paths(draw, rules):
     if draw(st.booleans()):
         query = draw(
             st.dictionaries(
-                st.sampled_from(["span", "version", "annotator", "token", "label", "after"]),
+                st.sampled_from(
+                    [
+                        "span",
+                        "version",
+                        "annotator",
+                        "token",
+                        "label",
+                        "after",
+                        "bootstrap",
+                        "annotators",
+                        "labels",
+                        "layer",
+                        "format",
+                        "done_only",
+                        "gamma",
+                        "start",
+                    ]
+                ),  # fmt: skip
                 path_values,
                 max_size=2,
             )
@@ -194,6 +213,11 @@ def send(site, method, path, credential, headers, **body):
             if isinstance(body.get("data"), dict):
                 body["data"] = {**body["data"], "csrf_token": csrf}
     REQUESTS["count"] += 1
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path.split("?")[0], method=method)
+        ENDPOINTS.setdefault(endpoint, set()).add(credential)
+    except Exception:  # 404 and 405: no endpoint reached
+        pass
     response = client.open(path, method=method, headers=headers, **body)
     text = response.get_data(as_text=True)
     response.close()
@@ -309,6 +333,23 @@ def test_fuzz_anything(site):
     run()
 
 
+def test_every_route_by_every_credential(site):
+    """Besides the random draw: each rule with each of its methods, once per credential, with
+    plausible arguments (1, a seeded span id) and hostile ones, so that no route is missed."""
+    rules = [r for r in site["app"].url_map.iter_rules() if r.endpoint != "static"]
+    creds = list(credentials.elements)
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for value in ("1", SEEDED[2], "%C2%B2", "9" * 30):
+                path = ARGUMENT.sub(
+                    lambda _m, v=value: v,
+                    ANY_RULE.sub(lambda m: m.group(1).split(", ")[0], rule.rule),
+                )
+                for credential in creds:
+                    send(site, method, path, credential, {}, data={"n": value})
+    assert_spans_sound(site["db"])
+
+
 def test_ten_thousand_requests_were_sent(site):
     # Runs after the three fuzz tests (file order); guards against a silently shrunken budget.
     assert REQUESTS["count"] >= 10_000
@@ -319,6 +360,11 @@ def test_ten_thousand_requests_were_sent(site):
         ).fetchall()
     )
     print(f"fuzz: {REQUESTS['count']} requests, span events {counts}")
+    # Every route of the url_map was reached, and each by a lead (the lead-only ones too).
+    endpoints = {r.endpoint for r in site["app"].url_map.iter_rules() if r.endpoint != "static"}
+    assert endpoints - set(ENDPOINTS) == set(), "routes the fuzz never reached"
+    by_lead = {e for e, who in ENDPOINTS.items() if who & {"bearer:lea", "cookie:lea"}}
+    assert endpoints - by_lead == set(), "routes no lead request reached"
     # The fuzz reached the write paths, not only their refusals.
     assert counts.get("create", 0) >= 100 and counts.get("update", 0) >= 1, counts
     assert db.conn.execute("SELECT COUNT(*) FROM span").fetchone()[0] >= 50, counts

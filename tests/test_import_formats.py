@@ -334,7 +334,7 @@ def test_prodigy_records_status_from_answer(cli, opened):
     st = statuses(db)
     names = {a: s for (_, a), s in st.items()}
     assert names["propaganda-alice"] == "done"
-    assert names["propaganda-bob"] == "in_progress"  # answer reject: spans kept, not done
+    assert names["propaganda-bob"] == "rejected"  # answer reject: spans kept, a reject (issue 13)
     assert names["carol"] == "done"  # accept with no spans: done, found nothing
     carol_doc = next(d for (d, a) in st if a == "carol")
     assert list_spans(db, carol_doc, "carol") == []

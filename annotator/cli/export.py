@@ -98,7 +98,7 @@ def export_command(
     with Progress("records") as progress:
         try:
             count = exporter.write_export(
-                progress.counted(records), fmt, target, lang=lang, shard_size=shard_size
+                progress.counted(records), fmt, target, lang=lang, shard_size=shard_size, db=db
             )
         except AppError as exc:
             progress.clear()

@@ -54,6 +54,11 @@ from annotator.services.scheme_versions import adopt_scheme
     metavar="NAME",
     help="Annotator of spans whose format names none (default: gold for ptc, else required).",
 )
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read files through symbolic links (default: links are skipped and named).",
+)
 @click.option("--strict", is_flag=True, help="Refuse spans that are not on token boundaries.")
 @click.option(
     "--skip-invalid",
@@ -81,6 +86,7 @@ def import_command(
     labels_path: str | None,
     label_pairs: tuple[str, ...],
     annotator: str | None,
+    follow_links: bool,
     strict: bool,
     skip_invalid: bool,
     pages: Path | None,
@@ -111,6 +117,10 @@ def import_command(
             adopt_scheme(db, scheme)
         except LabelSchemeError as exc:
             raise click.ClickException(f"{exc}; nothing was imported") from exc
+    # The secret key signs sessions: imported as a document, any annotator could read it.
+    from annotator.web import secret_key_path  # flask only when importing
+
+    protected = [secret_key_path(), Path(db_path).parent / "secret_key"]
     with Progress("records") as progress:
         try:
             report = importer.import_run(
@@ -124,6 +134,8 @@ def import_command(
                 lang=lang,
                 rules=rules,
                 progress=progress,
+                follow_links=follow_links,
+                protected=protected,
             )
         except importer.ImportProblemsError as exc:
             progress.clear()

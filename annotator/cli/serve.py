@@ -71,7 +71,7 @@ def prepare_demo(db_path: str) -> list[tuple[str, str, str]]:
         if user_store.get_user(db, name) is None:
             accounts.create_user(db, name, role, password, actor="demo")
         else:
-            user_store.set_password(db, name, accounts.hash_password(password), "demo")
+            user_store.set_password(db, name, accounts.hash_password(password, name), "demo")
         accounts_made.append((name, role, password))
     return accounts_made
 

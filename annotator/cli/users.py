@@ -60,6 +60,35 @@ def token() -> None:
     """Manage API tokens."""
 
 
+@token.command("list")
+@click.argument("name")
+@db_option
+def token_list(name: str, db_path: str) -> None:
+    """List NAME's API tokens: id, created, last used (the tokens themselves are not kept)."""
+    db = open_db(db_path, create=False)
+    try:
+        tokens = accounts.list_api_tokens(db, name)
+    except AppError as exc:
+        raise fail(exc) from exc
+    if not tokens:
+        click.echo(f"{name} has no API tokens")
+    for t in tokens:
+        click.echo(f"{t.id}\tcreated {t.created}\tlast used {t.last_used or 'never'}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=click.IntRange(1, 2**63 - 1))
+@db_option
+def token_revoke(token_id: int, db_path: str) -> None:
+    """Revoke one API token by its ID (see `token list`); the user's other tokens stay."""
+    db = open_db(db_path, create=False)
+    try:
+        revoked = accounts.revoke_api_token(db, token_id)
+    except AppError as exc:
+        raise fail(exc) from exc
+    click.echo(f"revoked token {revoked.id} of {revoked.user}")
+
+
 @token.command("create")
 @click.argument("name")
 @db_option

@@ -22,12 +22,18 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SPACY
 
 from annotator.core.records import Token
 
+# spaCy refuses texts over nlp.max_length (1,000,000) because its trained parser and NER need
+# about 1 GB per 100,000 characters; a blank tokenizer with a sentencizer needs a few hundred
+# bytes per token, so our own bound is ten times higher (a whole book is under 3,000,000).
+MAX_TEXT_CHARS = 10_000_000
+
 
 @lru_cache(maxsize=8)
 def pipeline(lang: str = "de") -> spacy.language.Language:
     """The cached blank pipeline for `lang` with a rule-based sentencizer."""
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
+    nlp.max_length = MAX_TEXT_CHARS
     return nlp
 
 

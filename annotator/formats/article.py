@@ -4,12 +4,12 @@ article's outlet, date, author, URL and language, or an entry still waiting for 
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError, ImportRecord
+from annotator.formats.reading import open_regular, regular_files
 
 # trafilatura refuses larger inputs; saying so beats "no article found".
 MAX_PAGE_BYTES = 20_000_000
@@ -45,16 +45,8 @@ class ArticleRecord(ImportRecord):
 def read_regular_file(path: Path, limit: int = MAX_PAGE_BYTES) -> bytes:
     """The bytes of a regular file, not following a symbolic link; ImportFormatError naming the
     file when it is a link, not a regular file, unreadable or larger than `limit`."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        if os.path.islink(path):
-            raise ImportFormatError(f"{path}: a symbolic link; not followed") from None
-        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
+    with open_regular(path) as fh:
         info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ImportFormatError(f"{path}: not a regular file")
         if info.st_size > limit:
             raise ImportFormatError(f"{path}: larger than {limit // 1_000_000} MB")
         return fh.read(limit + 1)
@@ -63,15 +55,9 @@ def read_regular_file(path: Path, limit: int = MAX_PAGE_BYTES) -> bytes:
 def files_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     """The files under `folder` whose names end in one of `suffixes` (case-insensitive), sorted;
     symbolic links, to files or folders, not followed."""
-    found = []
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in names:
-            if name.lower().endswith(suffixes) and not name.startswith("."):
-                file = Path(root) / name
-                if not os.path.islink(file):
-                    found.append(file)
-    return sorted(found)
+    return regular_files(
+        folder, lambda name: name.lower().endswith(suffixes) and not name.startswith(".")
+    )
 
 
 def each_file(

@@ -36,3 +36,4 @@ class ImportRecord:
     annotator: str | None = None
     spans: list[ImportedSpan] | None = None  # None: the format carries no spans
     done: bool = False
+    rejected: bool = False  # a Prodigy `reject`: judged and rejected (kept as such)

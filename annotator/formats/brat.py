@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import IGNORED_KEY, iter_text_lines, parse_offset, read_utf8
+from annotator.formats.reading import (
+    IGNORED_KEY,
+    iter_text_lines,
+    parse_offset,
+    read_utf8,
+    regular_files,
+)
 
 # brat line kinds we cannot map onto spans, by their id letter.
 _IGNORED_KINDS = {"R": "relations", "E": "events", "*": "equivalences", "N": "normalizations"}
@@ -23,7 +30,7 @@ def brat_documents(path: Path) -> list[Path]:
         return [ann]
     if not path.is_dir():
         raise ImportFormatError(f"{path}: no such file or folder")
-    return sorted(path.rglob("*.ann"))
+    return regular_files(path, lambda name: name.endswith(".ann"))
 
 
 def read_brat(path: Path) -> Iterator[ImportRecord]:
@@ -38,7 +45,7 @@ def read_brat(path: Path) -> Iterator[ImportRecord]:
     """
     for ann in brat_documents(path):
         txt = ann.with_suffix(".txt")
-        if not txt.is_file():
+        if not txt.is_file() and not os.path.islink(txt):
             raise ImportFormatError(f"{ann}: no {txt.name} next to it")
         text = read_utf8(txt)
         spans, ignored = _read_ann(ann)

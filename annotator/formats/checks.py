@@ -3,13 +3,45 @@
 from __future__ import annotations
 
 import bisect
+import json
+import re
 import unicodedata
 from dataclasses import replace
 
-from annotator.core.tokenize import canonical_text
+from annotator.core.tokenize import MAX_TEXT_CHARS, canonical_text
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 
 _SHOW = 60  # characters of each string shown in a mismatch message
+# A lone surrogate (JSON "\\ud800") is no character: it cannot be stored as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_record_strings(record: ImportRecord) -> None:
+    """ImportFormatError naming the record's source when its text is over MAX_TEXT_CHARS or any
+    of its strings (text, title, id, meta, span labels, notes, attributes) has a lone surrogate."""
+    if len(record.text) > MAX_TEXT_CHARS:
+        raise ImportFormatError(
+            f"{record.source}: text of {len(record.text):,} characters; "
+            f"the limit is {MAX_TEXT_CHARS:,}"
+        )
+    fields = {
+        "text": record.text,
+        "title": record.title,
+        "id": record.external_id,
+        "annotator": record.annotator,
+    }
+    for name, value in fields.items():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise ImportFormatError(f"{record.source}: {name} holds a lone surrogate (not Unicode)")
+    rest = [record.meta, [(s.label, s.note, s.attributes) for s in record.spans or ()]]
+    try:
+        dumped = json.dumps(rest, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        raise ImportFormatError(f"{record.source}: meta or a span nested too deeply") from None
+    if _SURROGATE.search(dumped):
+        raise ImportFormatError(
+            f"{record.source}: meta or a span holds a lone surrogate (not Unicode)"
+        )
 
 
 def span_problem(span: ImportedSpan, text: str) -> str | None:
@@ -73,6 +105,7 @@ def canonical_record(record: ImportRecord) -> ImportRecord:
     combining accent) moves outward to the merged character. The span texts a file claims
     (`expected_text`) are canonicalised too, so that they compare with the stored text.
     """
+    check_record_strings(record)
     text = record.text
     if "\r" not in text and unicodedata.is_normalized("NFC", text):
         if not any(_needs_canonical(span.expected_text) for span in record.spans or ()):

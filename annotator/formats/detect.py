@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError
 from annotator.formats.ptc import is_labels_file
+from annotator.formats.reading import is_link, iter_lines, loads_bounded, open_regular
 from annotator.formats.toxic import TABLES
 
 _PRODIGY_KEYS = {"spans", "_annotator_id", "_session_id", "answer", "tokens", "_input_hash"}
@@ -18,6 +18,10 @@ def detect_format(path: Path) -> str:
     path = Path(path)
     if path.is_dir():
         return _detect_folder(path)
+    if is_link(path):
+        raise ImportFormatError(
+            f"{path}: a symbolic link; not followed (--follow-links reads links)"
+        )
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file or folder")
     if path.suffix == ".ann" or (path.suffix == ".txt" and path.with_suffix(".ann").is_file()):
@@ -53,22 +57,27 @@ def _detect_folder(path: Path) -> str:
 
 
 def _head(path: Path, size: int = 4096) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        return fh.read(size)
+    with open_regular(path) as fh:
+        return fh.read(size).decode("utf-8-sig", errors="replace")
 
 
 def _detect_jsonl(path: Path, first: str) -> str:
-    # The first line may be longer than the head we read: read it whole.
-    with open(path, encoding="utf-8-sig") as fh:
-        for line in fh:
-            if line.strip():
-                first = line
-                break
+    # The first line may be longer than the head we read: read it whole (bounded).
+    line_no = 1
+    for line_no, raw in iter_lines(path):
+        if raw.strip():
+            try:
+                first = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(
+                    f"{path}:{line_no}: not valid UTF-8 ({exc.reason})"
+                ) from None
+            break
     try:
-        obj = json.loads(first)
-    except json.JSONDecodeError:
+        obj = loads_bounded(first, f"{path}:{line_no}")
+    except ImportFormatError:
         # a pretty-printed single object is not JSONL
-        raise ImportFormatError(f"{path}:1: first line is not a JSON object") from None
+        raise ImportFormatError(f"{path}:{line_no}: first line is not a JSON object") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text", obj.get("data")), str):
         if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
             raise ImportFormatError(

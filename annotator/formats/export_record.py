@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -52,15 +53,21 @@ def jsonl_record(
     article: dict[str, str] | None = None,
     active_ms: int | None = None,
     notes: Sequence[dict[str, Any]] = (),
+    answer: str | None = None,
+    stored_meta: dict[str, Any] | None = None,
+    timestamp: int | None = None,
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
 
     `tokens` are the stored tokens of the text and `spans` the annotator's token-snapped spans;
     spans are written sorted by (start, end, label) so that the output is deterministic.
-    `attributes` appears only when non-empty and `note` only when set. `meta` carries the
-    article fields (outlet, published, author, url, lang, where known), the
-    layer's `active_ms` (null for gold, whose time is not measured) and, when there are any, the
-    question threads about the layer as `notes`.
+    `attributes` appears only when non-empty and `note` only when set. `meta` is the document's
+    `stored_meta` (its source, ...) under our own keys, the article fields (outlet, published,
+    author, url, lang, where known), the layer's `active_ms` (null for gold, whose time is not
+    measured) and, when there are any, the question threads about the layer as `notes`.
+    `answer` defaults to accept when `done`, else ignore. `_view_id`, `_timestamp` (Unix
+    seconds of the layer's last status) and `_session_id` (the annotator) are Prodigy's own, so
+    `prodigy db-in` and `data-to-spacy` take the record as theirs.
     """
     token_dicts = [
         {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": t.ws}
@@ -83,6 +90,7 @@ def jsonl_record(
             span["scheme_version"] = s.scheme_version
         span_dicts.append(span)
     meta: dict[str, Any] = {
+        **(stored_meta or {}),
         "document_id": document_id,
         "external_id": external_id,
         "title": title,
@@ -98,8 +106,11 @@ def jsonl_record(
         "spans": span_dicts,
         # accept: done (gold: adjudicated). Unfinished work (exported with --no-done-only) is
         # "ignore": Prodigy-style trainers skip it, and a re-import keeps it in progress.
-        "answer": "accept" if done else "ignore",
+        "answer": answer or ("accept" if done else "ignore"),
         "_annotator_id": annotator,
+        "_session_id": annotator,
+        "_view_id": "spans_manual",
+        "_timestamp": int(timestamp if timestamp is not None else time.time()),
         "_input_hash": input_hash(text),
         "_task_hash": task_hash(text, span_dicts),
         "schema_version": schema_version,

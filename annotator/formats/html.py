@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from annotator.formats.article import ArticleRecord, read_regular_file
 from annotator.formats.base import ImportFormatError
 from annotator.formats.page import Article, decode_page, extract_article, saved_from_url
+from annotator.formats.reading import is_link, skip_link
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -49,9 +50,15 @@ def html_files(folder: Path) -> list[Path]:
         # "Save page, complete" writes PAGE.html beside PAGE_files/ (frames, ads, scripts).
         stems = {Path(n).stem for n in names if n.lower().endswith(HTML_SUFFIXES)}
         dirs[:] = sorted(d for d in dirs if not (d.endswith("_files") and d[:-6] in stems))
+        for name in dirs:
+            if os.path.islink(here / name):
+                skip_link(here / name)
         for name in names:
             if name.lower().endswith(HTML_SUFFIXES) and not name.startswith("."):
-                found.append(here / name)
+                if is_link(here / name):
+                    skip_link(here / name)
+                else:
+                    found.append(here / name)
     return sorted(found)
 
 

@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError, ImportRecord
+from annotator.formats.reading import iter_lines, loads_bounded
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for every non-blank line; errors name the file and line."""
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from exc
-    with fh:
-        seen = False
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise ImportFormatError(f"{path}:{number}: not valid UTF-8") from exc
-            if not line.strip():
-                continue
-            seen = True
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ImportFormatError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(value, dict):
-                raise ImportFormatError(f"{path}:{number}: a line must be a JSON object")
-            yield number, value
-        if not seen:
-            raise ImportFormatError(f"{path}: empty file")
+    seen = False
+    for number, raw in iter_lines(path):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(f"{path}:{number}: not valid UTF-8") from exc
+        if not line.strip():
+            continue
+        seen = True
+        value = loads_bounded(line, f"{path}:{number}")
+        if not isinstance(value, dict):
+            raise ImportFormatError(f"{path}:{number}: a line must be a JSON object")
+        yield number, value
+    if not seen:
+        raise ImportFormatError(f"{path}: empty file")
 
 
 def read_jsonl(path: Path) -> Iterator[ImportRecord]:

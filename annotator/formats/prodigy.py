@@ -48,7 +48,12 @@ def read_prodigy(path: Path) -> Iterator[ImportRecord]:
         answer = task.get("answer")
         if answer is not None and answer not in ("accept", "reject", "ignore"):
             raise ImportFormatError(f'{where}: "answer" must be accept, reject or ignore')
-        external_id = meta.get("external_id")
+        # Where the document came from: Prodigy's loaders put the corpus id in meta "id" or
+        # "source" (e.g. "rwk1_mkhz_6147-1"); without any the importer falls back to a hash.
+        external_id = next(
+            (meta[k] for k in ("external_id", "id", "source") if meta.get(k) not in (None, "")),
+            None,
+        )
         title = meta.get("title")
         yield ImportRecord(
             text=text,
@@ -59,6 +64,7 @@ def read_prodigy(path: Path) -> Iterator[ImportRecord]:
             annotator=annotator,
             spans=spans,
             done=answer == "accept",
+            rejected=answer == "reject",
         )
 
 

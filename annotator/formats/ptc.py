@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import iter_text_lines, parse_offset, read_utf8
+from annotator.formats.reading import iter_text_lines, parse_offset, read_utf8, regular_files
 
 _ARTICLE = re.compile(r"^article(\d+)\.txt$")
 _PER_ARTICLE_LABELS = re.compile(r"^article(\d+)\..*labels(\.tsv)?$")
@@ -34,7 +34,8 @@ def read_ptc(path: Path) -> Iterator[ImportRecord]:
         raise ImportFormatError(f"{root}: the PTC layout is a folder of article<ID>.txt files")
     per_article: dict[str, list[Path]] = {}
     combined: dict[str, list[ImportedSpan]] = {}
-    for labels in sorted(p for p in root.rglob("*") if p.is_file() and is_labels_file(p)):
+    files = regular_files(root, lambda name: True)
+    for labels in (p for p in files if is_labels_file(p)):
         match = _PER_ARTICLE_LABELS.match(labels.name)
         if match:
             per_article.setdefault(match.group(1), []).append(labels)
@@ -43,7 +44,7 @@ def read_ptc(path: Path) -> Iterator[ImportRecord]:
             for article_id, span in _read_labels(labels, None):
                 combined.setdefault(article_id, []).append(span)
     articles = sorted(
-        (p for p in root.rglob("article*.txt") if _ARTICLE.match(p.name)),
+        (p for p in files if _ARTICLE.match(p.name)),
         key=lambda p: (int(_ARTICLE.match(p.name).group(1)), str(p)),
     )
     if not articles:

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError, ImportRecord
-from annotator.formats.reading import read_utf8
+from annotator.formats.reading import read_utf8, regular_files
 
 
 def read_text(path: Path) -> Iterator[ImportRecord]:
     """One record for a `.txt` file, or one per `.txt` file under a folder (sorted)."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        files = regular_files(path, lambda name: name.endswith(".txt"))
         if not files:
             raise ImportFormatError(f"{path}: no .txt files in this folder")
         for file in files:

@@ -11,11 +11,12 @@ A folder with three CSV files (see ipavlopoulos/toxic_spans, data/):
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
-from annotator.formats.reading import parse_offset
+from annotator.formats.reading import open_regular, parse_offset
 
 TABLES = ("comments.csv", "annotations.csv", "spans.csv")
 _COLUMNS = {
@@ -27,18 +28,22 @@ _COLUMNS = {
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV table, checking its header; line = where the row starts."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in _COLUMNS[path.name] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
-        line = reader.line_num + 1
         try:
+            missing = [c for c in _COLUMNS[path.name] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            line = reader.line_num + 1
             for row in reader:
                 yield line, row
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise ImportFormatError(f"{path}:{reader.line_num}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(
+                f"{path}:{reader.line_num + 1}: not valid UTF-8 ({exc.reason})"
+            ) from None
 
 
 def _flag(value: str | None, where: str) -> bool | None:

@@ -16,6 +16,7 @@ from annotator.formats.article import MAX_PAGE_BYTES, ArticleRecord, each_file, 
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem, article_record
 from annotator.formats.page import decode_page, extract_article
+from annotator.formats.reading import open_regular
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -96,13 +97,7 @@ def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
         for file in files:
             yield from each_file(read_warc, file, on_problem)
         return
-    if os.path.islink(path):
-        raise ImportFormatError(f"{path}: a symbolic link; not followed")
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; the iterator streams from it
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read ({exc.strerror})") from None
-    with fh:
+    with open_regular(path) as fh:
         source = fh
         if fh.read(2) == b"\x1f\x8b":
             source = _GzipCheckedFile(fh)

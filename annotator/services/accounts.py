@@ -7,6 +7,7 @@ import hashlib
 import math
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,8 +18,22 @@ from annotator.core.records import GOLD, User
 from annotator.store import logins
 from annotator.store import users as user_store
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Matched with fullmatch: "$" also matches before a final "\n", which let "gold\n" through.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+# The most common passwords of at least 8 characters (from the published breach top lists,
+# NCSC's 100,000 and SecLists' top 10,000): refused whatever else they satisfy.
+COMMON_PASSWORDS = frozenset(
+    """password password1 password12 password123 password1234 passw0rd p@ssw0rd p@ssword
+    12345678 123456789 1234567890 12345678910 87654321 11111111 00000000 88888888 12341234
+    11223344 123123123 qwertyui qwertyuiop qwerty123 qwerty12 1q2w3e4r 1q2w3e4r5t 1qaz2wsx
+    zaq12wsx asdfghjk asdfghjkl iloveyou iloveyou1 sunshine princess football baseball
+    welcome1 welcome123 letmein1 abcd1234 abc12345 abcdefgh trustno1 superman starwars
+    whatever michelle jennifer computer internet passwort passwort1 hallo123 schatz123
+    geheim123 changeme changeme1 administrator admin123 admin1234 secret123 monkey123
+    dragon123 master123 liverpool chocolate""".split()
+)
 
 
 @functools.cache
@@ -33,24 +48,60 @@ def _dummy_hash() -> str:
 
 def validate_name(name: str) -> str:
     """A user name: 1-64 of letters, digits, `_.-`, not the reserved `gold`."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise AppError("a user name is 1 to 64 letters, digits, '_', '.' or '-'")
-    if name.lower() == GOLD:
+    if name_key(name) == GOLD:
         raise AppError("the name 'gold' is reserved for the adjudicated layer")
     return name
 
 
-def hash_password(password: str) -> str:
-    """A scrypt hash of `password` (at least MIN_PASSWORD characters)."""
+def name_key(name: str) -> str:
+    """What two names that look alike share: NFKC normalised and case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def check_new_name(db, name: str) -> str:
+    """`name` if valid and not a look-alike of an existing user (differing only by case or
+    Unicode normalisation); AppError (409) naming the existing one otherwise."""
+    validate_name(name)
+    key = name_key(name)
+    for existing in user_store.user_names(db):
+        if existing != name and name_key(existing) == key:
+            raise AppError(f"{name!r} is too like the existing user {existing!r}", 409)
+    return name
+
+
+def password_problem(password: str, name: str | None = None) -> str | None:
+    """Why `password` is refused, or None: shorter than MIN_PASSWORD or longer than
+    MAX_PASSWORD characters, whitespace only, the user's own name, or a common password."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise AppError(f"a password has at least {MIN_PASSWORD} characters")
+        return f"a password has at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        # scrypt hashes any length, but a 100,000-character password is a way to burn CPU
+        return f"a password has at most {MAX_PASSWORD} characters"
+    if not password.strip():
+        return "a password must not be only whitespace"
+    folded = name_key(password.strip())
+    if name is not None and name_key(name) in (folded, folded[::-1]):
+        return "a password must not be the user's name"
+    if folded in COMMON_PASSWORDS:
+        return "that password is among the most common ones; choose another"
+    return None
+
+
+def hash_password(password: str, name: str | None = None) -> str:
+    """A scrypt hash of `password`, if password_problem finds none (else AppError)."""
+    problem = password_problem(password, name)
+    if problem:
+        raise AppError(problem)
     return generate_password_hash(password, method="scrypt")
 
 
 def create_user(db, name: str, role: str, password: str | None, actor: str = "cli") -> User:
     """Add a user with an optional password (no password: API tokens or imports only)."""
-    hashed = hash_password(password) if password is not None else None
-    return user_store.add_user(db, validate_name(name), role, hashed, actor)
+    hashed = hash_password(password, name) if password is not None else None
+    with store.write_transaction(db):
+        return user_store.add_user(db, check_new_name(db, name), role, hashed, actor)
 
 
 def authenticate(db, name: str, password: str) -> User | None:
@@ -74,10 +125,20 @@ def token_digest(token: str) -> str:
 
 
 def create_api_token(db, name: str, actor: str = "cli") -> str:
-    """A new API token for `name`; only its hash is stored, so it is shown once."""
+    """A new API token for `name` (an enabled user); only its hash is stored: shown once."""
     token = "ann_" + secrets.token_urlsafe(32)
     user_store.add_api_token(db, name, token_digest(token), actor)
     return token
+
+
+def list_api_tokens(db, name: str) -> list[user_store.ApiToken]:
+    """The API tokens of `name` (id, created, last used), never the tokens themselves."""
+    return user_store.list_api_tokens(db, name)
+
+
+def revoke_api_token(db, token_id: int, actor: str = "cli") -> user_store.ApiToken:
+    """End one API token by its id (from list_api_tokens)."""
+    return user_store.revoke_api_token(db, token_id, actor)
 
 
 def user_for_token(db, token: str) -> User | None:

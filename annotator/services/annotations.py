@@ -87,15 +87,34 @@ def reachable_document(db, user: User, document_id: int) -> Document:
     return document
 
 
+# Client-chosen span ids live in one namespace per layer: the stored id is derived from the
+# layer and the chosen id, so choosing an id that another annotator's span has answers exactly
+# as a free id does (the audit found a 409 "already in use" for ids of layers she cannot see).
+_CLIENT_IDS = uuid.UUID("3f0c6d1e-5b7a-4c9e-9a41-13a5c0d2e713")
+
+
+def layer_span_id(layer: str, client_id: str) -> str:
+    """The stored id of the span a client created in `layer` under the id it chose."""
+    return str(uuid.uuid5(_CLIENT_IDS, f"{layer}\n{client_id}"))
+
+
 def readable_span(db, user: User, span_id: str) -> Span:
-    """A span the user may read; 404 for anything else (no existence leak)."""
+    """A span the user may read, by its stored id or by the id the user's client chose for it in
+    the user's own layer; 404 for anything else (no existence leak)."""
     span = get_span(db, span_id) if isinstance(span_id, str) else None
-    if span is None or (
-        user.role != "lead"
-        and (span.annotator != user.name or not is_assigned(db, span.document_id, user.name))
-    ):
+    if not _may_read(db, user, span) and isinstance(span_id, str):
+        span = get_span(db, layer_span_id(layer_of(user), span_id))
+    if not _may_read(db, user, span):
         raise AppError(f"span {span_id} not found", 404)
     return span
+
+
+def _may_read(db, user: User, span: Span | None) -> bool:
+    # An annotator's own span on a document taken away from her is gone like the document.
+    return span is not None and (
+        user.role == "lead"
+        or (span.annotator == user.name and is_assigned(db, span.document_id, user.name))
+    )
 
 
 def writable_span(db, user: User, span_id: str) -> Span:
@@ -116,21 +135,26 @@ def create_span(
     layer: str | None = None,
     version: int = 1,
     extent: ExtentCheck | None = None,
+    stored_id: bool = False,
 ) -> tuple[Span, bool]:
     """Store a new span in the user's layer; (span, created). A known id returns the stored span.
 
-    `version` is 1 for a new span; a restored one continues its old count (see restore_span).
-    `extent` (the pages) guards against overshooting selections.
+    A client's `data.id` is an id in the user's layer (see layer_span_id); `stored_id` takes it
+    as the stored id itself (a restore). `version` is 1 for a new span; a restored one continues
+    its old count (see restore_span). `extent` (the pages) guards against overshooting
+    selections.
     """
     layer = layer or layer_of(user)
     span_id = _clean_id(data.id)
+    if span_id is not None and not stored_id:
+        span_id = layer_span_id(layer, span_id)
     with store.write_transaction(db):
         if span_id is not None:
             existing = get_span(db, span_id)
             if existing is not None:
                 if existing.annotator != layer or existing.document_id != document_id:
-                    # Someone else's id (or another document): never reveal or touch it.
-                    raise AppError(f"span id {span_id} is already in use", 409)
+                    # Only the layer's own spans share its ids: another document of hers.
+                    raise AppError(f"span id {data.id} is already used on another document", 409)
                 return existing, False
         document = reachable_document(db, user, document_id)
         label = _clean_label(scheme, data.label)
@@ -259,7 +283,13 @@ def restore_span(db, scheme: LabelScheme, user: User, record: dict[str, Any]) ->
     # The restored span continues its version count: a client still holding the version from
     # before the delete gets a 409 instead of silently overwriting the restored span.
     span, _ = create_span(
-        db, scheme, user, record["document_id"], data, version=record.get("version", 0) + 1
+        db,
+        scheme,
+        user,
+        record["document_id"],
+        data,
+        version=record.get("version", 0) + 1,
+        stored_id=True,
     )
     return span
 

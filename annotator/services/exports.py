@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +24,7 @@ from annotator.store import exports as export_store
 from annotator.store import users as user_store
 from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
+from annotator.store.backup import unsafe_target_problem
 from annotator.store.comments import Comment, layer_notes
 from annotator.store.spans import get_span
 
@@ -85,6 +87,9 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             article=layer.article,
             active_ms=None if layer.annotator == GOLD else times.get(key, 0),
             notes=_notes(db, key),
+            answer=layer.answer,
+            stored_meta=layer.meta,
+            timestamp=_unix(layer.updated),
         )
 
 
@@ -108,6 +113,13 @@ def _note(db, comment: Comment) -> dict[str, Any]:
     return note
 
 
+def _unix(iso: str | None) -> int | None:
+    """Unix seconds of a stored ISO timestamp (None stays None: the export's own time)."""
+    if not iso:
+        return None
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
 def write_export(
     records: Iterable[dict[str, Any]],
     fmt: str,
@@ -115,11 +127,14 @@ def write_export(
     *,
     lang: str = "de",
     shard_size: int | None = None,
+    db=None,
 ) -> int:
     """Write `records` as `fmt` to a path (atomically) or a text stream; the record count.
 
     jsonl and doccano are files (or a stream), spacy a `.spacy` file (a folder of shards with
-    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into.
+    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into;
+    so is (given `db`) the database's own file or journal, and any existing target that is not
+    a regular file (a device, a FIFO): the rename into place would destroy it.
     """
     if fmt not in EXPORT_FORMATS:
         raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
@@ -129,6 +144,12 @@ def write_export(
             raise AppError(f"{fmt} output cannot go to standard output; pass --out PATH")
         return form.stream_writer(records, out)
     folder = form.writes_folder or (fmt == "spacy" and shard_size is not None)
+    database = store.database_files(db)[0] if db is not None and store.database_files(db) else None
+    problem = unsafe_target_problem(out, database) if database is not None else None
+    if problem is None and out.exists() and not folder and not out.is_dir() and not out.is_file():
+        problem = f"{out}: not a regular file; choose a new path or a regular file"
+    if problem:
+        raise AppError(problem)
     if folder and out.exists():
         raise AppError(f"{out}: already exists; the {fmt} export writes a new folder")
     if not out.parent.is_dir():

@@ -36,6 +36,7 @@ from annotator.store.report_cache import (
 
 log = logging.getLogger(__name__)
 
+WAITING = "waiting"
 STALE_AFTER = 300.0  # seconds: a job still "running" this long died with its worker; restart it
 
 
@@ -83,10 +84,13 @@ class GammaState:
     row: CachedReport | None
     previous: CachedReport | None
     started: bool  # this call started the job
+    waiting: bool = False  # no result and no live job, and this call (a read) started none
 
     @property
     def status(self) -> str:
-        """running, done or error."""
+        """running, done, error, or waiting (for a POST to start the job)."""
+        if self.waiting:
+            return WAITING
         return self.row.status if self.row else RUNNING
 
 
@@ -141,14 +145,22 @@ def gamma_state(
     *,
     force: bool = False,
     stale_after: float = STALE_AFTER,
+    start: bool = True,
 ) -> GammaState:
     """The gamma of the current data for `request`, starting a background job when there is no
-    result yet (or when `force`, the recompute button) and no live job already computes it."""
+    result yet (or when `force`, the recompute button) and no live job already computes it.
+
+    With `start` off (GET requests, which never write) nothing is claimed: the state says
+    `waiting` instead, and the page asks for the job with a POST.
+    """
     try:
         key = request.key(data_fingerprint(db))
         row = get_cached_report(db, key)
         wanted = force or row is None or (row.status == RUNNING and row.started_before(stale_after))
         started = False
+        if wanted and not start:
+            previous = latest_report(db, request.prefix)
+            return GammaState(key, None, previous, False, waiting=True)
         if wanted and claim_report(db, key, stale_after=stale_after, force=force):
             start_gamma_job(db_path, key, request)
             started = True

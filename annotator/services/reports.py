@@ -142,11 +142,12 @@ def dashboard_figures(
 def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], list[str]]:
     """The chosen annotators and labels, each known (AppError naming the first that is not)."""
     known = annotator_names(db)
-    chosen = list(annotators) if annotators else known
+    # dict.fromkeys: a name (or label) given twice counts once; twice it broke the pair table
+    chosen = list(dict.fromkeys(annotators)) if annotators else known
     unknown = [a for a in chosen if a not in known]
     if unknown:
         raise AppError(f"unknown annotator {unknown[0]!r} (annotators: {', '.join(known)})")
-    chosen_labels = list(labels) if labels else scheme.keys()
+    chosen_labels = list(dict.fromkeys(labels)) if labels else scheme.keys()
     bad = [label for label in chosen_labels if scheme.get(label) is None]
     if bad:
         raise AppError(f"unknown label {bad[0]!r} (labels: {', '.join(scheme.keys())})")

@@ -11,6 +11,8 @@ from annotator.store.db import (  # noqa: F401
     DatabaseError,
     StoreError,
     connect,
+    database_file_paths,
+    database_files,
     database_identity,
     migrate,
     now,

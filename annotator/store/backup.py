@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from annotator.store.db import database_file_paths
 
 
 class BackupError(Exception):
@@ -20,6 +23,38 @@ class BackupResult:
     pages: int
 
 
+def unsafe_target_problem(target: str | Path, database: str | Path) -> str | None:
+    """Why writing a file to `target` would harm the database at `database`, or None.
+
+    Refused: the database itself or one of its journals (by path, through links, or as the same
+    file under another name), and anything that exists but is not a regular file (a device such
+    as /dev/null, a folder, a FIFO): replacing it with a regular file would destroy it.
+    """
+    target = Path(target)
+    guarded = database_file_paths(database)
+    resolved = {p.resolve() for p in guarded}
+    identities = set()
+    for p in guarded:
+        try:
+            info = os.stat(p)
+        except OSError:
+            continue
+        identities.add((info.st_dev, info.st_ino))
+    if target.resolve() in resolved:
+        return f"{target}: the database or one of its journals; choose another file"
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{target}: cannot check the target ({exc.strerror})"
+    if (info.st_dev, info.st_ino) in identities:
+        return f"{target}: the database or one of its journals; choose another file"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{target}: not a regular file; choose a new path or a regular file"
+    return None
+
+
 def backup_database(source: str | Path, destination: str | Path) -> BackupResult:
     """Copy the live database at `source` to `destination` as one self-contained file.
 
@@ -31,8 +66,9 @@ def backup_database(source: str | Path, destination: str | Path) -> BackupResult
     source, destination = Path(source), Path(destination)
     if not source.is_file():
         raise BackupError(f"{source}: no such database file")
-    if destination.exists() and destination.resolve() == source.resolve():
-        raise BackupError(f"{destination}: the backup must not overwrite the database")
+    problem = unsafe_target_problem(destination, source)
+    if problem:
+        raise BackupError(problem)
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
     os.close(fd)

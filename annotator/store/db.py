@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
@@ -34,6 +35,21 @@ _IDENTITY: weakref.WeakKeyDictionary[sqlite_utils.Database, tuple] = weakref.Wea
 def database_identity(db: sqlite_utils.Database) -> tuple:
     """(resolved path, device, inode) of the file `db` was opened on."""
     return _IDENTITY.get(db) or (str(id(db)), 0, 0)
+
+
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def database_file_paths(path: str | Path) -> list[Path]:
+    """The database file at `path` and its journals (`-wal`, `-shm`, `-journal`)."""
+    path = Path(path)
+    return [path, *(path.with_name(path.name + suffix) for suffix in SIDECAR_SUFFIXES)]
+
+
+def database_files(db: sqlite_utils.Database) -> list[Path]:
+    """The files of the open database `db` (none for an in-memory one)."""
+    path = database_identity(db)[0]
+    return database_file_paths(path) if os.path.isabs(path) else []
 
 
 def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
@@ -271,12 +287,30 @@ def _split_sql(sql: str) -> list[str]:
     return statements
 
 
+# When a token was last used, so that a lead can tell a forgotten one from a live one.
+# A Prodigy `reject` stays a reject: the layer's status may be `rejected` (the CHECK changes,
+# so the table is rebuilt; nothing references it).
+_V5 = """
+ALTER TABLE api_token ADD COLUMN last_used TEXT;
+CREATE TABLE document_status_v5 (
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'done', 'rejected')),
+    updated TEXT NOT NULL,
+    PRIMARY KEY (document_id, annotator)
+);
+INSERT INTO document_status_v5 SELECT document_id, annotator, status, updated FROM document_status;
+DROP TABLE document_status;
+ALTER TABLE document_status_v5 RENAME TO document_status;
+"""
+
 # Numbered migrations: never edit a released one, append a new one.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "documents, tokens, users, spans, statuses, events", _script(_V1)),
     (2, "assignments and gold status", _script(_V2)),
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
+    (5, "api token last use, rejected layers", _script(_V5)),
     (7, "feedback releases, comments, active time, label scheme versions", _script(_V7)),
     (
         8,

@@ -28,6 +28,13 @@ class ExportLayer:
     done: bool  # status done (gold: adjudicated)
     spans: list[SpanData]
     article: dict[str, str] = field(default_factory=dict)  # outlet, published, author, url, lang
+    answer: str = "accept"  # Prodigy's: accept (done), reject (rejected), ignore (unfinished)
+    meta: dict = field(default_factory=dict)  # the document's stored meta
+    updated: str | None = None  # when the layer's status was last set
+
+
+# A layer's Prodigy answer from its status; a layer with spans but no finished status: ignore.
+_ANSWER = "CASE status WHEN 'done' THEN 'accept' WHEN 'rejected' THEN 'reject' ELSE 'ignore' END"
 
 
 def export_layers(
@@ -59,28 +66,31 @@ def export_layers(
         layers = _layers(db, names, gold, done_only, lo, hi)
         if not layers:
             continue
-        wanted = sorted({d for d, _, _ in layers})
+        wanted = sorted({row[0] for row in layers})
         marks = ",".join("?" * len(wanted))
         documents = {
             r[0]: r[1:]
             for r in db.conn.execute(
-                f"SELECT id, external_id, title, text, outlet, published, author, url, lang "
+                "SELECT id, external_id, title, text, outlet, published, author, url, lang, meta "
                 f"FROM document WHERE id IN ({marks})",
                 wanted,
             ).fetchall()
         }
-        spans = _spans(db, sorted({a for _, a, _ in layers}), lo, hi)
-        for document_id, annotator, done in layers:
-            external_id, title, text, *fields = documents[document_id]
+        spans = _spans(db, sorted({row[1] for row in layers}), lo, hi)
+        for document_id, annotator, answer, updated in layers:
+            external_id, title, text, *fields, meta = documents[document_id]
             yield ExportLayer(
                 document_id,
                 external_id,
                 title,
                 text,
                 annotator,
-                bool(done),
+                answer == "accept",
                 spans.pop((document_id, annotator), []),
                 {k: v for k, v in zip(_ARTICLE, fields, strict=True) if v is not None},
+                answer,
+                json.loads(meta) if meta else {},
+                updated,
             )
 
 
@@ -91,15 +101,17 @@ def _layers(db, names: list[str], gold: bool, done_only: bool, lo: int, hi: int)
         marks = ",".join("?" * len(names))
         if done_only:
             parts.append(
-                "SELECT document_id, annotator, 1 FROM document_status "
-                f"WHERE document_id BETWEEN ? AND ? AND status = 'done' AND annotator IN ({marks})"
+                f"SELECT document_id, annotator, {_ANSWER}, updated FROM document_status "
+                "WHERE document_id BETWEEN ? AND ? AND status IN ('done', 'rejected') "
+                f"AND annotator IN ({marks})"
             )
             args += [lo, hi, *names]
         else:
             parts.append(
-                "SELECT l.document_id, l.annotator, COALESCE(st.status = 'done', 0) FROM ("
+                f"SELECT l.document_id, l.annotator, {_ANSWER.replace('status', 'st.status')}, "
+                "st.updated FROM ("
                 "SELECT document_id, annotator FROM document_status WHERE document_id BETWEEN ? "
-                f"AND ? AND status = 'done' AND annotator IN ({marks}) "
+                f"AND ? AND status IN ('done', 'rejected') AND annotator IN ({marks}) "
                 "UNION SELECT document_id, annotator FROM span WHERE document_id BETWEEN ? AND ? "
                 f"AND annotator IN ({marks})) l LEFT JOIN document_status st "
                 "ON st.document_id = l.document_id AND st.annotator = l.annotator"
@@ -108,13 +120,14 @@ def _layers(db, names: list[str], gold: bool, done_only: bool, lo: int, hi: int)
     if gold:
         if done_only:
             parts.append(
-                "SELECT document_id, ?, 1 FROM gold_status "
+                "SELECT document_id, ?, 'accept', updated FROM gold_status "
                 "WHERE document_id BETWEEN ? AND ? AND status = 'adjudicated'"
             )
             args += [GOLD, lo, hi]
         else:
             parts.append(
-                "SELECT l.document_id, ?, COALESCE(g.status = 'adjudicated', 0) FROM ("
+                "SELECT l.document_id, ?, CASE g.status WHEN 'adjudicated' THEN 'accept' "
+                "ELSE 'ignore' END, g.updated FROM ("
                 "SELECT document_id FROM gold_status WHERE document_id BETWEEN ? AND ? "
                 "AND status = 'adjudicated' UNION SELECT document_id FROM span "
                 "WHERE document_id BETWEEN ? AND ? AND annotator = ?) l "

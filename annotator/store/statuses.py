@@ -11,7 +11,8 @@ import sqlite_utils
 from annotator.store.db import now
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL
 
-STATUSES = ("in_progress", "done")
+STATUSES = ("in_progress", "done")  # what an annotator sets; imports may also set REJECTED
+REJECTED = "rejected"  # a Prodigy `reject`: the annotator judged the task and rejected it
 GOLD_STATUSES = ("not_started", "in_progress", "adjudicated")
 
 

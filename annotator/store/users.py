@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlite_utils
 
 from annotator.core.records import GOLD, ROLES, User  # noqa: F401  (the store returns them)
@@ -19,6 +21,11 @@ def get_user(db: sqlite_utils.Database, name: str) -> User | None:
     """The user called `name`, if any (gold included)."""
     row = db.conn.execute(f"SELECT {_COLUMNS} FROM user WHERE name = ?", [name]).fetchone()
     return _user(row) if row else None
+
+
+def user_names(db: sqlite_utils.Database) -> list[str]:
+    """Every user name, gold included."""
+    return [row[0] for row in db.conn.execute("SELECT name FROM user").fetchall()]
 
 
 def get_user_by_id(db: sqlite_utils.Database, user_id: int) -> User | None:
@@ -102,6 +109,8 @@ def add_api_token(db: sqlite_utils.Database, name: str, token_sha256: str, actor
     """Store the hash of a new API token for `name`."""
     with db.atomic():
         user = _require(db, name)
+        if user.disabled:
+            raise StoreError(f"{name} is disabled; enable the user before making a token", 409)
         db.conn.execute(
             "INSERT INTO api_token (user_id, token_sha256, created) VALUES (?, ?, ?)",
             [user.id, token_sha256, now()],
@@ -110,13 +119,53 @@ def add_api_token(db: sqlite_utils.Database, name: str, token_sha256: str, actor
 
 
 def user_by_token(db: sqlite_utils.Database, token_sha256: str) -> User | None:
-    """The user an API token hash belongs to, if any."""
+    """The user an API token hash belongs to, if any; notes the token's use (to the minute)."""
     row = db.conn.execute(
-        f"SELECT {', '.join('u.' + c.strip() for c in _COLUMNS.split(','))} "
+        f"SELECT {', '.join('u.' + c.strip() for c in _COLUMNS.split(','))}, t.id, t.last_used "
         "FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.token_sha256 = ?",
         [token_sha256],
     ).fetchone()
-    return _user(row) if row else None
+    if row is None:
+        return None
+    stamp = now()
+    # Written at most once a minute per token: a busy API client must not turn reads into writes.
+    if row[-1] is None or row[-1][:16] != stamp[:16]:
+        db.conn.execute("UPDATE api_token SET last_used = ? WHERE id = ?", [stamp, row[-2]])
+    return _user(row[:-2])
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """One API token (its hash is never shown): id, owner, when made and last used."""
+
+    id: int
+    user: str
+    created: str
+    last_used: str | None
+
+
+def list_api_tokens(db: sqlite_utils.Database, name: str) -> list[ApiToken]:
+    """The API tokens of user `name`, oldest first; StoreError 404 for no such user."""
+    user = _require(db, name)
+    rows = db.conn.execute(
+        "SELECT id, created, last_used FROM api_token WHERE user_id = ? ORDER BY id", [user.id]
+    ).fetchall()
+    return [ApiToken(r[0], name, r[1], r[2]) for r in rows]
+
+
+def revoke_api_token(db: sqlite_utils.Database, token_id: int, actor: str) -> ApiToken:
+    """Delete one API token by id (its user's sessions and other tokens stay); 404 if none."""
+    with db.atomic():
+        row = db.conn.execute(
+            "SELECT t.id, u.name, t.created, t.last_used FROM api_token t "
+            "JOIN user u ON u.id = t.user_id WHERE t.id = ?",
+            [token_id],
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no API token with id {token_id}", 404)
+        db.conn.execute("DELETE FROM api_token WHERE id = ?", [token_id])
+        record_event(db, actor, "token", "user", row[1], {"token": token_id}, {"token": "revoked"})
+    return ApiToken(*row)
 
 
 def _require(db: sqlite_utils.Database, name: str) -> User:

@@ -55,9 +55,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=False,
         HTTPS=False,  # ANNOTATOR_HTTPS=1 behind an HTTPS proxy: Secure cookies, HSTS
         TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
+        PROXY_HEADERS="",  # ANNOTATOR_PROXY_HEADERS=host,prefix: X-Forwarded-Host/-Prefix too
         JSON_SORT_KEYS=False,
         # A new span over this many tokens (or over a paragraph) is made only once confirmed.
         SPAN_CONFIRM_TOKENS=DEFAULT_MAX_TOKENS,
+        # a spaCy download of more documents is built in the background (gunicorn's 30 s)
+        EXPORT_INLINE_DOCUMENTS=2000,
     )
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config:
@@ -76,6 +79,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+def secret_key_path() -> Path:
+    """Where the app keeps its generated secret key (the instance folder's `secret_key`)."""
+    return Path(Flask(__name__, instance_relative_config=True).instance_path) / "secret_key"
 
 
 def _instance_secret(instance: Path) -> str:

@@ -20,7 +20,8 @@ def render_error(message: str, status: int):
     if request.headers.get("HX-Request"):
         return render_template("_error.html", message=message), status
     # Not `message`: base.html would show it a second time in the flash region.
-    return render_template("error.html", error_message=message, status=status), status
+    page = render_template("error.html", error_message=message, status=status, error_page=True)
+    return page, status
 
 
 def init_app(app: Flask) -> None:

@@ -94,7 +94,15 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Behind nginx/Caddy the client address (login limits per address) and the scheme come
-        # from X-Forwarded-*; trust exactly as many hops as there are proxies, never more.
+        # from X-Forwarded-For and -Proto; trust exactly as many hops as there are proxies.
+        # X-Forwarded-Host and -Prefix only when configured: the documented nginx set-up does
+        # not overwrite them, so a client's "X-Forwarded-Prefix: //evil.example" would reach
+        # every redirect (Location: //evil.example/login).
+        trusted = {h.strip().lower() for h in str(app.config.get("PROXY_HEADERS") or "").split(",")}
         app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies if "host" in trusted else 0,
+            x_prefix=proxies if "prefix" in trusted else 0,
         )

@@ -28,7 +28,7 @@ from annotator.formats.article import ARTICLE_FIELDS, ArticleMeta, ArticleRecord
 from annotator.formats.base import ImportFormatError, ImportRecord
 from annotator.formats.checks import canonical_record
 from annotator.formats.detect import detect_format
-from annotator.formats.reading import IGNORED_KEY
+from annotator.formats.reading import IGNORED_KEY, FilePolicy, file_identities, file_policy
 from annotator.formats.registry import FORMATS, IMPORT_FORMATS
 from annotator.formats.text import title_of
 from annotator.services.imports.report import ImportReport
@@ -141,11 +141,9 @@ def import_records(
     return report
 
 
-def import_paths(
-    db, paths: Iterable[Path], fmt: str = "auto", *, annotator: str | None = None, **options
-) -> ImportReport:
-    """Read and store everything under `paths`; nothing is stored if any of it is bad."""
-    return import_records(db, read_records(paths, fmt, annotator), **options)
+def import_paths(db, paths: Iterable[Path], fmt: str = "auto", **options) -> ImportReport:
+    """Read and store everything under `paths` (import_run without pages or fetching)."""
+    return import_run(db, paths, fmt, **options)
 
 
 def import_run(
@@ -158,6 +156,8 @@ def import_run(
     fetch: bool = False,
     fetch_timeout: float = 10.0,
     skip_invalid: bool = False,
+    follow_links: bool = False,
+    protected: Iterable[Path] = (),
     **options,
 ) -> ImportReport:
     """`annotator import`: the paths, then waiting feed entries filled from the saved pages
@@ -165,10 +165,17 @@ def import_run(
 
     Without `skip_invalid` a bad page, record or entry raises ImportFormatError naming it and
     nothing is stored; with it, its message goes to the report's problems and the rest is stored.
+    Only regular files are read, never through a symbolic link unless `follow_links` (links met
+    in a folder are skipped and named in the report's notes); the database, its journals and the
+    files in `protected` (the secret key) are never read, whatever path or link leads to them.
     """
     report = ImportReport()
     on_problem = report.problems.append if skip_invalid else None
-    with store.write_transaction(db):
+    policy = FilePolicy(
+        follow_links=follow_links,
+        protected=file_identities([*store.database_files(db), *protected]),
+    )
+    with file_policy(policy), store.write_transaction(db):
         import_records(
             db, read_records(paths, fmt, annotator, on_problem), report=report, **options
         )
@@ -178,6 +185,9 @@ def import_run(
         if fetch:
             records = _fetched_records(db, on_problem, fetch_timeout)
             import_records(db, records, report=report, **options)
+    report.notes.extend(
+        f"{link}: a symbolic link; skipped (--follow-links reads links)" for link in policy.skipped
+    )
     return report
 
 

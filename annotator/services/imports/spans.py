@@ -28,7 +28,7 @@ from annotator.services.annotations import (
 )
 from annotator.store import imports as import_store
 from annotator.store import users as user_store
-from annotator.store.statuses import get_gold_status
+from annotator.store.statuses import REJECTED, get_gold_status
 
 if TYPE_CHECKING:
     from annotator.services.imports.report import ImportReport
@@ -95,7 +95,7 @@ class SpanImport:
         import_store.insert_spans(self.db, merged, self.actor)
         self.report.spans_added += len(merged)
         self.report.spans_merged += len(spans) - len(merged)
-        self._status(document_id, layer, record.done, bool(merged))
+        self._status(document_id, layer, record.done, bool(merged), record.rejected)
 
     def finish(self) -> None:
         """Raise ImportProblemsError when the run must not be committed."""
@@ -121,7 +121,7 @@ class SpanImport:
             return self.layers[name]
         if name != GOLD:
             try:
-                accounts.validate_name(name)
+                accounts.check_new_name(self.db, name)
             except AppError as exc:
                 raise ImportFormatError(f"{where}: annotator {name!r}: {exc.message}") from None
             user = user_store.get_user(self.db, name)
@@ -192,7 +192,9 @@ class SpanImport:
         self.report.spans_added -= merged
         return span
 
-    def _status(self, document_id: int, layer: str, done: bool, has_spans: bool) -> None:
+    def _status(
+        self, document_id: int, layer: str, done: bool, has_spans: bool, rejected: bool = False
+    ) -> None:
         if layer == GOLD:
             before = get_gold_status(self.db, document_id)
             after = "adjudicated" if done else "in_progress"
@@ -200,6 +202,8 @@ class SpanImport:
                 record_gold_status(self.db, self.actor, document_id, after)
         elif done:
             record_status(self.db, self.actor, document_id, layer, "done")
+        elif rejected:
+            record_status(self.db, self.actor, document_id, layer, REJECTED)
         elif has_spans:
             record_status(
                 self.db, self.actor, document_id, layer, "in_progress", only_if_unset=True

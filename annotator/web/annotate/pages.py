@@ -5,7 +5,7 @@ Actions that change spans or the status are in `actions`; what both show is buil
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 
 from annotator.web.annotate.feedback import questions_context, queue_feedback_context
 from annotator.web.annotate.views import (
@@ -23,6 +23,7 @@ from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import label_css
+from annotator.web.params import query_int
 from annotator.web.review.progress import progress_context
 
 bp = Blueprint("pages", __name__)
@@ -57,7 +58,7 @@ def index():
 @login_required
 def next_document():
     """Go to the next undone document (the `n` key), or the queue when all are done."""
-    after = request.args.get("after", type=int)
+    after = query_int("after")
     if g.user.role == "lead":
         return redirect(url_for("pages.index"))
     row = next_undone(queue_rows(get_db(), g.user.name), after)

@@ -29,6 +29,7 @@ from annotator.web.html.text import (
     render_blocks,
     render_text,
 )
+from annotator.web.params import query_int
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,7 @@ def span_from_args(spans: list[Span], kind: str = "span") -> tuple[Span | None, 
     """The span of `?span=ID` (404 if not in `spans`) or the innermost one covering `?token=I`,
     with every span at its place; (None, []) without either argument."""
     span_id = request.args.get("span")
-    token = request.args.get("token", type=int)
+    token = query_int("token")
     if span_id is not None:
         chosen = next((s for s in spans if s.id == span_id), None)
         if chosen is None:

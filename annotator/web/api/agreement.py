@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from annotator.core.errors import AppError
 from annotator.services.reports import build_agreement_report
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
+from annotator.web.params import query_int
 
 bp = Blueprint("agreement_api", __name__, url_prefix="/api")
 
@@ -20,9 +20,7 @@ def _names(arg: str) -> list[str] | None:
 @bp.get("/agreement")
 @lead_required
 def agreement():
-    bootstrap = request.args.get("bootstrap", "1000")
-    if not bootstrap.isdigit() or int(bootstrap) > 100000:
-        raise AppError("bootstrap must be an integer from 0 to 100000")
+    bootstrap = query_int("bootstrap", 1000, high=100_000)
     # gamma costs seconds on a large corpus: only on request (?gamma=1); the dashboard computes
     # it in the background.
     report = build_agreement_report(
@@ -30,7 +28,7 @@ def agreement():
         labels(),
         _names("annotators"),
         _names("labels"),
-        bootstrap=int(bootstrap),
+        bootstrap=bootstrap,
         gamma=request.args.get("gamma") == "1",
     )
     return jsonify(report)

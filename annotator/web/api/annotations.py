@@ -21,6 +21,7 @@ from annotator.store import assignments
 from annotator.store.documents import get_tokens
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
+from annotator.web.params import query_int
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -164,11 +165,7 @@ def update_span(span_id: str):
 @login_required
 def delete_span(span_id: str):
     """204; with `?version=N` only if the span is still at version N (else 409)."""
-    version = request.args.get("version")
-    if version is not None:
-        if not version.isascii() or not version.isdigit() or len(version) > 18:
-            raise AppError("query parameter 'version' must be an integer")
-        version = int(version)
+    version = query_int("version")
     annotations.delete_span_by_id(get_db(), g.user, span_id, version)
     return Response(status=204)
 

@@ -23,6 +23,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
+from annotator.web.params import unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop
 
@@ -37,7 +38,7 @@ GOLD_CHANGED = "goldChanged"
 def _chosen_labels() -> list[str]:
     """The ticked labels; every label when no filter was sent (a first page load)."""
     keys = labels().keys()
-    chosen = [k for k in request.values.getlist("label") if k in keys]
+    chosen = unique(k for k in request.values.getlist("label") if k in keys)
     # The filter form sends `filter=1`: with every box unticked it then shows no label, rather
     # than every label under boxes that all look unticked.
     return chosen if chosen or request.values.get("filter") else keys

@@ -22,6 +22,7 @@ from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.filters import document_filter, stratum
 from annotator.web.html.charts import Bar, Series, bars_svg, format_value, heatmap_svg, line_svg
+from annotator.web.params import unique
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
 
@@ -29,9 +30,9 @@ bp = Blueprint("agreement", __name__, url_prefix="/review")
 def _chosen(db, scheme: LabelScheme) -> tuple[list[str], list[str]]:
     """The filters' annotators and labels that exist; nothing ticked means all."""
     names = annotator_names(db)
-    chosen = [a for a in request.values.getlist("annotator") if a in names] or names
+    chosen = unique(a for a in request.values.getlist("annotator") if a in names) or names
     keys = scheme.keys()
-    chosen_labels = [k for k in request.values.getlist("label") if k in keys] or keys
+    chosen_labels = unique(k for k in request.values.getlist("label") if k in keys) or keys
     return chosen, chosen_labels
 
 
@@ -63,21 +64,27 @@ def figures():
 def gamma():
     """gamma's region alone: the cached result, or "computing…" (starting the job if none runs)."""
     db = get_db()
-    return render_template("review/_unitizing.html", **gamma_context(db, *_chosen(db, labels())))
+    return render_template(
+        "review/_unitizing.html", **gamma_context(db, *_chosen(db, labels()), start=False)
+    )
 
 
 @bp.post("/agreement/gamma")
 @lead_required
 def gamma_recompute():
-    """Compute gamma again for the filters (after an error, or to check a result)."""
+    """Start gamma for the filters (`start=1`: unless a result or a job is there already), or
+    compute it again (after an error, or to check a result)."""
     db = get_db()
     chosen, chosen_labels = _chosen(db, labels())
+    force = request.values.get("start") != "1"
     return render_template(
-        "review/_unitizing.html", **gamma_context(db, chosen, chosen_labels, force=True)
+        "review/_unitizing.html", **gamma_context(db, chosen, chosen_labels, force=force)
     )
 
 
-def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool = False) -> dict:
+def gamma_context(
+    db, chosen: list[str], chosen_labels: list[str], force: bool = False, start: bool = True
+) -> dict:
     """gamma's region: the state of its background job for the chosen annotators and labels."""
     config = current_app.config
     job = gamma_jobs.GammaRequest.of(
@@ -88,6 +95,7 @@ def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool =
         config["DB"],
         job,
         force=force,
+        start=start,
         stale_after=float(config.get("REVIEW_GAMMA_STALE", gamma_jobs.STALE_AFTER)),
     )
     return {
@@ -294,5 +302,5 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "pace": annotator_pace(db, chosen),
         "doc_rows": _document_rows(db, report, documents, chosen_labels),
         "gold_rows": _gold_rows(gold, scheme, chosen_labels),
-        **gamma_context(db, chosen, chosen_labels),
+        **gamma_context(db, chosen, chosen_labels, start=False),
     }

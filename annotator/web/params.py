@@ -1,0 +1,30 @@
+"""Query parameters every route parses the same way: bounded integers and lists of names."""
+
+from __future__ import annotations
+
+from flask import request
+
+from annotator.core.errors import AppError
+
+SQLITE_INTEGER_MAX = 2**63 - 1  # row ids, versions and token indexes are SQLite integers
+
+
+def query_int(
+    name: str, default: int | None = None, *, low: int = 0, high: int = SQLITE_INTEGER_MAX
+) -> int | None:
+    """`?name=` as an integer from `low` to `high` (ASCII digits only: `isdigit` also accepts
+    "²", which int() refuses), `default` when absent; AppError (400) naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))):
+        raise AppError(f"query parameter {name!r} must be an integer from {low} to {high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise AppError(f"query parameter {name!r} must be an integer from {low} to {high}")
+    return value
+
+
+def unique(values) -> list[str]:
+    """`values` without repeats, in their first order (a name given twice counts once)."""
+    return list(dict.fromkeys(values))
