@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from annotator.core.origin import manual_origin
+
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -28,6 +30,7 @@ class SpanData:
     label: str
     attributes: dict[str, Any] | None = None
     note: str | None = None
+    origin: dict[str, Any] | None = None  # core.origin; None where the source does not say
 
 
 @dataclass(slots=True)
@@ -76,6 +79,8 @@ class Span:
     version: int = 1
     created: str = ""
     updated: str = ""
+    origin: dict[str, Any] = field(default_factory=manual_origin)  # core.origin
+    suggestion_id: int | None = None  # the suggestion it was accepted from, if any
 
     def api(self) -> dict[str, Any]:
         """The span as the JSON API returns it (DESIGN section 6)."""
@@ -90,6 +95,7 @@ class Span:
             "note": self.note,
             "version": self.version,
             "annotator": self.annotator,
+            "origin": dict(self.origin),
         }
 
     def record(self) -> dict[str, Any]:

@@ -73,6 +73,8 @@ def jsonl_record(
             span["attributes"] = s.attributes
         if s.note is not None:
             span["note"] = s.note
+        if s.origin is not None:
+            span["origin"] = s.origin
         span_dicts.append(span)
     return {
         "text": text,

@@ -13,6 +13,7 @@ from typing import Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
+from annotator.core.origin import SUGGESTION, suggestion_origin
 from annotator.core.records import GOLD, Document, User
 from annotator.core.snapping import SnapError, Snapped, snap_to_tokens, snap_token_range
 from annotator.store.assignments import is_assigned
@@ -26,6 +27,12 @@ from annotator.store.spans import (
     list_spans,
     same_label_overlaps,
     update_span,
+)
+from annotator.store.suggestions import (
+    Suggestion,
+    get_suggestion,
+    set_decision,
+    withdraw_decision_for_span,
 )
 from annotator.store.statuses import (
     STATUSES,
@@ -94,10 +101,14 @@ def create_span(
     *,
     layer: str | None = None,
     version: int = 1,
+    origin: dict[str, Any] | None = None,
+    suggestion: Suggestion | None = None,
 ) -> tuple[Span, bool]:
     """Store a new span in the user's layer; (span, created). A known id returns the stored span.
 
     `version` is 1 for a new span; a restored one continues its old count (see restore_span).
+    `suggestion`: the span accepts it (origin: that source; the acceptance is recorded);
+    `origin` otherwise overrides manual (a restored span keeps the origin it had).
     """
     layer = layer or layer_of(user)
     span_id = _clean_id(data.id)
@@ -115,8 +126,18 @@ def create_span(
         note = _clean_note(data.note)
         snapped = _snap(db, document, data)
         span = new_span(document_id, layer, label, snapped, attributes, note, span_id, version)
+        if suggestion is not None:
+            span.suggestion_id = suggestion.id
+            span.origin = suggestion_origin(suggestion.source)
+        elif origin is not None:
+            span.origin = dict(origin)
         absorb_overlaps(db, user.name, span)
+        if suggestion is not None:
+            # merged with an own overlap: no longer what the source proposed
+            span.origin = suggestion_origin(suggestion.source, differs(span, suggestion))
         insert_span(db, span)
+        if span.suggestion_id is not None:
+            set_decision(db, span.suggestion_id, layer, "accepted", span.id)
         record_event(db, user.name, "create", "span", span.id, None, span.record(), document_id)
         if layer != GOLD:
             record_status(db, user.name, document_id, layer, "in_progress", only_if_unset=True)
@@ -200,6 +221,8 @@ def update_span_fields(
             span.token_start, span.token_end = snapped.token_start, snapped.token_end
         span.label, span.attributes, span.note = label, attributes, note
         absorb_overlaps(db, user.name, span)
+        if span.origin.get("kind") == SUGGESTION:
+            span.origin = _edited_origin(db, span, before)
         if not update_span(db, span, version):
             raise AppError(f"span {span_id} was changed elsewhere; reload it", 409)
         record_event(
@@ -215,6 +238,8 @@ def delete_span_by_id(db, user: User, span_id: str, version: Any = None) -> Span
         if version is not None and version != span.version:
             raise AppError(f"span {span_id} was changed elsewhere; reload it", 409)
         delete_span(db, span.id)
+        if span.suggestion_id is not None:
+            withdraw_decision_for_span(db, span.id)  # the suggestion is open again
         record_event(
             db, user.name, "delete", "span", span.id, span.record(), None, span.document_id
         )
@@ -233,8 +258,18 @@ def restore_span(db, scheme: LabelScheme, user: User, record: dict[str, Any]) ->
     )
     # The restored span continues its version count: a client still holding the version from
     # before the delete gets a 409 instead of silently overwriting the restored span.
+    suggestion_id = record.get("suggestion_id")
+    suggestion = get_suggestion(db, suggestion_id) if isinstance(suggestion_id, int) else None
+    # back with its origin, and an accepted suggestion's acceptance recorded again
     span, _ = create_span(
-        db, scheme, user, record["document_id"], data, version=record.get("version", 0) + 1
+        db,
+        scheme,
+        user,
+        record["document_id"],
+        data,
+        version=record.get("version", 0) + 1,
+        origin=record.get("origin"),
+        suggestion=suggestion,
     )
     return span
 
@@ -301,6 +336,30 @@ def spans_for(db, user: User, document_id: int, annotator: str | None = None) ->
             raise AppError("annotators see only their own spans", 403)
         return list_spans(db, document_id, user.name)
     return list_spans(db, document_id, annotator)
+
+
+def differs(span: Span, suggestion: Suggestion) -> bool:
+    """Whether the span's label or token boundaries differ from the suggestion's."""
+    return (span.label, span.token_start, span.token_end) != (
+        suggestion.label,
+        suggestion.token_start,
+        suggestion.token_end,
+    )
+
+
+def _edited_origin(db, span: Span, before: dict[str, Any]) -> dict[str, Any]:
+    """An accepted span's origin after a change: edited while it differs from the suggestion
+    (an undo back to the accepted place makes it unedited again)."""
+    source = span.origin.get("source", "")
+    suggestion = get_suggestion(db, span.suggestion_id) if span.suggestion_id else None
+    if suggestion is not None:
+        return suggestion_origin(source, differs(span, suggestion))
+    moved = (span.label, span.token_start, span.token_end) != (
+        before["label"],
+        before["token_start"],
+        before["token_end"],
+    )
+    return suggestion_origin(source, bool(span.origin.get("edited")) or moved)
 
 
 def absorb_overlaps(db, actor: str, span: Span) -> int:

@@ -20,11 +20,15 @@ def annotator_names(db: sqlite_utils.Database) -> list[str]:
 
 
 def agreement_documents(
-    db: sqlite_utils.Database, annotators: Sequence[str] | None = None
+    db: sqlite_utils.Database,
+    annotators: Sequence[str] | None = None,
+    *,
+    typed_by_hand_only: bool = False,
 ) -> list[AgreementDocument]:
     """Documents that at least one of `annotators` marked done, with each done annotator's spans.
 
     Annotators who did not mark a document done are absent from its `spans` (missing, not zero).
+    `typed_by_hand_only`: leave out spans accepted from a suggestion and not edited after.
     """
     names = list(annotators) if annotators is not None else annotator_names(db)
     if not names:
@@ -41,7 +45,8 @@ def agreement_documents(
     for row in db.conn.execute(
         f'SELECT s.document_id, s.annotator, s.start, s."end", s.token_start, s.token_end, '
         f"s.label FROM span s JOIN document_status d ON d.document_id = s.document_id "
-        f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})",
+        f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})"
+        + (" AND (s.origin_kind = 'manual' OR s.origin_edited = 1)" if typed_by_hand_only else ""),
         names,
     ):
         spans[(row[0], row[1])].append(SpanData(row[2], row[3], row[4], row[5], row[6]))

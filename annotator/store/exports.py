@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from annotator.store.spans import origin_of
 from annotator.core.records import SpanData
 from annotator.store.users import GOLD
 
@@ -127,11 +128,11 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
     result: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
     rows = db.conn.execute(
         'SELECT document_id, annotator, start, "end", token_start, token_end, label, attributes, '
-        f"note FROM span WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
+        f"note, origin_kind, origin_source, origin_edited FROM span WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
         'ORDER BY document_id, annotator, start, "end", label',
         [lo, hi, *annotators],
     )
-    for d, a, start, end, token_start, token_end, label, attributes, note in rows:
+    for d, a, start, end, token_start, token_end, label, attributes, note, *origin in rows:
         result[(d, a)].append(
             SpanData(
                 start,
@@ -141,6 +142,7 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
                 label,
                 json.loads(attributes) if attributes != "{}" else None,
                 note or None,
+                origin_of(*origin),
             )
         )
     return result
