@@ -28,18 +28,18 @@ from annotator.store.spans import (
     same_label_overlaps,
     update_span,
 )
-from annotator.store.suggestions import (
-    Suggestion,
-    get_suggestion,
-    set_decision,
-    withdraw_decision_for_span,
-)
 from annotator.store.statuses import (
     STATUSES,
     get_gold_status,
     get_status,
     set_gold_status,
     set_status,
+)
+from annotator.store.suggestions import (
+    Suggestion,
+    get_suggestion,
+    set_decision,
+    withdraw_decision_for_span,
 )
 
 MAX_NOTE = 2000

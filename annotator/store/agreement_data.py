@@ -95,3 +95,33 @@ def _documents(db, done, spans) -> list[AgreementDocument]:
             )
         )
     return documents
+
+
+def consensus_spans(
+    db: sqlite_utils.Database, min_annotators: int = 2
+) -> dict[int, list[SpanData]]:
+    """Per document with at least `min_annotators` done annotators: the spans (same label and
+    tokens) that more than half of those annotators marked."""
+    rows = db.conn.execute(
+        "WITH done AS (SELECT document_id, COUNT(*) AS n FROM document_status d "
+        "JOIN user u ON u.name = d.annotator AND u.role = 'annotator' "
+        "WHERE status = 'done' GROUP BY document_id HAVING COUNT(*) >= ?) "
+        'SELECT s.document_id, MIN(s.start), MAX(s."end"), s.token_start, s.token_end, s.label '
+        "FROM span s JOIN done ON done.document_id = s.document_id "
+        "JOIN document_status st ON st.document_id = s.document_id "
+        "AND st.annotator = s.annotator AND st.status = 'done' "
+        "GROUP BY s.document_id, s.label, s.token_start, s.token_end, done.n "
+        "HAVING 2 * COUNT(DISTINCT s.annotator) > done.n",
+        [min_annotators],
+    )
+    result: dict[int, list[SpanData]] = defaultdict(list)
+    for row in rows:
+        result[row[0]].append(SpanData(*row[1:]))
+    for (document_id,) in db.conn.execute(
+        "SELECT document_id FROM document_status d JOIN user u ON u.name = d.annotator "
+        "AND u.role = 'annotator' WHERE status = 'done' GROUP BY document_id "
+        "HAVING COUNT(*) >= ?",
+        [min_annotators],
+    ):
+        result.setdefault(document_id, [])  # a consensus of nothing is data too
+    return dict(result)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from annotator.store.spans import origin_of
 from annotator.core.records import SpanData
+from annotator.store.spans import origin_of
 from annotator.store.users import GOLD
 
 PAGE_SIZE = 256  # documents per page: memory is bounded by one page, whatever the corpus size
@@ -128,7 +128,8 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
     result: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
     rows = db.conn.execute(
         'SELECT document_id, annotator, start, "end", token_start, token_end, label, attributes, '
-        f"note, origin_kind, origin_source, origin_edited FROM span WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
+        "note, origin_kind, origin_source, origin_edited FROM span "
+        f"WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
         'ORDER BY document_id, annotator, start, "end", label',
         [lo, hi, *annotators],
     )

@@ -19,6 +19,7 @@ from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
 from annotator.web.api import agreement as agreement_api
 from annotator.web.api import annotations as annotations_api
+from annotator.web.api import suggestions as suggestions_api
 from annotator.web.review import adjudication, exports, progress
 from annotator.web.review import agreement as agreement_dashboard
 
@@ -28,6 +29,7 @@ BLUEPRINTS = (
     auth.bp,
     annotations_api.bp,
     agreement_api.bp,
+    suggestions_api.bp,
     pages.bp,
     actions.bp,
     progress.bp,
