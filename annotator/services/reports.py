@@ -10,8 +10,14 @@ from annotator.agreement.gamma import gamma_report
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
-from annotator.core.records import AgreementDocument
-from annotator.store.agreement_data import agreement_documents, annotator_names, gold_spans
+from annotator.core.records import AgreementDocument, SpanData
+from annotator.store.agreement_data import (
+    agreement_documents,
+    annotator_names,
+    gold_documents,
+    gold_spans,
+)
+from annotator.store.suggestions import decision_counts, source_names, source_spans
 
 
 def build_agreement_report(
@@ -28,7 +34,51 @@ def build_agreement_report(
     `gamma` when asked: it costs seconds on a large corpus)."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    return _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    report["suggestions"] = suggestion_figures(db, chosen, chosen_labels, bootstrap=bootstrap)
+    return report
+
+
+def suggestion_figures(
+    db, annotators: Sequence[str], labels: Sequence[str], *, bootstrap: int
+) -> dict:
+    """The report's `suggestions`: per annotator shown, accepted, edited, rejected, and the
+    agreement (alpha, pairs) on spans typed by hand or edited after acceptance only."""
+    counts = decision_counts(db)
+    empty = {"shown": 0, "accepted": 0, "edited": 0, "rejected": 0}
+    by_annotator = {name: counts.get(name, dict(empty)) for name in annotators}
+    typed = agreement_documents(db, annotators, typed_by_hand_only=True)
+    manual = agreement_report(typed, annotators, labels, bootstrap=bootstrap)
+    return {
+        "by_annotator": by_annotator,
+        "manual_only": {
+            "krippendorff_alpha": manual["krippendorff_alpha"],
+            "pairs": manual["pairs"],
+        },
+    }
+
+
+def source_gold_scores(db, labels: Sequence[str]) -> dict[str, dict]:
+    """Each suggestion source scored against adjudicated gold (exact and overlap P/R/F1 per
+    label), on the adjudicated documents the source made suggestions for."""
+    gold = gold_spans(db)
+    if not gold:
+        return {}
+    scores = {}
+    for source in source_names(db):
+        by_document = source_spans(db, source)
+        documents = [
+            AgreementDocument(
+                id=doc.id,
+                external_id=doc.external_id,
+                tokens=doc.tokens,
+                spans={source: [SpanData(*row) for row in by_document.get(doc.id, [])]},
+            )
+            for doc in gold_documents(db, [d for d in gold if d in by_document])
+        ]
+        if documents:
+            scores[source] = score_against_gold(documents, [source], labels, gold)[0]
+    return scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +97,7 @@ def dashboard_figures(
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
     report = _report(documents, chosen, chosen_labels, bootstrap, False, 0)
+    report["suggestions"] = suggestion_figures(db, chosen, chosen_labels, bootstrap=bootstrap)
     gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
     return DashboardFigures(report, documents, gold)
 

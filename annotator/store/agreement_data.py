@@ -78,6 +78,13 @@ def gold_spans(
     return dict(result)
 
 
+def gold_documents(
+    db: sqlite_utils.Database, document_ids: Sequence[int]
+) -> list[AgreementDocument]:
+    """Documents with their tokens and no annotator's spans (to score another source on)."""
+    return _documents(db, {d: [] for d in document_ids}, {})
+
+
 def _documents(db, done, spans) -> list[AgreementDocument]:
     if not done:
         return []

@@ -17,11 +17,13 @@ from annotator.core.labels import load_label_scheme
 from annotator.web import auth, errors, health, security
 from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
+from annotator.web.annotate import suggestions as suggestion_actions
 from annotator.web.api import agreement as agreement_api
 from annotator.web.api import annotations as annotations_api
 from annotator.web.api import suggestions as suggestions_api
 from annotator.web.review import adjudication, exports, progress
 from annotator.web.review import agreement as agreement_dashboard
+from annotator.web.review import suggestions as suggestion_review
 
 # Every URL of the app is declared with a decorator on one of these blueprints, one per module.
 BLUEPRINTS = (
@@ -32,10 +34,12 @@ BLUEPRINTS = (
     suggestions_api.bp,
     pages.bp,
     actions.bp,
+    suggestion_actions.bp,
     progress.bp,
     agreement_dashboard.bp,
     adjudication.bp,
     exports.bp,
+    suggestion_review.bp,
 )
 
 

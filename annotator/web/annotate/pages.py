@@ -21,7 +21,7 @@ from annotator.web.annotate.views import (
 from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
-from annotator.web.html.text import label_css
+from annotator.web.html.text import label_css, suggestion_css
 
 bp = Blueprint("pages", __name__)
 
@@ -66,9 +66,10 @@ def document(document_id: int):
     context = region_context(db, doc)
     context.update(toolbar_context(db, doc, len(context["spans"])))
     context.update(editor_context(doc, None))
+    colours = [label.colour for label in labels().labels]
     return render_template(
         "document.html",
-        label_style=label_css([label.colour for label in labels().labels]),
+        label_style=label_css(colours) + suggestion_css(colours),
         **context,
     )
 

@@ -33,6 +33,17 @@ class SpanRange:
     token_end: int
 
 
+@dataclass(frozen=True, slots=True)
+class SuggestionRange:
+    """What the renderer needs of a suggestion: id, label, inclusive tokens and score."""
+
+    id: int
+    label: str
+    token_start: int
+    token_end: int
+    score: float | None
+
+
 def token_pieces(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     """The escaped HTML pieces: token i at 2*i, the text between token i and i+1 at 2*i+1."""
     n = len(starts)
@@ -159,8 +170,13 @@ def render_blocks(
     blocks: Iterable[int],
     *,
     oob: bool = False,
+    suggestions: Sequence[SuggestionRange] = (),
 ) -> list[Markup]:
-    """The HTML of the given blocks (`oob`: marked for an htmx out-of-band swap)."""
+    """The HTML of the given blocks (`oob`: marked for an htmx out-of-band swap).
+
+    `suggestions` are drawn as dashed outlines: each token of one carries `data-sg` (its id)
+    and the class of its label's colour; where two overlap, the earlier one owns the tokens.
+    """
     n = layout.n_tokens
     if n == 0:
         return [Markup("".join(layout.pieces))]
@@ -178,6 +194,7 @@ def render_blocks(
     tags: dict[int, str] = {}
     bounds = layout.block_starts.tolist() + [n]
     swap = ' hx-swap-oob="true"' if oob else ""
+    owner = _suggestion_owners(n, suggestions)
     out = []
     for b in blocks:
         first, stop = 2 * bounds[b], 2 * bounds[b + 1]
@@ -188,9 +205,69 @@ def render_blocks(
                 pieces[2 * (i - bounds[b])] = pieces[2 * (i - bounds[b])].replace(
                     "<span ", f'<span class="b{k}" ', 1
                 )
+        if suggestions:
+            _outline(pieces, bounds[b], bounds[b + 1], owner, suggestions, index)
         inner = _marked(pieces, masks[first:stop], tags, label_names)
         out.append(Markup(f'<div class="blk" id="blk{b}"{swap}>{inner}</div>'))
     return out
+
+
+def _suggestion_owners(n: int, suggestions: Sequence[SuggestionRange]) -> np.ndarray:
+    """Per token the index of the suggestion drawn there (-1: none); earlier ones win."""
+    owner = np.full(n, -1, dtype=np.int64)
+    for j, s in enumerate(suggestions):
+        if 0 <= s.token_start <= s.token_end < n:
+            part = owner[s.token_start : s.token_end + 1]
+            part[part < 0] = j
+    return owner
+
+
+def _outline(
+    pieces: list[str],
+    first: int,
+    stop: int,
+    owner: np.ndarray,
+    suggestions: Sequence[SuggestionRange],
+    index: dict[str, int],
+) -> None:
+    """Mark the tokens (and the gaps inside) of the block's suggestions, in place."""
+    n = len(owner)
+    for i in np.flatnonzero(owner[first:stop] >= 0).tolist():
+        t = first + i
+        j = int(owner[t])
+        s = suggestions[j]
+        classes = f"sg s{index[s.label]}"
+        extra = f' data-sg="{s.id}"'
+        if t == 0 or owner[t - 1] != j:
+            classes += " ss"
+            score = "" if s.score is None else f"{s.score:g}"
+            extra += f' data-sl="{escape(s.label)}" data-sc="{score}"'
+        last = t + 1 >= n or owner[t + 1] != j
+        if last:
+            classes += " se"
+        piece = pieces[2 * i]
+        if piece.startswith('<span class="'):
+            piece = piece.replace('<span class="', f'<span{extra} class="{classes} ', 1)
+        else:
+            piece = piece.replace("<span ", f'<span{extra} class="{classes}" ', 1)
+        pieces[2 * i] = piece
+        gap = pieces[2 * i + 1]
+        if not last and gap:
+            pieces[2 * i + 1] = f'<span class="sg s{index[s.label]}" data-sg="{s.id}">{gap}</span>'
+
+
+def suggestion_css(colours: Sequence[str]) -> str:
+    """CSS of the suggestion outlines: dashed, in the label's colour, apart from own spans."""
+    rules = "".join(f"#text .s{k}{{--sc:{colour}}}" for k, colour in enumerate(colours))
+    return (
+        "#text .sg{border-top:1.5px dashed var(--sc);border-bottom:1.5px dashed var(--sc);"
+        "border-radius:0}"
+        "#text .ss{border-left:1.5px dashed var(--sc);padding-left:1px}"
+        "#text .se{border-right:1.5px dashed var(--sc);padding-right:1px}"
+        "#text .sg.sgh{border-color:transparent}"
+        "#text .sg.sgf{background:color-mix(in srgb,var(--sc) 22%,transparent);"
+        "border-style:solid}" + rules
+    )
 
 
 def _marked(pieces: list[str], masks: np.ndarray, tags: dict[int, str], names) -> str:

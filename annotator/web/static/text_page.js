@@ -156,7 +156,7 @@
 
   window.textPage = {
     $, layout, textEl, flash, applyLabel, clickIn, openEditor, closeEditor,
-    extendByKeyboard, moveByKeyboard,
+    extendByKeyboard, moveByKeyboard, selectedTokens,
     // The label button of a hotkey on this page, if any.
     labelForKey: (key) => Array.from(layout().querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key.toLowerCase()),
     // Keys typed into a form field are the field's; Escape leaves it.
