@@ -77,7 +77,9 @@ def source_gold_scores(db, labels: Sequence[str]) -> dict[str, dict]:
             for doc in gold_documents(db, [d for d in gold if d in by_document])
         ]
         if documents:
-            scores[source] = score_against_gold(documents, [source], labels, gold)["by_annotator"][0]
+            scores[source] = score_against_gold(documents, [source], labels, gold)["by_annotator"][
+                0
+            ]
     return scores
 
 

@@ -31,6 +31,7 @@ from annotator.store.suggestions import (
     insert_suggestions,
     list_suggestions,
     mark_shown,
+    not_yet_shown,
     set_decision,
     set_source_on,
     source_names,
@@ -67,10 +68,15 @@ def suggestions_for(db, user: User, document_id: int, *, record_shown: bool = Tr
         raise AppError("suggestions are off for annotators", 403)
     if sources is None:
         return list_suggestions(db, document_id)
+    return _shown_to(db, user, document_id, sources, record_shown)
+
+
+def _shown_to(db, user: User, document_id: int, sources: list[str], record_shown: bool) -> list:
     found = list_suggestions(db, document_id, sources, undecided_by=user.name)
-    if record_shown and found:
+    new = not_yet_shown(db, user.name, document_id, [s.id for s in found]) if record_shown else []
+    if new:  # a write only the first time: later renders read
         with store.write_transaction(db):
-            mark_shown(db, user.name, [s.id for s in found])
+            mark_shown(db, user.name, new)
     return found
 
 
@@ -82,7 +88,7 @@ def page_suggestions(db, user: User, document_id: int) -> list[Suggestion]:
         return []
     if sources is None:
         return list_suggestions(db, document_id, undecided_by=layer_of(user))
-    return suggestions_for(db, user, document_id)
+    return _shown_to(db, user, document_id, sources, True)  # the page opened the document
 
 
 def parse_push(body: dict[str, Any]) -> tuple[str, list[ProposedSpan]]:

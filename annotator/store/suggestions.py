@@ -139,6 +139,23 @@ def delete_source_suggestions(
     return count
 
 
+def not_yet_shown(
+    db: sqlite_utils.Database, annotator: str, document_id: int, ids: Sequence[int]
+) -> list[int]:
+    """Those of `ids` (suggestions on the document) the annotator has not been shown before."""
+    if not ids:
+        return []
+    seen = {
+        row[0]
+        for row in db.conn.execute(
+            "SELECT d.suggestion_id FROM suggestion_decision d JOIN suggestion s "
+            "ON s.id = d.suggestion_id WHERE d.annotator = ? AND s.document_id = ?",
+            [annotator, document_id],
+        )
+    }
+    return [i for i in ids if i not in seen]
+
+
 def mark_shown(db: sqlite_utils.Database, annotator: str, suggestion_ids: Sequence[int]) -> None:
     """Record that the annotator was shown these suggestions (the first time counts)."""
     stamp = now()

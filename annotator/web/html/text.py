@@ -194,19 +194,20 @@ def render_blocks(
     tags: dict[int, str] = {}
     bounds = layout.block_starts.tolist() + [n]
     swap = ' hx-swap-oob="true"' if oob else ""
-    owner = _suggestion_owners(n, suggestions)
+    base = outlined_pieces(layout, suggestions, index) if suggestions else layout.pieces
     out = []
     for b in blocks:
         first, stop = 2 * bounds[b], 2 * bounds[b + 1]
-        pieces = layout.pieces[first:stop]
+        pieces = base[first:stop]
         for i in range(bounds[b], bounds[b + 1]):
             k = begins.get(i)
             if k is not None:
-                pieces[2 * (i - bounds[b])] = pieces[2 * (i - bounds[b])].replace(
-                    "<span ", f'<span class="b{k}" ', 1
-                )
-        if suggestions:
-            _outline(pieces, bounds[b], bounds[b + 1], owner, suggestions, index)
+                piece = pieces[2 * (i - bounds[b])]
+                if 'class="' in piece:  # outlined by a suggestion: one class attribute
+                    piece = piece.replace('class="', f'class="b{k} ', 1)
+                else:
+                    piece = piece.replace("<span ", f'<span class="b{k}" ', 1)
+                pieces[2 * (i - bounds[b])] = piece
         inner = _marked(pieces, masks[first:stop], tags, label_names)
         out.append(Markup(f'<div class="blk" id="blk{b}"{swap}>{inner}</div>'))
     return out
@@ -222,38 +223,57 @@ def _suggestion_owners(n: int, suggestions: Sequence[SuggestionRange]) -> np.nda
     return owner
 
 
+_OUTLINED: RecentCache[tuple] = RecentCache(16)
+
+
+def outlined_pieces(
+    layout: TextLayout, suggestions: Sequence[SuggestionRange], index: dict[str, int]
+) -> list[str]:
+    """The layout's pieces with the suggestions' outlines, kept for the recent suggestion sets
+    of recent layouts: a page shown again with the same suggestions costs no more than without."""
+    key = (
+        id(layout),
+        tuple((s.id, s.label, s.token_start, s.token_end, s.score) for s in suggestions),
+    )
+    made, pieces = _OUTLINED.get_or_make(
+        key, lambda: (layout, _outline(layout.pieces, suggestions, index))
+    )
+    # the key holds id(layout): a layout made after the cached one died may reuse its id
+    return pieces if made is layout else _outline(layout.pieces, suggestions, index)
+
+
 def _outline(
-    pieces: list[str],
-    first: int,
-    stop: int,
-    owner: np.ndarray,
-    suggestions: Sequence[SuggestionRange],
-    index: dict[str, int],
-) -> None:
-    """Mark the tokens (and the gaps inside) of the block's suggestions, in place."""
-    n = len(owner)
-    for i in np.flatnonzero(owner[first:stop] >= 0).tolist():
-        t = first + i
-        j = int(owner[t])
-        s = suggestions[j]
-        classes = f"sg s{index[s.label]}"
-        extra = f' data-sg="{s.id}"'
-        if t == 0 or owner[t - 1] != j:
-            classes += " ss"
-            score = "" if s.score is None else f"{s.score:g}"
-            extra += f' data-sl="{escape(s.label)}" data-sc="{score}"'
+    source: list[str], suggestions: Sequence[SuggestionRange], index: dict[str, int]
+) -> list[str]:
+    """A copy of the pieces with every token (and gap) of a suggestion marked."""
+    pieces = list(source)
+    n = len(pieces) // 2
+    owner = _suggestion_owners(n, suggestions).tolist()
+    mid, head, gap_open = [], [], []
+    for s in suggestions:
+        colour = f"sg s{index[s.label]}"
+        score = "" if s.score is None else f"{s.score:g}"
+        mid.append(f'<span data-sg="{s.id}" class="{colour}')
+        head.append(
+            f'<span data-sg="{s.id}" data-sl="{escape(s.label)}" data-sc="{score}" '
+            f'class="{colour} ss'
+        )
+        gap_open.append(f'<span class="{colour}" data-sg="{s.id}">')
+    previous = -1
+    for t, j in enumerate(owner):
+        if j < 0:
+            previous = j
+            continue
         last = t + 1 >= n or owner[t + 1] != j
+        tag = head[j] if previous != j else mid[j]
         if last:
-            classes += " se"
-        piece = pieces[2 * i]
-        if piece.startswith('<span class="'):
-            piece = piece.replace('<span class="', f'<span{extra} class="{classes} ', 1)
-        else:
-            piece = piece.replace("<span ", f'<span{extra} class="{classes}" ', 1)
-        pieces[2 * i] = piece
-        gap = pieces[2 * i + 1]
-        if not last and gap:
-            pieces[2 * i + 1] = f'<span class="sg s{index[s.label]}" data-sg="{s.id}">{gap}</span>'
+            tag += " se"
+        piece = pieces[2 * t]
+        pieces[2 * t] = f'{tag}" {piece[6:]}'
+        if not last and pieces[2 * t + 1]:
+            pieces[2 * t + 1] = f"{gap_open[j]}{pieces[2 * t + 1]}</span>"
+        previous = j
+    return pieces
 
 
 def suggestion_css(colours: Sequence[str]) -> str:
