@@ -4,6 +4,7 @@ rejected on record; provenance in the API, export, import and audit; honest agre
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 
@@ -410,3 +411,40 @@ def test_source_scored_against_gold(db):
     scores = source_gold_scores(db, SCHEME.keys())["patterns"]
     assert scores["exact"]["by_label"][STATE]["f1"] == 1.0
     assert scores["exact"]["micro"]["precision"] == 0.5
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def test_outlines_mark_each_suggestion_once_and_keep_one_class_attribute():
+    import numpy as np
+
+    from annotator.web.html.text import SpanRange, SuggestionRange, render_blocks, text_layout
+
+    text = "Der Kreml sagte heute etwas Neues."
+    words = [(0, 3), (4, 9), (10, 15), (16, 21), (22, 27), (28, 33), (33, 34)]
+    starts = np.array([w[0] for w in words])
+    ends = np.array([w[1] for w in words])
+    layout = text_layout(text, starts, ends, np.array([0]))
+    keys = [STATE, FRAMING]
+    spans = [SpanRange(STATE, 1, 2)]  # an own span starting where a suggestion starts
+    suggestions = [
+        SuggestionRange(7, FRAMING, 1, 3, 0.25),
+        SuggestionRange(8, STATE, 2, 4, None),  # overlaps 7: the earlier one owns tokens 2-3
+    ]
+    (html,) = render_blocks(layout, spans, keys, ["State", "Framing"], [0], suggestions=suggestions)
+    assert not re.search(r'<[^>]*class="[^"]*"[^>]*class="', html)  # one class attribute each
+    assert (
+        '<span data-sg="7" data-sl="EDITORIAL_FRAMING" data-sc="0.25" class="b0 sg s1 ss" '
+        'data-i="1">' in html
+    )
+    assert '<span data-sg="7" class="sg s1 se" data-i="3">' in html
+    assert (
+        '<span data-sg="8" data-sl="STATE_PROPAGANDA" data-sc="" class="sg s0 ss se" data-i="4">'
+        in html
+    )
+    assert html.count(' class="sg s1" data-sg="7">') == 2  # the two gaps inside suggestion 7
+    assert "data-sg" not in html.split('data-i="5"')[1]  # nothing after the suggestions
+    # without suggestions the output is what it was
+    (plain,) = render_blocks(layout, spans, keys, ["State", "Framing"], [0])
+    assert "data-sg" not in plain and '<span class="b0" data-i="1">' in plain

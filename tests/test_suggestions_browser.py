@@ -69,7 +69,7 @@ def test_annotator_accepts_and_rejects_suggestions_in_the_browser(site):
         page.evaluate("el => getComputedStyle(el).borderTopStyle", first.element_handle())
         == "dashed"
     )
-    for name, (width, height) in SIZES.items():
+    for width, height in SIZES.values():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(ARTIFACTS / f"suggestions_annotate_{width}.png"))
     page.set_viewport_size({"width": 1366, "height": 768})
