@@ -448,3 +448,27 @@ def test_outlines_mark_each_suggestion_once_and_keep_one_class_attribute():
     # without suggestions the output is what it was
     (plain,) = render_blocks(layout, spans, keys, ["State", "Framing"], [0])
     assert "data-sg" not in plain and '<span class="b0" data-i="1">' in plain
+
+
+def test_the_text_report_shows_both_alphas_once_suggestions_were_shown(db):
+    from annotator.cli.text_report import report_as_text
+
+    before = report_as_text(build_agreement_report(db, SCHEME, bootstrap=0))
+    assert "Suggestions" not in before  # nothing shown yet: the section stays out
+    start, end, _, _ = phrase_tokens(db, 1, PHRASE)
+    stored = suggest(db, 1, STATE, start, end)
+    switch_on(db)
+    from annotator.services.suggestions import accept_suggestion
+
+    for name in ("anna", "ben"):
+        user = get_user(db, name)
+        from annotator.services.suggestions import suggestions_for
+
+        suggestions_for(db, user, 1)
+        accept_suggestion(db, SCHEME, user, stored.id)
+        set_document_status(db, user, 1, "done")
+    text = report_as_text(build_agreement_report(db, SCHEME, bootstrap=0))
+    assert "Suggestions" in text and "typed by hand" in text
+    section = text[text.index("\nSuggestions\n") :].splitlines()
+    anna_row = next(line for line in section if line.startswith("anna"))
+    assert anna_row.split()[1:] == ["1", "1", "0", "0"]
