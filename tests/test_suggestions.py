@@ -87,19 +87,24 @@ def test_another_source_stays_hidden_while_only_one_is_on(client, db, tokens):
 # --- push ------------------------------------------------------------------------------------
 
 
-def test_a_service_with_a_token_pushes_suggestions_snapped_to_tokens(client, db, tokens):
+def test_a_service_with_a_lead_token_pushes_suggestions_snapped_to_tokens(client, db, tokens):
     start, end, first, last = phrase_tokens(db, 1, PHRASE)
     body = {
         "source": "colleague-tagger",
         "spans": [{"label": STATE, "start": start + 2, "end": end - 1, "score": 0.4}],
     }
-    # an annotator's browser session may not push; their token (a service) may
+    # an annotator may not push, in the browser or with a token (their spans would reach the
+    # others as suggestions: a way around blindness); a service with the lead's token may
     sign_in(client, "anna")
     refused = client.post(
         "/api/documents/1/suggestions", json=body, headers={"X-CSRFToken": client_csrf(client)}
     )
     assert refused.status_code == 403
-    made = client.post("/api/documents/1/suggestions", json=body, headers=bearer(tokens["anna"]))
+    by_token = client.post(
+        "/api/documents/1/suggestions", json=body, headers=bearer(tokens["anna"])
+    )
+    assert by_token.status_code == 403
+    made = client.post("/api/documents/1/suggestions", json=body, headers=bearer(tokens["lea"]))
     assert made.status_code == 201, made.json
     (one,) = made.json
     assert (one["start"], one["end"], one["token_start"], one["token_end"]) == (

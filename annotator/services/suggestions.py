@@ -167,9 +167,14 @@ def store_proposals(
 def push_suggestions(
     db, scheme: LabelScheme, user: User, document_id: int, body: dict, *, via_token: bool
 ) -> list[Suggestion]:
-    """POST /api/documents/<id>/suggestions: a lead, or any caller with an API token (a service)."""
-    if user.role != "lead" and not via_token:
-        raise AppError("only a lead or a service with an API token pushes suggestions", 403)
+    """POST /api/documents/<id>/suggestions: a lead, in the browser or as a service with the
+    lead's API token. An annotator's token may not: pushed spans would reach the other
+    annotators as suggestions once the source is on, a way around blindness."""
+    if user.role != "lead":
+        how = "an annotator's token" if via_token else "an annotator"
+        raise AppError(
+            f"only a lead (or a service with a lead's token) pushes suggestions, not {how}", 403
+        )
     reachable_document(db, user, document_id)
     source, spans = parse_push(body)
     return store_proposals(db, scheme, document_id, source, spans)
