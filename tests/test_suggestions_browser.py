@@ -52,8 +52,9 @@ def test_annotator_accepts_and_rejects_suggestions_in_the_browser(site):
     for source in (PATTERNS, "weak-model"):
         lead.locator(f'button[data-source="{source}"]').click()
         expect(lead.locator(f'button[data-source="{source}"]')).to_have_text("on: switch off")
-    lead.set_viewport_size({"width": 1366, "height": 768})
-    lead.screenshot(path=str(ARTIFACTS / "suggestions_sources_1366.png"), full_page=True)
+    for width, height in SIZES.values():
+        lead.set_viewport_size({"width": width, "height": height})
+        lead.screenshot(path=str(ARTIFACTS / f"suggestions_sources_{width}.png"), full_page=True)
     lead.context.close()
 
     page = new_page(site["browser"], site["url"])

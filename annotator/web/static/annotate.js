@@ -100,7 +100,9 @@
     }
     if (e.target.matches("#spans li") && e.key === "Enter") return e.target.click();
     if (e.key === "Tab" && sgStep(e.shiftKey ? -1 : 1)) return e.preventDefault();
-    if ((e.key === "a" || e.key === "Enter") && sgDecide("accept")) return e.preventDefault();
+    // Enter on a focused button or link is that control's, not an acceptance
+    const onText = e.target === document.body || e.target.closest("#text");
+    if ((e.key === "a" || (e.key === "Enter" && onText)) && sgDecide("accept")) return e.preventDefault();
     if (e.key === "x" && sgDecide("reject")) return e.preventDefault();
     const label = page.labelForKey(e.key);
     if (label) { e.preventDefault(); return page.applyLabel(label.dataset.label); }
