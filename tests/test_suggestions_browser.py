@@ -13,7 +13,14 @@ from annotator.core.labels import load_label_scheme
 from annotator.services.suggestions import PATTERNS, ProposedSpan, run_source, store_proposals
 from annotator.store.spans import list_spans
 from annotator.suggest.patterns import load_patterns, suggest_with_patterns
-from tests.browser_support import build_database, chromium, live_server, log_in, new_page
+from tests.browser_support import (
+    build_database,
+    chromium,
+    drag_select,
+    live_server,
+    log_in,
+    new_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -112,10 +119,26 @@ def test_annotator_accepts_and_rejects_suggestions_in_the_browser(site):
     expect(page.locator("#spans li[data-span]")).to_have_count(1)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / "suggestions_accepted_390.png"), full_page=False)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # a selection after outlined suggestions still maps to the right tokens
+    ends = [
+        int(i) for i in page.locator("#text .se").evaluate_all("els => els.map(e => e.dataset.i)")
+    ]
+    multi = [
+        int(i)
+        for i in page.locator("#text .ss:not(.se)").evaluate_all("els => els.map(e => e.dataset.i)")
+    ]
+    after = min(e for e in ends if e > multi[0]) + 2
+    drag_select(page, after, after + 1)
+    page.keyboard.press("3")
+    expect(page.locator("#spans li[data-span]")).to_have_count(2)
     page.context.close()
 
     db = store.connect(site["db"], migrate_schema=False)
-    (span,) = list_spans(db, document, "anna")
+    typed, span = sorted(list_spans(db, document, "anna"), key=lambda s: s.origin["kind"])
+    assert typed.origin == {"kind": "manual"}
+    assert (typed.token_start, typed.label) == (after, "EDITORIAL_FRAMING")
     assert span.label == first_label
     assert span.origin == {"kind": "suggestion", "source": PATTERNS, "edited": False}
     decisions = dict(
@@ -126,3 +149,15 @@ def test_annotator_accepts_and_rejects_suggestions_in_the_browser(site):
     )
     assert decisions == {int(first_id): "accepted", int(rejected_id): "rejected"}
     db.conn.close()
+
+    # the lead's dashboard now has the suggestions section
+    lead = new_page(site["browser"], site["url"])
+    log_in(lead, "lea")
+    lead.goto("/review/agreement")
+    expect(lead.locator("#suggestion-figures")).to_contain_text("typed by hand")
+    for width, height in SIZES.values():
+        lead.set_viewport_size({"width": width, "height": height})
+        lead.locator("#suggestion-figures").screenshot(
+            path=str(ARTIFACTS / f"suggestions_dashboard_{width}.png")
+        )
+    lead.context.close()

@@ -176,6 +176,7 @@ def render_blocks(
 
     `suggestions` are drawn as dashed outlines: each token of one carries `data-sg` (its id)
     and the class of its label's colour; where two overlap, the earlier one owns the tokens.
+    No element is added: the text's <span> elements stay exactly its tokens.
     """
     n = layout.n_tokens
     if n == 0:
@@ -245,11 +246,12 @@ def outlined_pieces(
 def _outline(
     source: list[str], suggestions: Sequence[SuggestionRange], index: dict[str, int]
 ) -> list[str]:
-    """A copy of the pieces with every token (and gap) of a suggestion marked."""
+    """A copy of the pieces with every token of a suggestion marked. The gaps between tokens
+    stay bare text: text_page.js counts the text's <span> elements as its tokens."""
     pieces = list(source)
     n = len(pieces) // 2
     owner = _suggestion_owners(n, suggestions).tolist()
-    mid, head, gap_open = [], [], []
+    mid, head = [], []
     for s in suggestions:
         colour = f"sg s{index[s.label]}"
         score = "" if s.score is None else f"{s.score:g}"
@@ -258,7 +260,6 @@ def _outline(
             f'<span data-sg="{s.id}" data-sl="{escape(s.label)}" data-sc="{score}" '
             f'class="{colour} ss'
         )
-        gap_open.append(f'<span class="{colour}" data-sg="{s.id}">')
     previous = -1
     for t, j in enumerate(owner):
         if j < 0:
@@ -270,23 +271,25 @@ def _outline(
             tag += " se"
         piece = pieces[2 * t]
         pieces[2 * t] = f'{tag}" {piece[6:]}'
-        if not last and pieces[2 * t + 1]:
-            pieces[2 * t + 1] = f"{gap_open[j]}{pieces[2 * t + 1]}</span>"
         previous = j
     return pieces
 
 
 def suggestion_css(colours: Sequence[str]) -> str:
     """CSS of the suggestion outlines: dashed, in the label's colour, apart from own spans."""
-    rules = "".join(f"#text .s{k}{{--sc:{colour}}}" for k, colour in enumerate(colours))
+    rules = "".join(
+        f"#text .s{k}{{--sc:{colour}}}#text .s{k}.sgf{{background-color:{colour}38}}"
+        for k, colour in enumerate(colours)
+    )
     return (
         "#text .sg{border-top:1.5px dashed var(--sc);border-bottom:1.5px dashed var(--sc);"
         "border-radius:0}"
         "#text .ss{border-left:1.5px dashed var(--sc);padding-left:1px}"
         "#text .se{border-right:1.5px dashed var(--sc);padding-right:1px}"
+        # the box of a token reaches over the space after it, so the outline runs on
+        "#text .sg:not(.se){padding-right:.28em;margin-right:-.28em}"
         "#text .sg.sgh{border-color:transparent}"
-        "#text .sg.sgf{background:color-mix(in srgb,var(--sc) 22%,transparent);"
-        "border-style:solid}" + rules
+        "#text .sg.sgf{border-style:solid}" + rules
     )
 
 
