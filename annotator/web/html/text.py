@@ -289,7 +289,10 @@ def suggestion_css(colours: Sequence[str]) -> str:
         # the box of a token reaches over the space after it, so the outline runs on
         "#text .sg:not(.se){padding-right:.28em;margin-right:-.28em}"
         "#text .sg.sgh{border-color:transparent}"
-        "#text .sg.sgf{border-style:solid}" + rules
+        # focused: solid, on the sides the outline has (border-style alone would add
+        # 3px black left and right borders to every token)
+        "#text .sg.sgf{border-top-style:solid;border-bottom-style:solid}"
+        "#text .ss.sgf{border-left-style:solid}#text .se.sgf{border-right-style:solid}" + rules
     )
 
 
