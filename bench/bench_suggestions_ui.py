@@ -10,13 +10,14 @@
 
     .venv/bin/python bench/bench_suggestions_ui.py [--suggestions 500] [--rounds 6] [--model PATH]
 
-Measured 2026-12-01/02 on the shared 2 cores (load average 6 to 11 from other developers, so
-the ratios move between runs): render off 43-130 ms, on with 499 suggestions ratio 1.26 (least
-loaded run), 1.18, 1.46 and 1.52 (beside the test suite); first render after a decision 1.38 to
-1.94. HTML 468 KiB without, 790 KiB with. Stored throughput: patterns 62-64 documents/s on the
-demo corpus x20 (least loaded), 13-22 beside other work; the Redewiedergabe model trained by
-`annotator train --from gold` (clauses, 8 epochs) 4.0 documents/s on the 200 sample documents
-(beside the test suite).
+Measured 2026-12-01/02 on the shared 2 cores (load average 6 to 15 from other developers, so
+the ratios move between runs). Final renderer (no element added, outlines cached per
+suggestion set): off 78.5 ms (468 KiB), on with 499 suggestions 96.7 ms (629 KiB), ratio 1.23;
+first render after a decision (outlines made anew) 1.47. Earlier runs of the same design with
+gap elements: 1.18 to 1.52 warm, 1.38 to 1.94 cold. Stored throughput: patterns 62-64
+documents/s on the demo corpus x20 (least loaded), 13-22 beside other work; the Redewiedergabe
+model trained by `annotator train --from gold` (clauses, 8 epochs) 4.0 documents/s on the 200
+sample documents (beside the test suite).
 """
 
 from __future__ import annotations
