@@ -20,6 +20,7 @@ from annotator.core.labels import load_label_scheme
 from annotator.services import accounts
 from annotator.services.annotations import SpanInput, create_span
 from annotator.services.imports import import_paths
+from annotator.services.suggestions import ProposedSpan, store_proposals, switch_source
 from annotator.store import users as user_store
 from annotator.web import create_app
 from tests.conftest import CORPUS, PASSWORD, USERS, csrf_token_of
@@ -382,6 +383,66 @@ TABLE = [
     ),
     # Issue 14: what needs the lead, on the progress page.
     Row("GET", "/review/todo", "/review/todo", lead_only()),
+    # Issue 17: suggestions. Suggestion 1 is of a source that is off (annotators never see it),
+    # suggestion 2 of a source a lead switched on (see template_db).
+    Row(
+        "GET",
+        "/api/documents/<int:document_id>/suggestions",
+        "/api/documents/1/suggestions",
+        users(OK),
+    ),
+    Row(
+        "POST",
+        "/api/documents/<int:document_id>/suggestions",
+        "/api/documents/1/suggestions",
+        lead_only(),
+        json={"source": "pushed", "spans": [{"label": FRAMING, "start": 40, "end": 60}]},
+    ),
+    Row(
+        "POST",
+        "/api/suggestions/<int:suggestion_id>/accept",
+        "/api/suggestions/1/accept",
+        lead_only(),
+    ),
+    Row(
+        "POST",
+        "/api/suggestions/<int:suggestion_id>/accept",
+        "/api/suggestions/2/accept",
+        users(OK),
+    ),
+    Row(
+        "POST",
+        "/api/suggestions/<int:suggestion_id>/reject",
+        "/api/suggestions/1/reject",
+        lead_only(),
+    ),
+    Row(
+        "POST",
+        "/api/suggestions/<int:suggestion_id>/reject",
+        "/api/suggestions/2/reject",
+        users(OK),
+    ),
+    *[
+        Row(
+            "POST",
+            f"{DOC}/suggestions/<int:suggestion_id>/{action}",
+            f"/documents/1/suggestions/{n}/{action}",
+            expect,
+        )
+        for action in ("accept", "reject")
+        for n, expect in ((1, lead_only()), (2, users(OK)))
+    ],
+    Row("GET", "/review/suggestions", "/review/suggestions", lead_only()),
+    Row(
+        "POST",
+        "/review/suggestions/switch",
+        "/review/suggestions/switch",
+        lead_only(),
+        form={"source": "patterns", "on": "1"},
+    ),
+    Row(
+        "POST", "/review/suggestions/run-patterns", "/review/suggestions/run-patterns", lead_only()
+    ),
 ]
 
 
@@ -398,6 +459,10 @@ def template_db(tmp_path_factory) -> Path:
         user = user_store.get_user(db, name)
         # stored under exactly these ids, so that every role can address them
         create_span(db, scheme, user, 1, SpanInput(FRAMING, 0, 5, id=IDS[layer]), stored_id=True)
+    # Issue 17: suggestion 1 of a source that is off, suggestion 2 of one that is on.
+    for source, start in (("patterns", 100), ("llm", 200)):
+        store_proposals(db, scheme, 1, source, [ProposedSpan(FRAMING, start, start + 20, 0.9)])
+    switch_source(db, user_store.get_user(db, "lea"), "llm", True)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -407,6 +472,7 @@ def snapshot(db) -> tuple:
     """Everything a refused request must leave alone."""
     tables = ("span", "document_status", "assignment", "gold_status", "user")
     tables += ("comment", "active_time", "feedback_release", "label_scheme_state")
+    tables += ("suggestion", "suggestion_decision", "suggestion_source")  # issue 17
     rows = tuple(db.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables)
     return rows, db.conn.execute("SELECT COUNT(*) FROM event").fetchone()[0]
 

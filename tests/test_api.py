@@ -137,7 +137,9 @@ def test_span_lifecycle_with_bearer_token(client, db, anna):
         "version",
         "annotator",
         "scheme_version",
+        "origin",
     }
+    assert span["origin"] == {"kind": "manual"}  # typed by hand (issue 17)
     assert (span["start"], span["end"]) == (start, end)  # snapped out to whole words
     assert span["annotator"] == "anna" and span["version"] == 1 and span["note"] == "why"
     assert client.get(f"/api/spans/{span['id']}", headers=anna).json == span

@@ -227,8 +227,7 @@ def test_migration_4_applies_on_an_existing_database(tmp_path):
     accounts.create_user(old, "anna", "annotator", "correct horse battery", actor="test")
     old.conn.close()
     db = store.connect(path)
-    applied = [r[0] for r in db.execute("SELECT id FROM migration ORDER BY id").fetchall()]
-    assert 4 in applied and store.schema_version(db) == store.SCHEMA_VERSION
+    assert store.schema_version(db) == store.SCHEMA_VERSION >= 4  # later migrations follow
     columns = {c.name: (c.type, c.is_pk) for c in db["report_cache"].columns}
     assert columns == {
         "key": ("TEXT", 1),

@@ -24,6 +24,9 @@ COMMANDS = {
     "agreement": ("agreement", "agreement", "Inter-annotator agreement over done documents."),
     "export": ("export", "export_command", "Export training data (DESIGN section 7)."),
     "backup": ("db", "backup", "Copy the database while the app runs (online, checked)."),
+    "train": ("suggest", "train", "Train a span model from gold or consensus; held-out P/R/F1."),
+    "models": ("suggest", "models", "List the stored span models."),
+    "suggest": ("suggest", "suggest", "Store suggestions from the patterns or a trained model."),
 }
 
 

@@ -110,6 +110,7 @@ def report_as_text(report: dict, max_documents: int | None = 20) -> str:
     out += _unitizing_lines(report)
     if "by_stratum" in report:
         out += stratum_lines(report["by_stratum"])
+    out += _suggestion_lines(report)
     return "\n".join(out) + "\n"
 
 
@@ -132,6 +133,37 @@ def stratum_lines(block: dict) -> list[str]:
     return out + _table(
         [block["by"], "documents", "done by one+", "alpha", "95% interval", "F1 overlap"], rows
     )
+
+
+def _suggestion_lines(report: dict) -> list[str]:
+    """Suggestions shown and decided per annotator, and alpha on hand-typed spans (issue 17)."""
+    figures = report.get("suggestions")
+    if not figures or not any(c["shown"] for c in figures["by_annotator"].values()):
+        return []
+    rows = [
+        [name, str(c["shown"]), str(c["accepted"]), str(c["edited"]), str(c["rejected"])]
+        for name, c in figures["by_annotator"].items()
+    ]
+    out = ["", "Suggestions"]
+    out += _table(["annotator", "shown", "accepted", "edited after", "rejected"], rows)
+    manual = figures["manual_only"]["krippendorff_alpha"]
+    out += [
+        "",
+        "Krippendorff's alpha on spans typed by hand (accepted and unedited suggestions left out)",
+    ]
+    rows = [
+        [
+            "pooled",
+            _fmt(report["krippendorff_alpha"]["pooled"]["value"]),
+            _fmt(manual["pooled"]["value"]),
+        ]
+    ]
+    rows += [
+        [label, _fmt(entry["value"]), _fmt(manual["by_label"].get(label, {}).get("value"))]
+        for label, entry in report["krippendorff_alpha"]["by_label"].items()
+    ]
+    out += _table(["", "all spans", "typed by hand"], rows)
+    return out
 
 
 def _unitizing_lines(report: dict) -> list[str]:

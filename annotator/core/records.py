@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from annotator.core.origin import manual_origin
+
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -29,6 +31,7 @@ class SpanData:
     attributes: dict[str, Any] | None = None
     note: str | None = None
     scheme_version: int | None = None  # the guideline version the span was made under
+    origin: dict[str, Any] | None = None  # core.origin; None where the source does not say
 
 
 @dataclass(slots=True)
@@ -107,6 +110,8 @@ class Span:
     created: str = ""
     updated: str = ""
     scheme_version: int | None = None  # None until stored: the database's current version
+    origin: dict[str, Any] = field(default_factory=manual_origin)  # core.origin
+    suggestion_id: int | None = None  # the suggestion it was accepted from, if any
 
     def api(self) -> dict[str, Any]:
         """The span as the JSON API returns it (DESIGN section 6)."""
@@ -122,6 +127,7 @@ class Span:
             "version": self.version,
             "annotator": self.annotator,
             "scheme_version": self.scheme_version,
+            "origin": dict(self.origin),
         }
 
     def record(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ class ImportedSpan:
     label: str
     attributes: dict[str, Any] | None = None
     note: str | None = None
+    origin: dict[str, Any] | None = None  # core.origin, when the file records it
     # The span text the file claims (Label Studio's value.text, brat's text column), if any.
     expected_text: str | None = None
     source: str = ""  # "path:line" of the span, for error messages

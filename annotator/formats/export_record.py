@@ -88,6 +88,8 @@ def jsonl_record(
             span["note"] = s.note
         if s.scheme_version is not None:
             span["scheme_version"] = s.scheme_version
+        if s.origin is not None:
+            span["origin"] = s.origin
         span_dicts.append(span)
     meta: dict[str, Any] = {
         **(stored_meta or {}),

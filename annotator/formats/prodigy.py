@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from annotator.core.origin import checked_origin
 from annotator.formats.base import ImportedSpan, ImportFormatError, ImportRecord
 from annotator.formats.reading import (
     iter_jsonl,
@@ -82,6 +83,12 @@ def _read_spans(raw: Any, where: str) -> list[ImportedSpan]:
         note = span.get("note")
         if note is not None and not isinstance(note, str):
             raise ImportFormatError(f'{at}: "note" must be a string')
+        origin = span.get("origin")
+        if origin is not None:
+            try:
+                origin = checked_origin(origin, f"{at}: origin")
+            except ValueError as error:
+                raise ImportFormatError(str(error)) from None
         expected = span.get("text")
         spans.append(
             ImportedSpan(
@@ -90,6 +97,7 @@ def _read_spans(raw: Any, where: str) -> list[ImportedSpan]:
                 label=label,
                 attributes=attributes or None,
                 note=note,
+                origin=origin,
                 expected_text=expected if isinstance(expected, str) else None,
                 source=where,
             )

@@ -14,6 +14,7 @@ from annotator import store
 from annotator.core.errors import AppError, NeedsConfirmation
 from annotator.core.extent import DEFAULT_MAX_TOKENS, judge_extent
 from annotator.core.labels import LabelScheme
+from annotator.core.origin import SUGGESTION, suggestion_origin
 from annotator.core.records import GOLD, Document, User
 from annotator.core.snapping import SnapError, Snapped, snap_to_tokens, snap_token_range
 from annotator.store.assignments import is_assigned
@@ -34,6 +35,12 @@ from annotator.store.statuses import (
     get_status,
     set_gold_status,
     set_status,
+)
+from annotator.store.suggestions import (
+    Suggestion,
+    get_suggestion,
+    set_decision,
+    withdraw_decision_for_span,
 )
 
 MAX_NOTE = 2000
@@ -136,13 +143,16 @@ def create_span(
     version: int = 1,
     extent: ExtentCheck | None = None,
     stored_id: bool = False,
+    origin: dict[str, Any] | None = None,
+    suggestion: Suggestion | None = None,
 ) -> tuple[Span, bool]:
     """Store a new span in the user's layer; (span, created). A known id returns the stored span.
 
     A client's `data.id` is an id in the user's layer (see layer_span_id); `stored_id` takes it
     as the stored id itself (a restore). `version` is 1 for a new span; a restored one continues
     its old count (see restore_span). `extent` (the pages) guards against overshooting
-    selections.
+    selections. `suggestion`: the span accepts it (origin: that source; the acceptance is
+    recorded); `origin` otherwise overrides manual (a restored span keeps the origin it had).
     """
     layer = layer or layer_of(user)
     span_id = _clean_id(data.id)
@@ -164,8 +174,18 @@ def create_span(
         if extent is not None:
             check_extent(document, snapped, extent)
         span = new_span(document_id, layer, label, snapped, attributes, note, span_id, version)
+        if suggestion is not None:
+            span.suggestion_id = suggestion.id
+            span.origin = suggestion_origin(suggestion.source)
+        elif origin is not None:
+            span.origin = dict(origin)
         absorb_overlaps(db, user.name, span)
+        if suggestion is not None:
+            # merged with an own overlap: no longer what the source proposed
+            span.origin = suggestion_origin(suggestion.source, differs(span, suggestion))
         insert_span(db, span)
+        if span.suggestion_id is not None:
+            set_decision(db, span.suggestion_id, layer, "accepted", span.id)
         record_event(db, user.name, "create", "span", span.id, None, span.record(), document_id)
         if layer != GOLD:
             record_status(db, user.name, document_id, layer, "in_progress", only_if_unset=True)
@@ -249,6 +269,8 @@ def update_span_fields(
             span.token_start, span.token_end = snapped.token_start, snapped.token_end
         span.label, span.attributes, span.note = label, attributes, note
         absorb_overlaps(db, user.name, span)
+        if span.origin.get("kind") == SUGGESTION:
+            span.origin = _edited_origin(db, span, before)
         if not update_span(db, span, version):
             raise AppError(f"span {span_id} was changed elsewhere; reload it", 409)
         record_event(
@@ -264,6 +286,8 @@ def delete_span_by_id(db, user: User, span_id: str, version: Any = None) -> Span
         if version is not None and version != span.version:
             raise AppError(f"span {span_id} was changed elsewhere; reload it", 409)
         delete_span(db, span.id)
+        if span.suggestion_id is not None:
+            withdraw_decision_for_span(db, span.id)  # the suggestion is open again
         record_event(
             db, user.name, "delete", "span", span.id, span.record(), None, span.document_id
         )
@@ -282,6 +306,9 @@ def restore_span(db, scheme: LabelScheme, user: User, record: dict[str, Any]) ->
     )
     # The restored span continues its version count: a client still holding the version from
     # before the delete gets a 409 instead of silently overwriting the restored span.
+    suggestion_id = record.get("suggestion_id")
+    suggestion = get_suggestion(db, suggestion_id) if isinstance(suggestion_id, int) else None
+    # back with its origin, and an accepted suggestion's acceptance recorded again
     span, _ = create_span(
         db,
         scheme,
@@ -290,6 +317,8 @@ def restore_span(db, scheme: LabelScheme, user: User, record: dict[str, Any]) ->
         data,
         version=record.get("version", 0) + 1,
         stored_id=True,
+        origin=record.get("origin"),
+        suggestion=suggestion,
     )
     return span
 
@@ -356,6 +385,30 @@ def spans_for(db, user: User, document_id: int, annotator: str | None = None) ->
             raise AppError("annotators see only their own spans", 403)
         return list_spans(db, document_id, user.name)
     return list_spans(db, document_id, annotator)
+
+
+def differs(span: Span, suggestion: Suggestion) -> bool:
+    """Whether the span's label or token boundaries differ from the suggestion's."""
+    return (span.label, span.token_start, span.token_end) != (
+        suggestion.label,
+        suggestion.token_start,
+        suggestion.token_end,
+    )
+
+
+def _edited_origin(db, span: Span, before: dict[str, Any]) -> dict[str, Any]:
+    """An accepted span's origin after a change: edited while it differs from the suggestion
+    (an undo back to the accepted place makes it unedited again)."""
+    source = span.origin.get("source", "")
+    suggestion = get_suggestion(db, span.suggestion_id) if span.suggestion_id else None
+    if suggestion is not None:
+        return suggestion_origin(source, differs(span, suggestion))
+    moved = (span.label, span.token_start, span.token_end) != (
+        before["label"],
+        before["token_start"],
+        before["token_end"],
+    )
+    return suggestion_origin(source, bool(span.origin.get("edited")) or moved)
 
 
 def absorb_overlaps(db, actor: str, span: Span) -> int:

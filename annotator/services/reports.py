@@ -17,14 +17,16 @@ from annotator.agreement.over_time import (
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
-from annotator.core.records import STRATA, AgreementDocument, DocumentFilter
+from annotator.core.records import STRATA, AgreementDocument, DocumentFilter, SpanData
 from annotator.store.agreement_data import (
     agreement_documents,
     annotator_names,
     done_history,
+    gold_documents,
     gold_spans,
 )
 from annotator.store.documents import document_strata, filtered_document_ids
+from annotator.store.suggestions import decision_counts, source_names, source_spans
 
 
 def build_agreement_report(
@@ -48,6 +50,7 @@ def build_agreement_report(
     _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     if by is not None:
         report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
+    report["suggestions"] = suggestion_figures(db, chosen, chosen_labels, bootstrap=bootstrap)
     return report
 
 
@@ -104,6 +107,50 @@ def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_
     report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
 
 
+def suggestion_figures(
+    db, annotators: Sequence[str], labels: Sequence[str], *, bootstrap: int
+) -> dict:
+    """The report's `suggestions`: per annotator shown, accepted, edited, rejected, and the
+    agreement (alpha, pairs) on spans typed by hand or edited after acceptance only."""
+    counts = decision_counts(db)
+    empty = {"shown": 0, "accepted": 0, "edited": 0, "rejected": 0}
+    by_annotator = {name: counts.get(name, dict(empty)) for name in annotators}
+    typed = agreement_documents(db, annotators, typed_by_hand_only=True)
+    manual = agreement_report(typed, annotators, labels, bootstrap=bootstrap)
+    return {
+        "by_annotator": by_annotator,
+        "manual_only": {
+            "krippendorff_alpha": manual["krippendorff_alpha"],
+            "pairs": manual["pairs"],
+        },
+    }
+
+
+def source_gold_scores(db, labels: Sequence[str]) -> dict[str, dict]:
+    """Each suggestion source scored against adjudicated gold (exact and overlap P/R/F1 per
+    label), on the adjudicated documents the source made suggestions for."""
+    gold = gold_spans(db)
+    if not gold:
+        return {}
+    scores = {}
+    for source in source_names(db):
+        by_document = source_spans(db, source)
+        documents = [
+            AgreementDocument(
+                id=doc.id,
+                external_id=doc.external_id,
+                tokens=doc.tokens,
+                spans={source: [SpanData(*row) for row in by_document.get(doc.id, [])]},
+            )
+            for doc in gold_documents(db, [d for d in gold if d in by_document])
+        ]
+        if documents:
+            scores[source] = score_against_gold(documents, [source], labels, gold)["by_annotator"][
+                0
+            ]
+    return scores
+
+
 @dataclass(frozen=True, slots=True)
 class DashboardFigures:
     """The report, the documents it was computed on, and the annotators scored against gold."""
@@ -134,6 +181,7 @@ def dashboard_figures(
         documents = [d for d in documents if d.id in admitted]
     report = _report(documents, names, chosen_labels, bootstrap, False, 0)
     _add_history(db, report, documents, names, chosen_labels, bootstrap, batch_size)
+    report["suggestions"] = suggestion_figures(db, names, chosen_labels, bootstrap=bootstrap)
     gold = score_against_gold(documents, names, chosen_labels, gold_spans(db))
     strata = stratum_report(db, documents, by, names, chosen_labels, bootstrap)
     return DashboardFigures(report, documents, gold, strata)

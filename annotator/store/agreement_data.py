@@ -20,11 +20,15 @@ def annotator_names(db: sqlite_utils.Database) -> list[str]:
 
 
 def agreement_documents(
-    db: sqlite_utils.Database, annotators: Sequence[str] | None = None
+    db: sqlite_utils.Database,
+    annotators: Sequence[str] | None = None,
+    *,
+    typed_by_hand_only: bool = False,
 ) -> list[AgreementDocument]:
     """Documents that at least one of `annotators` marked done, with each done annotator's spans.
 
     Annotators who did not mark a document done are absent from its `spans` (missing, not zero).
+    `typed_by_hand_only`: leave out spans accepted from a suggestion and not edited after.
     """
     names = list(annotators) if annotators is not None else annotator_names(db)
     if not names:
@@ -41,7 +45,8 @@ def agreement_documents(
     for row in db.conn.execute(
         f'SELECT s.document_id, s.annotator, s.start, s."end", s.token_start, s.token_end, '
         f"s.label FROM span s JOIN document_status d ON d.document_id = s.document_id "
-        f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})",
+        f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})"
+        + (" AND (s.origin_kind = 'manual' OR s.origin_edited = 1)" if typed_by_hand_only else ""),
         names,
     ):
         spans[(row[0], row[1])].append(SpanData(row[2], row[3], row[4], row[5], row[6]))
@@ -71,6 +76,13 @@ def gold_spans(
         ):
             result.setdefault(document_id, [])
     return dict(result)
+
+
+def gold_documents(
+    db: sqlite_utils.Database, document_ids: Sequence[int]
+) -> list[AgreementDocument]:
+    """Documents with their tokens and no annotator's spans (to score another source on)."""
+    return _documents(db, {d: [] for d in document_ids}, {})
 
 
 def _documents(db, done, spans) -> list[AgreementDocument]:
@@ -107,3 +119,33 @@ def done_history(
         names,
     )
     return {d: (finished, version) for d, finished, version in rows.fetchall()}
+
+
+def consensus_spans(
+    db: sqlite_utils.Database, min_annotators: int = 2
+) -> dict[int, list[SpanData]]:
+    """Per document with at least `min_annotators` done annotators: the spans (same label and
+    tokens) that more than half of those annotators marked."""
+    rows = db.conn.execute(
+        "WITH done AS (SELECT document_id, COUNT(*) AS n FROM document_status d "
+        "JOIN user u ON u.name = d.annotator AND u.role = 'annotator' "
+        "WHERE status = 'done' GROUP BY document_id HAVING COUNT(*) >= ?) "
+        'SELECT s.document_id, MIN(s.start), MAX(s."end"), s.token_start, s.token_end, s.label '
+        "FROM span s JOIN done ON done.document_id = s.document_id "
+        "JOIN document_status st ON st.document_id = s.document_id "
+        "AND st.annotator = s.annotator AND st.status = 'done' "
+        "GROUP BY s.document_id, s.label, s.token_start, s.token_end, done.n "
+        "HAVING 2 * COUNT(DISTINCT s.annotator) > done.n",
+        [min_annotators],
+    )
+    result: dict[int, list[SpanData]] = defaultdict(list)
+    for row in rows:
+        result[row[0]].append(SpanData(*row[1:]))
+    for (document_id,) in db.conn.execute(
+        "SELECT document_id FROM document_status d JOIN user u ON u.name = d.annotator "
+        "AND u.role = 'annotator' WHERE status = 'done' GROUP BY document_id "
+        "HAVING COUNT(*) >= ?",
+        [min_annotators],
+    ):
+        result.setdefault(document_id, [])  # a consensus of nothing is data too
+    return dict(result)

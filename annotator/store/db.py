@@ -264,6 +264,49 @@ CREATE INDEX IF NOT EXISTS document_waiting ON document (waiting);
 """
 
 
+_V9 = """
+-- Suggestions: spans proposed by a source (patterns, a trained model, an outside service),
+-- stored apart from every annotator's layer.
+CREATE TABLE IF NOT EXISTS suggestion (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    token_start INTEGER NOT NULL,
+    token_end INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    score REAL,
+    created TEXT NOT NULL,
+    CHECK (start < "end" AND token_start <= token_end),
+    UNIQUE (document_id, source, label, token_start, token_end)
+);
+CREATE INDEX IF NOT EXISTS suggestion_by_source ON suggestion (source, document_id);
+-- What each annotator was shown and decided; shown is set when the page or API first lists it.
+CREATE TABLE IF NOT EXISTS suggestion_decision (
+    suggestion_id INTEGER NOT NULL REFERENCES suggestion(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES user(name),
+    shown TEXT NOT NULL,
+    decision TEXT CHECK (decision IN ('accepted', 'rejected')),
+    span_id TEXT,
+    decided TEXT,
+    PRIMARY KEY (suggestion_id, annotator)
+);
+-- Per source: whether annotators see its suggestions (off unless a lead switches it on).
+CREATE TABLE IF NOT EXISTS suggestion_source (
+    source TEXT PRIMARY KEY,
+    on_for_annotators INTEGER NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL
+);
+-- Span origin: typed by hand (manual) or accepted from a suggestion source, and edited after.
+ALTER TABLE span ADD COLUMN origin_kind TEXT NOT NULL DEFAULT 'manual'
+    CHECK (origin_kind IN ('manual', 'suggestion'));
+ALTER TABLE span ADD COLUMN origin_source TEXT;
+ALTER TABLE span ADD COLUMN origin_edited INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE span ADD COLUMN suggestion_id INTEGER;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in _split_sql(sql):
@@ -317,6 +360,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
         "article fields of documents: outlet, published, author, url; versions; waiting",
         _script(_V8),
     ),
+    (9, "suggestions, their decisions and sources; span origin", _script(_V9)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from annotator.core.records import SpanData
+from annotator.store.spans import origin_of
 from annotator.store.users import GOLD
 
 _ARTICLE = ("outlet", "published", "author", "url", "lang")
@@ -145,12 +146,12 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
     result: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
     rows = db.conn.execute(
         'SELECT document_id, annotator, start, "end", token_start, token_end, label, attributes, '
-        "note, scheme_version FROM span "
+        "note, scheme_version, origin_kind, origin_source, origin_edited FROM span "
         f"WHERE document_id BETWEEN ? AND ? AND annotator IN ({marks}) "
         'ORDER BY document_id, annotator, start, "end", label',
         [lo, hi, *annotators],
     )
-    for d, a, start, end, token_start, token_end, label, attributes, note, version in rows:
+    for d, a, start, end, token_start, token_end, label, attributes, note, version, *origin in rows:
         result[(d, a)].append(
             SpanData(
                 start,
@@ -161,6 +162,7 @@ def _spans(db, annotators: list[str], lo: int, hi: int) -> dict[tuple[int, str],
                 json.loads(attributes) if attributes != "{}" else None,
                 note or None,
                 version,
+                origin_of(*origin),
             )
         )
     return result

@@ -7,18 +7,34 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
+from annotator.core.origin import MANUAL, SUGGESTION, manual_origin, suggestion_origin
 from annotator.core.records import Span  # noqa: F401  (the store returns it)
 from annotator.store.db import now
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 
 _COLUMNS = (
     'id, document_id, annotator, label, start, "end", token_start, token_end, attributes, note, '
-    "version, created, updated, scheme_version"
+    "version, created, updated, scheme_version, origin_kind, origin_source, origin_edited, "
+    "suggestion_id"
 )
 
 
 def _span(row) -> Span:
-    return Span(*row[:8], json.loads(row[8]), *row[9:])
+    return Span(*row[:8], json.loads(row[8]), *row[9:14], origin_of(*row[14:17]), row[17])
+
+
+def origin_of(kind: str, source: str | None, edited: int) -> dict:
+    """The origin record of the stored origin columns."""
+    if kind == SUGGESTION:
+        return suggestion_origin(source or "", bool(edited))
+    return manual_origin()
+
+
+def _origin_columns(span: Span) -> tuple:
+    origin = span.origin or manual_origin()
+    if origin.get("kind") == SUGGESTION:
+        return SUGGESTION, origin.get("source"), int(bool(origin.get("edited")))
+    return MANUAL, None, 0
 
 
 def get_span(db: sqlite_utils.Database, span_id: str) -> Span | None:
@@ -74,7 +90,7 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
         span.created = span.created or stamp
         span.updated = span.updated or stamp
     db.conn.executemany(
-        f"INSERT INTO span ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO span ({_COLUMNS}) VALUES ({', '.join('?' * 18)})",
         [
             (
                 s.id,
@@ -91,6 +107,8 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
                 s.created,
                 s.updated,
                 s.scheme_version,
+                *_origin_columns(s),
+                s.suggestion_id,
             )
             for s in spans
         ],
@@ -103,7 +121,8 @@ def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) ->
     cur = db.conn.execute(
         'UPDATE span SET label = ?, start = ?, "end" = ?, token_start = ?, token_end = ?, '
         "attributes = ?, note = ?, version = version + 1, updated = ?, "
-        f"scheme_version = {CURRENT_VERSION_SQL} WHERE id = ? AND version = ?",
+        f"scheme_version = {CURRENT_VERSION_SQL}, origin_kind = ?, origin_source = ?, "
+        "origin_edited = ? WHERE id = ? AND version = ?",
         [
             span.label,
             span.start,
@@ -113,6 +132,7 @@ def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) ->
             json.dumps(span.attributes, ensure_ascii=False),
             span.note,
             span.updated,
+            *_origin_columns(span),
             span.id,
             expected_version,
         ],

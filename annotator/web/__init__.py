@@ -19,11 +19,14 @@ from annotator.web import auth, errors, health, i18n, security
 from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
 from annotator.web.annotate import feedback as feedback_pages
+from annotator.web.annotate import suggestions as suggestion_actions
 from annotator.web.api import agreement as agreement_api
 from annotator.web.api import annotations as annotations_api
 from annotator.web.api import feedback as feedback_api
+from annotator.web.api import suggestions as suggestions_api
 from annotator.web.review import adjudication, exports, loop, progress
 from annotator.web.review import agreement as agreement_dashboard
+from annotator.web.review import suggestions as suggestion_review
 
 # Every URL of the app is declared with a decorator on one of these blueprints, one per module.
 BLUEPRINTS = (
@@ -32,14 +35,17 @@ BLUEPRINTS = (
     annotations_api.bp,
     agreement_api.bp,
     feedback_api.bp,
+    suggestions_api.bp,
     pages.bp,
     actions.bp,
     feedback_pages.bp,
+    suggestion_actions.bp,
     progress.bp,
     agreement_dashboard.bp,
     adjudication.bp,
     exports.bp,
     loop.bp,
+    suggestion_review.bp,
 )
 
 

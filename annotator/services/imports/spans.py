@@ -183,7 +183,10 @@ class SpanImport:
         if problem is not None:
             self.problems.append(f"{what}: {problem}")
             return None
-        return new_span(document_id, layer, label, snapped, attributes, imported.note or "")
+        span = new_span(document_id, layer, label, snapped, attributes, imported.note or "")
+        if imported.origin is not None:
+            span.origin = dict(imported.origin)
+        return span
 
     def _absorb_stored(self, span: Span) -> Span:
         """Merge stored same-label overlaps into `span` (a layer seen twice in one run)."""

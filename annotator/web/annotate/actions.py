@@ -75,6 +75,7 @@ def regions_response(
     editing: Span | None = None,
     message: str = "",
     status: int = 200,
+    also: list[tuple[int, int]] | None = None,
 ):
     """The changed text blocks, the editor and the flash as out-of-band swaps; spansChanged
     makes the span list and the toolbar refresh themselves."""
@@ -82,7 +83,7 @@ def regions_response(
     body = render_template(
         "_regions.html",
         message=message,
-        blocks=changed_blocks_html(db, document, before, after),
+        blocks=changed_blocks_html(db, document, before, after, also),
         **editor_context(document, editing, here),
     )
     response = make_response(body, status)
@@ -228,6 +229,10 @@ def update(document_id: int, span_id: str):
         changes["label"] = request.form.get("label") or current.label
     if "note" in request.form:
         changes["note"] = request.form["note"]
+    if "token_start" in request.form or "token_end" in request.form:
+        # new boundaries from the selection (the `b` key)
+        changes["token_start"] = _int_field("token_start")
+        changes["token_end"] = _int_field("token_end")
     if "attrs" in request.form:
         changes["attributes"] = typed_attributes(changes.get("label", current.label))
     before = visible_spans(db, document_id)

@@ -22,7 +22,7 @@ from annotator.web.annotate.views import (
 from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
-from annotator.web.html.text import label_css
+from annotator.web.html.text import label_css, suggestion_css
 from annotator.web.params import query_int
 from annotator.web.review.progress import progress_context
 
@@ -78,9 +78,10 @@ def document(document_id: int):
     context.update(editor_context(doc, None))
     if g.user.role == "annotator":
         context.update(questions_context(db, doc))
+    colours = [label.colour for label in labels().labels]
     return render_template(
         "document.html",
-        label_style=label_css([label.colour for label in labels().labels]),
+        label_style=label_css(colours) + suggestion_css(colours),
         **context,
     )
 

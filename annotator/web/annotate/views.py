@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, request, session
+from markupsafe import Markup
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
 from annotator.services.annotations import layer_of, reachable_document
+from annotator.services.suggestions import page_suggestions
 from annotator.services.undo import can_undo
 from annotator.store.assignments import documents_for_annotator
 from annotator.store.db import database_identity
@@ -22,6 +24,7 @@ from annotator.store.statuses import get_status
 from annotator.web.db import labels
 from annotator.web.html.text import (
     SpanRange,
+    SuggestionRange,
     TextLayout,
     blocks_touching,
     cached_text_layout,
@@ -107,31 +110,69 @@ def _ranges(spans: list[Span]) -> list[SpanRange]:
     return [SpanRange(s.label, s.token_start, s.token_end) for s in spans]
 
 
-def text_html(db, document: Document, spans: list[Span]):
-    """The rendered text block of a document with its spans."""
+def suggestion_ranges(db, document: Document) -> list[SuggestionRange]:
+    """The suggestions the page draws for the user (none while every source is off)."""
+    known = labels()
+    return [
+        SuggestionRange(s.id, s.label, s.token_start, s.token_end, s.score)
+        for s in page_suggestions(db, g.user, document.id)
+        if known.get(s.label) is not None
+    ]
+
+
+def text_html(
+    db, document: Document, spans: list[Span], suggestions: list[SuggestionRange] | None = None
+):
+    """The rendered text block of a document with its spans and the user's suggestions."""
     scheme = labels()
-    return render_text(
-        layout_of(db, document),
-        _ranges(spans),
-        scheme.keys(),
-        [label.name for label in scheme.labels],
+    layout = layout_of(db, document)
+    if suggestions is None:
+        suggestions = suggestion_ranges(db, document)
+    if not suggestions:
+        return render_text(layout, _ranges(spans), scheme.keys(), scheme_names(scheme))
+    blocks = range(len(layout.block_starts))
+    return Markup(
+        "".join(
+            render_blocks(
+                layout,
+                _ranges(spans),
+                scheme.keys(),
+                scheme_names(scheme),
+                blocks,
+                suggestions=suggestions,
+            )
+        )
     )
 
 
-def changed_blocks_html(db, document: Document, before: list[Span], after: list[Span]) -> list:
-    """Out-of-band HTML of the text blocks whose highlighting differs between before and after."""
+def scheme_names(scheme) -> list[str]:
+    """The labels' display names in scheme order."""
+    return [label.name for label in scheme.labels]
+
+
+def changed_blocks_html(
+    db,
+    document: Document,
+    before: list[Span],
+    after: list[Span],
+    also: list[tuple[int, int]] | None = None,
+) -> list:
+    """Out-of-band HTML of the text blocks whose highlighting differs between before and after
+    (and of the blocks holding the token ranges `also`, e.g. a suggestion just decided)."""
     old = {(s.id, s.label, s.token_start, s.token_end) for s in before}
     new = {(s.id, s.label, s.token_start, s.token_end) for s in after}
     layout = layout_of(db, document)
-    blocks = blocks_touching(layout, [(ts, te) for _, _, ts, te in old ^ new])
+    ranges = [(ts, te) for _, _, ts, te in old ^ new] + list(also or [])
+    blocks = blocks_touching(layout, ranges)
     scheme = labels()
     return render_blocks(
         layout,
         _ranges(after),
         scheme.keys(),
-        [label.name for label in scheme.labels],
+        scheme_names(scheme),
         blocks,
         oob=True,
+        suggestions=suggestion_ranges(db, document) if blocks else (),
     )
 
 
@@ -152,11 +193,13 @@ def span_rows(document: Document, spans: list[Span]) -> list[dict]:
 def region_context(db, document: Document, spans: list[Span] | None = None) -> dict:
     """Everything the text, span list and toolbar templates need."""
     spans = visible_spans(db, document.id) if spans is None else spans
+    suggestions = suggestion_ranges(db, document)
     return {
         "document": document,
         "spans": spans,
         "rows": span_rows(document, spans),
-        "text_html": text_html(db, document, spans),
+        "text_html": text_html(db, document, spans, suggestions),
+        "suggestion_count": len(suggestions),
         "scheme": labels(),
         "label_index": labels().index,
     }

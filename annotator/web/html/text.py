@@ -33,6 +33,17 @@ class SpanRange:
     token_end: int
 
 
+@dataclass(frozen=True, slots=True)
+class SuggestionRange:
+    """What the renderer needs of a suggestion: id, label, inclusive tokens and score."""
+
+    id: int
+    label: str
+    token_start: int
+    token_end: int
+    score: float | None
+
+
 def token_pieces(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     """The escaped HTML pieces: token i at 2*i, the text between token i and i+1 at 2*i+1."""
     n = len(starts)
@@ -159,8 +170,14 @@ def render_blocks(
     blocks: Iterable[int],
     *,
     oob: bool = False,
+    suggestions: Sequence[SuggestionRange] = (),
 ) -> list[Markup]:
-    """The HTML of the given blocks (`oob`: marked for an htmx out-of-band swap)."""
+    """The HTML of the given blocks (`oob`: marked for an htmx out-of-band swap).
+
+    `suggestions` are drawn as dashed outlines: each token of one carries `data-sg` (its id)
+    and the class of its label's colour; where two overlap, the earlier one owns the tokens.
+    No element is added: the text's <span> elements stay exactly its tokens.
+    """
     n = layout.n_tokens
     if n == 0:
         return [Markup("".join(layout.pieces))]
@@ -178,19 +195,105 @@ def render_blocks(
     tags: dict[int, str] = {}
     bounds = layout.block_starts.tolist() + [n]
     swap = ' hx-swap-oob="true"' if oob else ""
+    base = outlined_pieces(layout, suggestions, index) if suggestions else layout.pieces
     out = []
     for b in blocks:
         first, stop = 2 * bounds[b], 2 * bounds[b + 1]
-        pieces = layout.pieces[first:stop]
+        pieces = base[first:stop]
         for i in range(bounds[b], bounds[b + 1]):
             k = begins.get(i)
             if k is not None:
-                pieces[2 * (i - bounds[b])] = pieces[2 * (i - bounds[b])].replace(
-                    "<span ", f'<span class="b{k}" ', 1
-                )
+                piece = pieces[2 * (i - bounds[b])]
+                if 'class="' in piece:  # outlined by a suggestion: one class attribute
+                    piece = piece.replace('class="', f'class="b{k} ', 1)
+                else:
+                    piece = piece.replace("<span ", f'<span class="b{k}" ', 1)
+                pieces[2 * (i - bounds[b])] = piece
         inner = _marked(pieces, masks[first:stop], tags, label_names)
         out.append(Markup(f'<div class="blk" id="blk{b}"{swap}>{inner}</div>'))
     return out
+
+
+def _suggestion_owners(n: int, suggestions: Sequence[SuggestionRange]) -> np.ndarray:
+    """Per token the index of the suggestion drawn there (-1: none); earlier ones win."""
+    owner = np.full(n, -1, dtype=np.int64)
+    for j, s in enumerate(suggestions):
+        if 0 <= s.token_start <= s.token_end < n:
+            part = owner[s.token_start : s.token_end + 1]
+            part[part < 0] = j
+    return owner
+
+
+_OUTLINED: RecentCache[tuple] = RecentCache(16)
+
+
+def outlined_pieces(
+    layout: TextLayout, suggestions: Sequence[SuggestionRange], index: dict[str, int]
+) -> list[str]:
+    """The layout's pieces with the suggestions' outlines, kept for the recent suggestion sets
+    of recent layouts: a page shown again with the same suggestions costs no more than without."""
+    key = (
+        id(layout),
+        tuple((s.id, s.label, s.token_start, s.token_end, s.score) for s in suggestions),
+    )
+    made, pieces = _OUTLINED.get_or_make(
+        key, lambda: (layout, _outline(layout.pieces, suggestions, index))
+    )
+    # the key holds id(layout): a layout made after the cached one died may reuse its id
+    return pieces if made is layout else _outline(layout.pieces, suggestions, index)
+
+
+def _outline(
+    source: list[str], suggestions: Sequence[SuggestionRange], index: dict[str, int]
+) -> list[str]:
+    """A copy of the pieces with every token of a suggestion marked. The gaps between tokens
+    stay bare text: text_page.js counts the text's <span> elements as its tokens."""
+    pieces = list(source)
+    n = len(pieces) // 2
+    owner = _suggestion_owners(n, suggestions).tolist()
+    mid, head = [], []
+    for s in suggestions:
+        colour = f"sg s{index[s.label]}"
+        score = "" if s.score is None else f"{s.score:g}"
+        mid.append(f'<span data-sg="{s.id}" class="{colour}')
+        head.append(
+            f'<span data-sg="{s.id}" data-sl="{escape(s.label)}" data-sc="{score}" '
+            f'class="{colour} ss'
+        )
+    previous = -1
+    for t, j in enumerate(owner):
+        if j < 0:
+            previous = j
+            continue
+        last = t + 1 >= n or owner[t + 1] != j
+        tag = head[j] if previous != j else mid[j]
+        if last:
+            tag += " se"
+        piece = pieces[2 * t]
+        pieces[2 * t] = f'{tag}" {piece[6:]}'
+        previous = j
+    return pieces
+
+
+def suggestion_css(colours: Sequence[str]) -> str:
+    """CSS of the suggestion outlines: dashed, in the label's colour, apart from own spans."""
+    rules = "".join(
+        f"#text .s{k}{{--sc:{colour}}}#text .s{k}.sgf{{background-color:{colour}38}}"
+        for k, colour in enumerate(colours)
+    )
+    return (
+        "#text .sg{border-top:1.5px dashed var(--sc);border-bottom:1.5px dashed var(--sc);"
+        "border-radius:0}"
+        "#text .ss{border-left:1.5px dashed var(--sc);padding-left:1px}"
+        "#text .se{border-right:1.5px dashed var(--sc);padding-right:1px}"
+        # the box of a token reaches over the space after it, so the outline runs on
+        "#text .sg:not(.se){padding-right:.28em;margin-right:-.28em}"
+        "#text .sg.sgh{border-color:transparent}"
+        # focused: solid, on the sides the outline has (border-style alone would add
+        # 3px black left and right borders to every token)
+        "#text .sg.sgf{border-top-style:solid;border-bottom-style:solid}"
+        "#text .ss.sgf{border-left-style:solid}#text .se.sgf{border-right-style:solid}" + rules
+    )
 
 
 def _marked(pieces: list[str], masks: np.ndarray, tags: dict[int, str], names) -> str:

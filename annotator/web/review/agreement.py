@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from annotator.core.labels import LabelScheme
 from annotator.services import jobs as gamma_jobs
-from annotator.services.reports import dashboard_figures
+from annotator.services.reports import dashboard_figures, source_gold_scores
 from annotator.services.timing import annotator_pace
 from annotator.store.agreement_data import annotator_names
 from annotator.store.documents import document_facets, list_documents
@@ -302,5 +302,6 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "pace": annotator_pace(db, chosen),
         "doc_rows": _document_rows(db, report, documents, chosen_labels),
         "gold_rows": _gold_rows(gold, scheme, chosen_labels),
+        "source_scores": source_gold_scores(db, chosen_labels),  # issue 17
         **gamma_context(db, chosen, chosen_labels, start=False),
     }
