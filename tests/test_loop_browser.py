@@ -417,6 +417,7 @@ def test_gold_is_edited_as_annotators_edit_their_layer(site, browser):
     expect(page.locator(f'#editor[data-ts="{first - 1}"]')).to_have_count(1)
     stored = {s.id: s for s in spans_of(db_path, doc, "gold")}[gold.id]
     assert (stored.token_start, stored.token_end) == (first - 1, last)
+    page.wait_for_load_state("networkidle")  # the gold text refreshes itself (goldChanged)
     drag_select(page, first + 2, last)  # "Wladimir Putin"
     page.click("#set-to-selection")
     expect(page.locator(f'#editor[data-ts="{first + 2}"]')).to_have_count(1)
