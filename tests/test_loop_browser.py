@@ -317,7 +317,8 @@ def test_phone_keeps_label_bar_and_editor_at_hand(site, browser):
     tapping a span opened an editor off screen."""
     base_url, db_path = site
     doc = document_with(db_path, "Verteidigungsabkommen")
-    first = token_range(db_path, doc, "Verteidigungsabkommen")[2]
+    first, last = token_range(db_path, doc, "Verteidigungsabkommen")[2:]
+    make_span(db_path, "lea", doc, first, last, label="INTEL_ESTIMATE")
     page = open_as(browser, base_url, "lea", doc, width=390, height=844)
     phone = {"width": 390, "height": 844}
 
@@ -352,10 +353,10 @@ def test_smaller_things_done_message_plurals_quotes_badges_reversed(site, browse
     quote = "„ukrainische Neonazi-Besatzer zu vernichten und die Region Kursk zu befreien“"
     doc = document_with(db_path, quote)
     first, last = token_range(db_path, doc, quote)[2:]
-    page = open_as(browser, base_url, "ben", doc)  # ben has no span here yet
+    page = open_as(browser, base_url, "ben", doc)
     drag_select(page, first, last)
     page.keyboard.press("1")
-    item = page.locator("#spans li[data-span] q").last
+    item = page.locator("#spans li[data-span] q", has_text="ukrainische")
     expect(item).to_have_class("quoted")
     assert item.evaluate("q => getComputedStyle(q, '::before').content") == "none"
     assert (
@@ -416,6 +417,7 @@ def test_gold_is_edited_as_annotators_edit_their_layer(site, browser):
     expect(page.locator(f'#editor[data-ts="{first - 1}"]')).to_have_count(1)
     stored = {s.id: s for s in spans_of(db_path, doc, "gold")}[gold.id]
     assert (stored.token_start, stored.token_end) == (first - 1, last)
+    page.wait_for_load_state("networkidle")  # the gold text refreshes itself (goldChanged)
     drag_select(page, first + 2, last)  # "Wladimir Putin"
     page.click("#set-to-selection")
     expect(page.locator(f'#editor[data-ts="{first + 2}"]')).to_have_count(1)

@@ -194,7 +194,11 @@ def test_every_page_fits_the_screen(site, browser, size):
 
 def test_lead_lands_on_what_needs_them(site, browser):
     """Point 15: a lead landed on "Overview", a bare document list."""
-    url, _ = site
+    url, db_path = site
+    db = store.connect(db_path, migrate_schema=False)
+    db.conn.execute("DELETE FROM assignment")  # everyone sees everything again
+    db.conn.commit()
+    db.conn.close()
     page = new_page(browser, url, **DESKTOP)
     log_in(page, "lea")
     expect(page.locator("#todo")).to_contain_text("ready to adjudicate")

