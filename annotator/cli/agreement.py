@@ -40,6 +40,11 @@ def _names(value: str | None) -> list[str] | None:
     type=click.IntRange(2, 10000),
     help="Monte-Carlo samples for gamma's expected disorder.",
 )
+@click.option(
+    "--all-pairs",
+    is_flag=True,
+    help="List every annotator pair even past 30 annotators (crowd mode summarises them).",
+)
 @db_option
 def agreement(
     as_json: bool,
@@ -48,6 +53,7 @@ def agreement(
     bootstrap: int,
     with_gamma: bool,
     gamma_samples: int,
+    all_pairs: bool,
     db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
@@ -64,6 +70,7 @@ def agreement(
             bootstrap=bootstrap,
             gamma=with_gamma,
             gamma_samples=gamma_samples,
+            all_pairs=all_pairs,
         )
     except AppError as exc:
         raise fail(exc) from exc

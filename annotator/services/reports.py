@@ -23,12 +23,14 @@ def build_agreement_report(
     bootstrap: int = 1000,
     gamma: bool = False,
     gamma_samples: int = 30,
+    all_pairs: bool = False,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
-    `gamma` when asked: it costs seconds on a large corpus)."""
+    `gamma` when asked: it costs seconds on a large corpus); past CROWD_ANNOTATORS annotators
+    the pairs are summarised under `pair_summary` unless `all_pairs`."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    return _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    return _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +67,13 @@ def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], li
     return chosen, chosen_labels
 
 
-def _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples) -> dict:
-    report = agreement_report(documents, chosen, chosen_labels, bootstrap=bootstrap)
-    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels)
+def _report(
+    documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs=False
+) -> dict:
+    report = agreement_report(
+        documents, chosen, chosen_labels, bootstrap=bootstrap, all_pairs=all_pairs
+    )
+    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels, all_pairs=all_pairs)
     if gamma:
         report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
     return report
