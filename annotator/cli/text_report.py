@@ -26,8 +26,10 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def report_as_text(report: dict, max_documents: int | None = 20) -> str:
     """`agreement_report`'s result as plain-text tables (lowest-alpha documents first)."""
     labels = report["labels"]
+    names = report["annotators"]
+    shown = ", ".join(names) if len(names) <= 12 else ", ".join(names[:10]) + ", ..."
     out = [
-        f"Agreement of {len(report['annotators'])} annotators ({', '.join(report['annotators'])}) "
+        f"Agreement of {len(names)} annotators ({shown}) "
         f"on {report['documents']} documents with at least two done annotators",
         "n/a: undefined (no variation, no spans on either side, or no shared documents)",
         "",
