@@ -65,7 +65,9 @@ def build(tmp: Path, chars: int, spans: int) -> tuple[Path, int]:
             start = max(0, k * spacing + rng.randint(-2, 2))
             end = min(n - 1, start + 2 + (k * 5) % max(3, spacing - 4) + rng.randint(0, 2))
             label = keys[k % 3] if rng.random() >= 0.1 else keys[(k + 1) % 3]
-            create_span(db, scheme, user, doc.id, SpanInput(label, token_start=start, token_end=end))
+            create_span(
+                db, scheme, user, doc.id, SpanInput(label, token_start=start, token_end=end)
+            )
         set_document_status(db, user, doc.id, "done")
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()

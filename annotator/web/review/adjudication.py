@@ -22,6 +22,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
+from annotator.web.review.rows_html import SpanCells
 from annotator.web.responses import fragment_with_trigger, int_field
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
@@ -59,6 +60,7 @@ def rows_context(db, document: Document) -> dict:
     scheme = labels()
     every_span = [s for n in shown for s in layers[n]] + gold
     tokens = get_tokens(db, document.id)
+    decisions = span_decisions(db, document.id)
     return {
         "document": document,
         "layers": shown,
@@ -75,7 +77,14 @@ def rows_context(db, document: Document) -> dict:
         "starts": tokens.starts,
         "ends": tokens.ends,
         "kind_names": review.KIND_NAMES,
-        "decisions": span_decisions(db, document.id),
+        "decisions": decisions,
+        "span_cell": SpanCells(
+            document.id,
+            scheme,
+            review.KIND_NAMES,
+            decisions,
+            lambda s, e: excerpt(document.text, s, e, 120),
+        ),
     }
 
 
