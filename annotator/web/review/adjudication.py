@@ -22,8 +22,8 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.web.review.rows_html import SpanCells
 from annotator.web.responses import fragment_with_trigger, int_field
+from annotator.web.review.rows_html import SpanCells
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
 
