@@ -5,9 +5,10 @@ Each size gets a synthetic database (German-like documents of ~800 tokens by def
 annotator with 3 spans per document, every document done), built with bulk store inserts and
 no spaCy (tokens come from splitting on spaces, stored through the same `insert_document`).
 The export then runs in a fresh subprocess per size and format, `export_records` ->
-`write_export` with the default options (what `annotator export` runs), and reports records/s and the process's peak resident memory (getrusage ru_maxrss) next to
-the resident memory before the export started. Targets (issue 18): >= 1,000 records/s on 800-token
-documents for both formats; peak memory for 100,000 documents within 20% of that for 10,000.
+`write_export` with the default options (what `annotator export` runs), and reports
+records/s (wall and per CPU second: the machine may be shared) and the process's peak resident
+memory (getrusage ru_maxrss) next to the resident memory before the export started.
+Targets (issue 18): >= 1,000 records/s on 800-token documents for both formats; peak memory for 100,000 documents within 20% of that for 10,000.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from annotator.formats.export_record import write_jsonl
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.services.exports import export_records
 from annotator.store import users as user_store
-from tests.test_export import corpus_db  # noqa: F401  (the fixture)
+from tests import test_export
+
+corpus_db = test_export.corpus_db  # the fixture: a small corpus with anna, ben and gold
 
 
 def _docs_in(path) -> list:
