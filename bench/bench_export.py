@@ -8,7 +8,8 @@ The export then runs in a fresh subprocess per size and format, `export_records`
 `write_export` with the default options (what `annotator export` runs), and reports
 records/s (wall and per CPU second: the machine may be shared) and the process's peak resident
 memory (getrusage ru_maxrss) next to the resident memory before the export started.
-Targets (issue 18): >= 1,000 records/s on 800-token documents for both formats; peak memory for 100,000 documents within 20% of that for 10,000.
+Targets (issue 18): >= 1,000 records/s on 800-token documents for both formats;
+peak memory for 100,000 documents within 20% of that for 10,000.
 """
 
 from __future__ import annotations
