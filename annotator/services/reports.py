@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from annotator.agreement.alpha_u import unitizing_report
-from annotator.agreement.gamma import gamma_report
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
@@ -75,5 +74,8 @@ def _report(
     )
     report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels, all_pairs=all_pairs)
     if gamma:
+        # scipy.optimize (the exact alignment) loads only when gamma is asked for.
+        from annotator.agreement.gamma import gamma_report
+
         report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
     return report
