@@ -45,7 +45,7 @@ def records(n: int, with_spans: bool):
         starts = [text.index(" ", 10 + k * (len(text) // (SPANS + 1))) + 1 for k in range(SPANS)]
         for a in ANNOTATORS:
             spans = []
-            for k, s in enumerate(starts):
+            for s in starts:
                 e = text.find(" ", s + 1)
                 e = len(text) - 1 if e < 0 else e
                 spans.append(ImportedSpan(start=s, end=e, label="EDITORIAL_FRAMING"))
