@@ -288,3 +288,24 @@ def test_dashboard_shows_the_crowd_summary_not_heat_maps(toxic_db, tmp_path):
     assert "462 annotators" in html
     assert 'id="fleiss-variants"' in html
     assert len(html) < 2_000_000
+
+
+def test_alpha_u_small_path_equals_the_vectorised_one(monkeypatch):
+    """Few units go through plain Python (a crowd's many small pairs); same D_o and D_e."""
+    from annotator.agreement import alpha_u as module
+
+    rng = np.random.default_rng(5)
+    for trial in range(30):
+        units = []
+        for a in ("a", "b", "c"):
+            at = float(rng.integers(0, 5))
+            while at < 150:
+                end = at + float(rng.integers(1, 12))
+                units.append(Unit(a, "L" if rng.random() < 0.7 else "M", at, end))
+                at = end + float(rng.integers(0, 15))
+        merged = module.merge_overlapping(units)
+        small = module.category_disagreements(merged, ["a", "b", "c"], "L", 170.0)
+        monkeypatch.setattr(module, "_SMALL", 0)
+        large = module.category_disagreements(merged, ["a", "b", "c"], "L", 170.0)
+        monkeypatch.setattr(module, "_SMALL", 10**6)
+        assert small == pytest.approx(large, rel=1e-12, abs=1e-15), trial

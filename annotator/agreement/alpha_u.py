@@ -108,14 +108,69 @@ def _gaps(starts: np.ndarray, ends: np.ndarray, begin: float, length: float) -> 
     return gaps[gaps > 0]
 
 
+# Below this many units of a category, plain Python beats numpy's per-call overhead (a crowd's
+# thousands of small pairs and documents); above it the vectorised path wins.
+_SMALL = 48
+
+
+def _small_disagreements(
+    raters: list[list[tuple[float, float]]], length: float, begin: float
+) -> tuple[float, float]:
+    """`category_disagreements` in plain Python for few units (same formulas, same order)."""
+    r = len(raters)
+    total = 0.0
+    for a, b in combinations(range(r), 2):
+        one, two = raters[a], raters[b]
+        hit_two = [False] * len(two)
+        for s1, e1 in one:
+            hit = False
+            for j, (s2, e2) in enumerate(two):
+                if e2 > s1 and s2 < e1:
+                    total += (s1 - s2) ** 2 + (e1 - e2) ** 2
+                    hit = hit_two[j] = True
+            if not hit:
+                total += (e1 - s1) ** 2
+        total += sum((e2 - s2) ** 2 for (s2, e2), h in zip(two, hit_two, strict=True) if not h)
+    observed = total * 2.0 / (r * (r - 1) * length * length)
+    lengths = [e - s for units in raters for s, e in units]
+    if not lengths:
+        return observed, 0.0
+    gaps = []
+    for units in raters:
+        edge = begin
+        for s, e in units:
+            if s - edge > 0:
+                gaps.append(s - edge)
+            edge = e
+        if begin + length - edge > 0:
+            gaps.append(begin + length - edge)
+    n_c = len(lengths)
+    per_unit = 0.0
+    for ell in lengths:
+        fit = sum(g - ell + 1 for g in gaps if g >= ell)
+        per_unit += (n_c - 1) * (2 * ell**3 - 3 * ell**2 + ell) / 3 + ell**2 * fit
+    denominator = r * length * (r * length - 1) - sum(ell * (ell - 1) for ell in lengths)
+    if denominator <= 0:
+        return observed, 0.0
+    return observed, per_unit * 2.0 / length / denominator
+
+
 def category_disagreements(
     units: Sequence[Unit], annotators: Sequence[str], category: str, length: float, begin: float = 0
 ) -> tuple[float, float]:
     """Observed and expected disagreement (D_o, D_e) of alpha_U for one category."""
-    raters = _rater_arrays(units, annotators, category)
-    r = len(raters)
-    if r < 2 or length <= 0 or not any(len(s) for s, _ in raters):
+    by_rater: dict[str, list[tuple[float, float]]] = {a: [] for a in annotators}
+    n_units = 0
+    for unit in units:
+        if unit.category == category and unit.annotator in by_rater:
+            by_rater[unit.annotator].append((unit.start, unit.end))
+            n_units += 1
+    r = len(annotators)
+    if r < 2 or length <= 0 or n_units == 0:
         return 0.0, 0.0  # no unit of this category: nothing observed, nothing expected
+    if n_units <= _SMALL:
+        return _small_disagreements([sorted(by_rater[a]) for a in annotators], length, begin)
+    raters = _rater_arrays(units, annotators, category)
     observed = (
         sum(_pair_observed(*raters[a], *raters[b]) for a, b in combinations(range(r), 2))
         * 2.0
