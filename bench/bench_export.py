@@ -1,13 +1,15 @@
-"""JSONL export of 10,000 and 100,000 synthetic documents: documents/s and peak memory.
+"""JSONL and spaCy export of 10,000 and 100,000 synthetic documents: records/s and peak memory.
 
-Run: .venv/bin/python bench/bench_export.py [--sizes 10000 100000] [--keep]
-Each size gets a synthetic database (paragraph-sized German-like documents of ~80 tokens, one
+Run: .venv/bin/python bench/bench_export.py [--sizes 10000 100000] [--tokens 800] [--keep]
+Each size gets a synthetic database (German-like documents of ~800 tokens by default, one
 annotator with 3 spans per document, every document done), built with bulk store inserts and
 no spaCy (tokens come from splitting on spaces, stored through the same `insert_document`).
-The export then runs in a fresh subprocess per size, `export_records` -> `write_jsonl` to a file,
-and reports documents/s and the process's peak resident memory (getrusage ru_maxrss) next to
-the resident memory before the export started. Targets: >= 2,000 documents/s; peak memory for
-100,000 documents within 20% of that for 10,000.
+The export then runs in a fresh subprocess per size and format, `export_records` ->
+`write_export` with the default options (what `annotator export` runs), and reports
+records/s (wall and per CPU second: the machine may be shared) and the process's peak resident
+memory (getrusage ru_maxrss) next to the resident memory before the export started.
+Targets (issue 18): >= 1,000 records/s on 800-token documents for both formats;
+peak memory for 100,000 documents within 20% of that for 10,000.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,8 +53,9 @@ class _Tokens:
         self.sentences = np.zeros(1, dtype=np.int32)
 
 
-def build(path: Path, n: int, seed: int = 1) -> None:
-    """A database of `n` synthetic documents, each done by annotator `anna` with 3 spans."""
+def build(path: Path, n: int, seed: int = 1, tokens_per_doc: int = 800) -> None:
+    """A database of `n` synthetic documents of about `tokens_per_doc` tokens, each done by
+    annotator `anna` with 3 spans."""
     rng = random.Random(seed)
     db = store.connect(path)
     with store.write_transaction(db):
@@ -60,7 +64,8 @@ def build(path: Path, n: int, seed: int = 1) -> None:
         )
         spans: list[Span] = []
         for i in range(n):
-            words = [f"Dokument{i}"] + [rng.choice(WORDS) for _ in range(rng.randint(60, 100))]
+            size = rng.randint(tokens_per_doc * 3 // 4, tokens_per_doc * 5 // 4)
+            words = [f"Dokument{i}"] + [rng.choice(WORDS) for _ in range(size)]
             text = " ".join(words)
             tokens = _Tokens(words)
             document_id = store.insert_document(
@@ -100,64 +105,81 @@ def build(path: Path, n: int, seed: int = 1) -> None:
     db.conn.close()
 
 
-def measure(db_path: str, out_path: str) -> None:
-    """Child process: export everything to JSONL and print one JSON line of figures."""
-    from annotator.formats.export_record import write_jsonl
-    from annotator.services.exports import export_records
+def measure(db_path: str, out_path: str, fmt: str) -> None:
+    """Child process: export everything as `fmt` (write_export, the CLI's path, default
+    options) and print one JSON line of figures."""
+    from annotator.services.exports import export_records, write_export
 
     db = store.connect(db_path)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    with open(out_path, "w", encoding="utf-8") as fh:
-        count = write_jsonl(export_records(db, annotators=["anna"]), fh)
+    start, cpu = time.perf_counter(), time.process_time()
+    count = write_export(export_records(db, annotators=["anna"]), fmt, Path(out_path))
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        json.dumps({"records": count, "seconds": seconds, "rss_before_kb": before, "peak_kb": peak})
+        json.dumps(
+            {
+                "records": count,
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "rss_before_kb": before,
+                "peak_kb": peak,
+            }
+        )
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--tokens", type=int, default=800, help="tokens per document (mean)")
+    parser.add_argument("--formats", nargs="+", default=["jsonl", "spacy"])
     parser.add_argument("--keep", action="store_true", help="keep the databases in /tmp")
-    parser.add_argument("--measure", nargs=2, metavar=("DB", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", nargs=3, metavar=("DB", "OUT", "FMT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(*args.measure)
         return
-    results = {}
+    results: dict[tuple[str, int], dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             db_path = Path(tempfile.gettempdir() if args.keep else tmp) / f"bench-export-{n}.db"
             if not db_path.exists():
                 start = time.perf_counter()
-                build(db_path, n)
+                build(db_path, n, tokens_per_doc=args.tokens)
                 print(f"built {n:,} documents in {time.perf_counter() - start:.1f} s")
-            out = Path(tmp) / f"export-{n}.jsonl"
-            child = subprocess.run(
-                [sys.executable, __file__, "--measure", str(db_path), str(out)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            figures = json.loads(child.stdout.strip().splitlines()[-1])
-            assert figures["records"] == n
-            results[n] = figures
-            print(
-                f"{n:>7,} documents: {figures['seconds']:6.2f} s, "
-                f"{n / figures['seconds']:7,.0f} documents/s, "
-                f"peak RSS {figures['peak_kb'] / 1024:6.1f} MB "
-                f"(before export {figures['rss_before_kb'] / 1024:.1f} MB), "
-                f"output {out.stat().st_size / 1e6:.0f} MB"
-            )
-            out.unlink()
-    slowest = min(n / f["seconds"] for n, f in results.items())
-    print(f"slowest rate: {slowest:,.0f} documents/s (target >= 2,000)")
-    if len(results) >= 2:
-        small, large = min(results), max(results)
-        ratio = results[large]["peak_kb"] / results[small]["peak_kb"]
-        print(f"peak memory {large:,} / {small:,}: {ratio:.2f} (target <= 1.20)")
+            for fmt in args.formats:
+                out = Path(tmp) / f"export-{n}.{fmt}"
+                child = subprocess.run(
+                    [sys.executable, __file__, "--measure", str(db_path), str(out), fmt],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                figures = json.loads(child.stdout.strip().splitlines()[-1])
+                assert figures["records"] == n
+                results[(fmt, n)] = figures
+                files = list(out.rglob("*")) if out.is_dir() else [out]
+                size = sum(f.stat().st_size for f in files if f.is_file())
+                shape = f"{len(files)} shards" if out.is_dir() else "one file"
+                print(
+                    f"{fmt:>5} {n:>7,} records: {figures['seconds']:6.2f} s, "
+                    f"{n / figures['seconds']:7,.0f} records/s "
+                    f"({n / figures['cpu_seconds']:,.0f} per CPU second), "
+                    f"peak RSS {figures['peak_kb'] / 1024:6.1f} MB "
+                    f"(before export {figures['rss_before_kb'] / 1024:.1f} MB), "
+                    f"output {size / 1e6:.0f} MB ({shape})"
+                )
+                shutil.rmtree(out) if out.is_dir() else out.unlink()
+    for fmt in args.formats:
+        mine = {n: f for (f_, n), f in results.items() if f_ == fmt}
+        slowest = min(n / f["seconds"] for n, f in mine.items())
+        print(f"{fmt}: slowest rate {slowest:,.0f} records/s (target >= 1,000)")
+        if len(mine) >= 2:
+            small, large = min(mine), max(mine)
+            ratio = mine[large]["peak_kb"] / mine[small]["peak_kb"]
+            print(f"{fmt}: peak memory {large:,} / {small:,}: {ratio:.2f} (target <= 1.20)")
 
 
 if __name__ == "__main__":

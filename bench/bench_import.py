@@ -1,6 +1,8 @@
 """Import throughput of ~10 MB of German text next to the raw spaCy tokenizer on the same text.
 
 Run: .venv/bin/python bench/bench_import.py [--mb 10]
+     .venv/bin/python bench/bench_import.py --memory [--sizes 10000 100000]
+       (issue 18: import in bounded memory, with 3 annotators x 20 spans; bench_import_memory)
 Prints documents/s and tokens/s of `annotator import` (canonicalise, hash, tokenize + sentencize,
 store tokens, one transaction) and of the bare tokenizer and the bare pipeline, and the ratio.
 """
@@ -8,6 +10,7 @@ store tokens, one transaction) and of the bare tokenizer and the bare pipeline, 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +36,12 @@ def german_texts(megabytes: float) -> list[str]:
 
 
 def main() -> None:
+    if "--memory" in sys.argv:
+        sys.argv.remove("--memory")
+        from bench_import_memory import main as memory_main
+
+        memory_main()
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=float, default=10.0)
     args = parser.parse_args()

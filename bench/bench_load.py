@@ -7,6 +7,14 @@ create a span 25 %, update one 15 %, delete one 10 %, each as one of `--users` a
 Bearer token. Requests are sent at fixed times (open loop); each latency is measured from the
 request's scheduled time, so a stalled server cannot hide its queue (no coordinated omission).
 Target on the 2-core machine, load generator included: p99 < 50 ms, no errors.
+
+The ceiling of one server (issue 18, docs/scaling.md): `--ramp` simulates annotators at a
+realistic pace, each one span action every 10 s (create 50 %, update 30 %, delete 20 %) and
+one page load every minute, and doubles their number step by step (`--seconds` per step) until
+p99 passes 100 ms; it reports the write rate and the annotators served at the last step that
+stayed under.
+
+    .venv/bin/python bench/bench_load.py --ramp [--start 50] [--seconds 20] [--workers 4]
 """
 
 from __future__ import annotations
@@ -80,7 +88,18 @@ def one_request(port: int, user: Annotator, kind: str, rng: random.Random) -> tu
     return kind, status
 
 
-def run(rate: float, seconds: float, workers: int, users: int) -> dict:
+# Per simulated annotator at a realistic pace: a span action every 10 s, a page every 60 s.
+SPAN_EVERY, PAGE_EVERY = 10.0, 60.0
+REALISTIC_MIX = (
+    ("page", (1 / PAGE_EVERY)),
+    ("create", 0.5 / SPAN_EVERY),
+    ("update", 0.3 / SPAN_EVERY),
+    ("delete", 0.2 / SPAN_EVERY),
+)
+WRITES = ("create", "update", "delete")
+
+
+def run(rate: float, seconds: float, workers: int, users: int, mix=MIX) -> dict:
     """Serve a fresh database and offer `rate` requests/s for `seconds`; the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
@@ -91,9 +110,11 @@ def run(rate: float, seconds: float, workers: int, users: int) -> dict:
         for name in sorted(n for n in tokens if n != "boss"):
             slots = [(d, i) for d, ids in words.items() for i in ids]
             rng.shuffle(slots)
+            if users > 64:  # a ramp's many annotators each need only a few hundred slots
+                slots = slots[:300]
             annotators.append(Annotator(name, tokens[name], slots))
-        kinds = [k for k, _ in MIX]
-        weights = [w for _, w in MIX]
+        kinds = [k for k, _ in mix]
+        weights = [w for _, w in mix]
         results: list[tuple[str, int, float]] = []
         errors: list[str] = []
         with Server(db_path, workers) as server, ThreadPoolExecutor(max_workers=64) as pool:
@@ -128,6 +149,7 @@ def run(rate: float, seconds: float, workers: int, users: int) -> dict:
     for kind, _status, seconds_taken in results:
         by_kind.setdefault(kind, []).append(seconds_taken * 1000)
     return {
+        "write_rate": sum(1 for r in results if r[0] in WRITES and r[1] < 300) / elapsed,
         "offered_rate": rate,
         "sent": total,
         "completed": len(results),
@@ -145,13 +167,48 @@ def run(rate: float, seconds: float, workers: int, users: int) -> dict:
     }
 
 
+def ramp(start: int, seconds: float, workers: int, limit_ms: float = 100.0) -> None:
+    """Double the simulated annotators until p99 passes `limit_ms`; print every step."""
+    per_annotator = sum(w for _, w in REALISTIC_MIX)
+    served, n = None, start
+    while True:
+        rate = n * per_annotator
+        figures = run(rate, seconds, workers, n, REALISTIC_MIX)
+        ok = figures["p99"] <= limit_ms and figures["errors"] == 0
+        print(
+            f"{n:>6} annotators: offered {rate:6.1f} req/s, throughput "
+            f"{figures['throughput']:6.1f} req/s, writes {figures['write_rate']:6.1f}/s, "
+            f"p50 {figures['p50']:6.1f}  p99 {figures['p99']:7.1f} ms, "
+            f"errors {figures['errors']}  {'ok' if ok else 'PAST the limit'}",
+            flush=True,
+        )
+        if not ok:
+            break
+        served = (n, figures)
+        n *= 2
+    if served is None:
+        print(f"p99 passed {limit_ms:.0f} ms already at {start} annotators")
+    else:
+        n, figures = served
+        print(
+            f"ceiling: {n} annotators served at p99 {figures['p99']:.1f} ms "
+            f"({figures['write_rate']:.1f} writes/s, {figures['throughput']:.1f} req/s); "
+            f"{2 * n} were past {limit_ms:.0f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--ramp", action="store_true", help="ramp realistic annotators")
+    parser.add_argument("--start", type=int, default=50, help="annotators of the first step")
     args = parser.parse_args()
+    if args.ramp:
+        ramp(args.start, args.seconds, args.workers)
+        return
     figures = run(args.rate, args.seconds, args.workers, args.users)
     print(
         f"offered {figures['offered_rate']:.0f} req/s for {args.seconds:.0f} s "

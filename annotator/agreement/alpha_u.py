@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from annotator.agreement.pair_summary import crowd_mode, summarise_pairs
 from annotator.core.records import AgreementDocument
 
 
@@ -107,14 +108,69 @@ def _gaps(starts: np.ndarray, ends: np.ndarray, begin: float, length: float) -> 
     return gaps[gaps > 0]
 
 
+# Below this many units of a category, plain Python beats numpy's per-call overhead (a crowd's
+# thousands of small pairs and documents); above it the vectorised path wins.
+_SMALL = 48
+
+
+def _small_disagreements(
+    raters: list[list[tuple[float, float]]], length: float, begin: float
+) -> tuple[float, float]:
+    """`category_disagreements` in plain Python for few units (same formulas, same order)."""
+    r = len(raters)
+    total = 0.0
+    for a, b in combinations(range(r), 2):
+        one, two = raters[a], raters[b]
+        hit_two = [False] * len(two)
+        for s1, e1 in one:
+            hit = False
+            for j, (s2, e2) in enumerate(two):
+                if e2 > s1 and s2 < e1:
+                    total += (s1 - s2) ** 2 + (e1 - e2) ** 2
+                    hit = hit_two[j] = True
+            if not hit:
+                total += (e1 - s1) ** 2
+        total += sum((e2 - s2) ** 2 for (s2, e2), h in zip(two, hit_two, strict=True) if not h)
+    observed = total * 2.0 / (r * (r - 1) * length * length)
+    lengths = [e - s for units in raters for s, e in units]
+    if not lengths:
+        return observed, 0.0
+    gaps = []
+    for units in raters:
+        edge = begin
+        for s, e in units:
+            if s - edge > 0:
+                gaps.append(s - edge)
+            edge = e
+        if begin + length - edge > 0:
+            gaps.append(begin + length - edge)
+    n_c = len(lengths)
+    per_unit = 0.0
+    for ell in lengths:
+        fit = sum(g - ell + 1 for g in gaps if g >= ell)
+        per_unit += (n_c - 1) * (2 * ell**3 - 3 * ell**2 + ell) / 3 + ell**2 * fit
+    denominator = r * length * (r * length - 1) - sum(ell * (ell - 1) for ell in lengths)
+    if denominator <= 0:
+        return observed, 0.0
+    return observed, per_unit * 2.0 / length / denominator
+
+
 def category_disagreements(
     units: Sequence[Unit], annotators: Sequence[str], category: str, length: float, begin: float = 0
 ) -> tuple[float, float]:
     """Observed and expected disagreement (D_o, D_e) of alpha_U for one category."""
+    by_rater: dict[str, list[tuple[float, float]]] = {a: [] for a in annotators}
+    n_units = 0
+    for unit in units:
+        if unit.category == category and unit.annotator in by_rater:
+            by_rater[unit.annotator].append((unit.start, unit.end))
+            n_units += 1
+    r = len(annotators)
+    if r < 2 or length <= 0 or n_units == 0:
+        return 0.0, 0.0  # no unit of this category: nothing observed, nothing expected
+    if n_units <= _SMALL:
+        return _small_disagreements([sorted(by_rater[a]) for a in annotators], length, begin)
     raters = _rater_arrays(units, annotators, category)
-    r = len(raters)
-    if r < 2 or length <= 0:
-        return 0.0, 0.0
     observed = (
         sum(_pair_observed(*raters[a], *raters[b]) for a, b in combinations(range(r), 2))
         * 2.0
@@ -210,40 +266,125 @@ def corpus_continuum(
     )
 
 
-def _alpha_u_block(continuum: Continuum, labels: Sequence[str]) -> dict:
-    # The continuum's units are merged already: straight to the disagreements, no second merge.
-    parts = {
+def _label_parts(continuum: Continuum, labels: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """(D_o, D_e) per label of one continuum (its units are merged already: no second merge)."""
+    return {
         label: category_disagreements(
             continuum.units, continuum.annotators, label, continuum.length, continuum.begin
         )
         for label in labels
     }
-    counts = {label: sum(1 for u in continuum.units if u.category == label) for label in labels}
+
+
+def _block(parts: dict[str, tuple[float, float]], counts: dict[str, int]) -> dict:
     observed = sum(o for o, _ in parts.values())
     expected = sum(e for _, e in parts.values())
     return {
         "pooled": {"value": _ratio(observed, expected), "units": sum(counts.values())},
         "by_label": {
-            label: {"value": _ratio(*parts[label]), "units": counts[label]} for label in labels
+            label: {"value": _ratio(*parts[label]), "units": counts[label]} for label in parts
         },
     }
 
 
-def unitizing_report(
+def _unit_counts(continuum: Continuum, labels: Sequence[str]) -> dict[str, int]:
+    counts = dict.fromkeys(labels, 0)
+    for unit in continuum.units:
+        if unit.category in counts:
+            counts[unit.category] += 1
+    return counts
+
+
+def _alpha_u_block(continuum: Continuum, labels: Sequence[str]) -> dict:
+    return _block(_label_parts(continuum, labels), _unit_counts(continuum, labels))
+
+
+def coverage_groups(
+    documents: Sequence[AgreementDocument], annotators: Sequence[str]
+) -> dict[tuple[str, ...], list[AgreementDocument]]:
+    """Documents with at least two done annotators, grouped by who finished them."""
+    groups: dict[tuple[str, ...], list[AgreementDocument]] = {}
+    for document in documents:
+        done = tuple(a for a in annotators if a in document.spans)
+        if len(done) >= 2:
+            groups.setdefault(done, []).append(document)
+    return groups
+
+
+def _done_block(
     documents: Sequence[AgreementDocument], annotators: Sequence[str], labels: Sequence[str]
 ) -> dict:
-    """The `alpha_u` key of the agreement report (documents concatenated into one continuum).
+    """alpha_U over every document with two or more done annotators, each with its own.
 
-    `pooled` and `by_label` use the documents all annotators marked done; `pairs` gives alpha_U
-    per annotator pair over the documents both marked done. `units` counts units (spans after
-    merging overlaps), `length` the continuum in characters.
+    Documents finished by the same annotators form one continuum; each continuum's D_o and D_e
+    (per label) enter weighted by its pairable values, annotators x length, so alpha_U =
+    1 - sum w D_o / sum w D_e. With one group (everyone finished everything) the weight cancels
+    and this is alpha_U of the one continuum.
     """
-    continuum = corpus_continuum(documents, annotators, labels)
-    report = {"documents": continuum.documents, "length": continuum.length}
-    report.update(_alpha_u_block(continuum, labels))
+    observed = dict.fromkeys(labels, 0.0)
+    expected = dict.fromkeys(labels, 0.0)
+    counts = dict.fromkeys(labels, 0)
+    n_docs, length, names = 0, 0.0, set()
+    for group, docs in coverage_groups(documents, annotators).items():
+        continuum = corpus_continuum(docs, group, labels)
+        weight = len(group) * continuum.length
+        for label, (o, e) in _label_parts(continuum, labels).items():
+            observed[label] += weight * o
+            expected[label] += weight * e
+        for label, c in _unit_counts(continuum, labels).items():
+            counts[label] += c
+        n_docs += continuum.documents
+        length += continuum.length
+        names.update(group)
+    block = _block({k: (observed[k], expected[k]) for k in labels}, counts)
+    return {"documents": n_docs, "annotators": len(names), "length": length, **block}
+
+
+def _empty_pair(a: str, b: str, labels: Sequence[str]) -> dict:
+    return {"a": a, "b": b, "documents": 0, "pooled": None, "by_label": dict.fromkeys(labels)}
+
+
+def unitizing_report(
+    documents: Sequence[AgreementDocument],
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    *,
+    all_pairs: bool = False,
+) -> dict:
+    """The `alpha_u` key of the agreement report (documents concatenated into continua).
+
+    `pooled` and `by_label` use every document that at least two of the annotators marked done,
+    each with the annotators who finished it (`coverage: "done"`); `all_annotators` holds the
+    same figures over only the documents all of them finished. `pairs` gives alpha_U per
+    annotator pair over the documents both marked done (in crowd mode a `pair_summary`
+    instead, unless `all_pairs`). `units` counts units (spans after merging overlaps),
+    `length` the continuum in characters, `documents`/`annotators` what each figure used.
+    """
+    report: dict = {"coverage": "done"}
+    report.update(_done_block(documents, annotators, labels))
+    everyone = corpus_continuum(documents, annotators, labels)
+    report["all_annotators"] = {
+        "documents": everyone.documents,
+        "annotators": len(annotators) if everyone.documents else 0,
+        "length": everyone.length,
+        **_alpha_u_block(everyone, labels),
+    }
+    crowd = crowd_mode(len(annotators), all_pairs)
+    # Shared documents per pair, from each document's done annotators (a sparse crowd's pairs
+    # that share nothing are never visited).
+    shared_by_pair: dict[tuple[str, str], list[int]] = {}
+    for i, document in enumerate(documents):
+        done = [a for a in annotators if a in document.spans]
+        for pair in combinations(done, 2):
+            shared_by_pair.setdefault(pair, []).append(i)
+    wanted = shared_by_pair if crowd else combinations(annotators, 2)
     pairs = []
-    for a, b in combinations(annotators, 2):
-        pair = corpus_continuum(documents, (a, b), labels)
+    for a, b in wanted:
+        shared = shared_by_pair.get((a, b))
+        if not shared:
+            pairs.append(_empty_pair(a, b, labels))
+            continue
+        pair = corpus_continuum([documents[i] for i in shared], (a, b), labels)
         block = _alpha_u_block(pair, labels)
         pairs.append(
             {
@@ -254,5 +395,11 @@ def unitizing_report(
                 "by_label": {k: v["value"] for k, v in block["by_label"].items()},
             }
         )
-    report["pairs"] = pairs
+    if crowd:
+        report["pairs"] = []
+        report["pair_summary"] = summarise_pairs(
+            annotators, pairs, {"alpha_u": lambda p: p["pooled"]}, "alpha_u"
+        )
+    else:
+        report["pairs"] = pairs
     return report

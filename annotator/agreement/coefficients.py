@@ -205,3 +205,33 @@ def binary_fleiss(sum_k: int, sum_k2: int, subjects: int, raters: int) -> float 
     # kappa = (P_bar - P_e) / (1 - P_e) with both over the common denominator total^2 (r - 1).
     numerator = pair_agreement * total - (ones * ones + zeros * zeros) * (raters - 1)
     return numerator / (2 * ones * zeros * (raters - 1))
+
+
+def binary_fleiss_varying(
+    sum_k: np.ndarray, sum_k2: np.ndarray, subjects: np.ndarray, raters: np.ndarray
+) -> float | None:
+    """Fleiss' kappa of 0/1 ratings over groups of subjects with r_g raters each (rows: groups;
+    per group the sums of k and k^2 over its subjects). P_bar is the mean over subjects of each
+    subject's pair agreement, p_1 the share of 1s over all ratings; with one rater count this is
+    `binary_fleiss` exactly."""
+    sum_k = np.asarray(sum_k, dtype=np.int64)
+    sum_k2 = np.asarray(sum_k2, dtype=np.int64)
+    subjects = np.asarray(subjects, dtype=np.int64)
+    raters = np.asarray(raters, dtype=np.int64)
+    keep = (subjects > 0) & (raters >= 2)
+    sum_k, sum_k2, subjects, raters = sum_k[keep], sum_k2[keep], subjects[keep], raters[keep]
+    n_subjects = int(subjects.sum())
+    if n_subjects == 0:
+        return None
+    if len(set(raters.tolist())) == 1:
+        return binary_fleiss(sum_k.sum(), sum_k2.sum(), n_subjects, int(raters[0]))
+    total = int((subjects * raters).sum())
+    ones = int(sum_k.sum())
+    if ones == 0 or ones == total:
+        return None
+    # Per group: sum over subjects of [(r - k)^2 + k^2 - r] / (r (r - 1)).
+    agreement = subjects * raters * raters - 2 * raters * sum_k + 2 * sum_k2 - subjects * raters
+    p_bar = float(np.sum(agreement / (raters * (raters - 1)))) / n_subjects
+    p1 = ones / total
+    p_e = p1 * p1 + (1 - p1) * (1 - p1)
+    return (p_bar - p_e) / (1 - p_e)

@@ -21,7 +21,13 @@ from itertools import combinations
 
 import numpy as np
 
-from annotator.agreement.coefficients import binary_alpha, binary_cohen, binary_fleiss
+from annotator.agreement.coefficients import (
+    binary_alpha,
+    binary_cohen,
+    binary_fleiss,
+    binary_fleiss_varying,
+)
+from annotator.agreement.pair_summary import crowd_mode, summarise_pairs
 from annotator.agreement.span_matching import (
     PairSpanCounts,
     SpanColumns,
@@ -74,6 +80,10 @@ class _Corpus:
             if name in doc.spans
         ]
         self.spans = self.merged(collect_spans(entries, self.label_index))
+        # Row indices of each owner's spans: a pair reads its two owners' rows, not all rows.
+        order = np.argsort(self.spans.owner, kind="stable")
+        bounds = np.searchsorted(self.spans.owner[order], np.arange(len(annotators) + 1))
+        self.by_owner = [order[bounds[a] : bounds[a + 1]] for a in range(len(annotators))]
 
     def merged(self, spans: SpanColumns) -> SpanColumns:
         """Spans with same-owner, same-label overlaps merged."""
@@ -94,7 +104,8 @@ class _Corpus:
 
     def owner_spans(self, a: int, docs: np.ndarray) -> SpanColumns:
         """Spans of annotator a restricted to the documents in the mask `docs`."""
-        return self.spans.take(docs[self.spans.doc] & (self.spans.owner == a))
+        rows = self.by_owner[a]
+        return self.spans.take(rows[docs[self.spans.doc[rows]]])
 
 
 def _covered_tokens(spans: SpanColumns, n_labels: int) -> np.ndarray:
@@ -150,8 +161,13 @@ def agreement_report(
     *,
     bootstrap: int = 1000,
     seed: int = 20241,
+    all_pairs: bool = False,
 ) -> dict:
-    """The agreement report of DESIGN section 8 as plain JSON-ready data."""
+    """The agreement report of DESIGN section 8 as plain JSON-ready data.
+
+    Past CROWD_ANNOTATORS annotators (crowd mode) `pairs` is empty and `pair_summary` sums
+    the pairs up, unless `all_pairs` asks for every pair.
+    """
     corpus = _Corpus(documents, annotators, labels)
     n_ann, n_labels = len(corpus.annotators), len(corpus.labels)
     n_tokens = corpus.n_tokens
@@ -193,26 +209,30 @@ def agreement_report(
         },
     }
 
-    # Fleiss' kappa over documents every selected annotator marked done.
-    complete = (done_count == n_ann) & (n_ann >= 2)
-    subjects = int(n_tokens[complete].sum())
-    fk, fk2 = sum_k[complete].sum(axis=0), sum_k2[complete].sum(axis=0)
-    n_complete = int(complete.sum())
-    fleiss = {
-        "pooled": {
-            "value": binary_fleiss(fk.sum(), fk2.sum(), subjects * n_labels, n_ann),
-            "documents": n_complete,
-        },
-        "by_label": {
-            label: {"value": binary_fleiss(fk[i], fk2[i], subjects, n_ann), "documents": n_complete}
-            for i, label in enumerate(corpus.labels)
-        },
-    }
+    fleiss = _fleiss_block(corpus, done_count, sum_k, sum_k2)
 
     pairs = []
     f1_sum = np.zeros(len(documents))
     f1_pairs = np.zeros(len(documents), dtype=np.int64)
-    for a, b in combinations(range(n_ann), 2):
+    done = corpus.done.astype(np.int64)
+    shared_counts = done @ done.T
+    empty_entry: dict | None = None
+    crowd = crowd_mode(n_ann, all_pairs)
+    if crowd:  # only the pairs that share a document: a sparse crowd's few among n^2 / 2
+        first, second = np.nonzero(np.triu(shared_counts, k=1))
+        candidates = zip(first.tolist(), second.tolist(), strict=True)
+    else:
+        candidates = combinations(range(n_ann), 2)
+    for a, b in candidates:
+        if shared_counts[a, b] == 0:
+            # No shared document: every figure is undefined; one template serves all such pairs
+            # (most pairs of a sparse crowd).
+            if crowd:
+                continue
+            if empty_entry is None:
+                empty_entry, _ = _pair_figures(corpus, a, b, np.zeros(len(documents), bool))
+            pairs.append({**empty_entry, "a": corpus.annotators[a], "b": corpus.annotators[b]})
+            continue
         both = corpus.done[a] & corpus.done[b]
         entry, counts = _pair_figures(corpus, a, b, both)
         pairs.append(entry)
@@ -239,14 +259,84 @@ def agreement_report(
             }
         )
 
-    return {
+    report = {
         "annotators": corpus.annotators,
         "labels": corpus.labels,
         "documents": int(multi.sum()),
         "krippendorff_alpha": alpha,
         "fleiss_kappa": fleiss,
-        "pairs": pairs,
+        "pairs": [] if crowd else pairs,
         "by_document": by_document,
+    }
+    if crowd:
+        report["pair_summary"] = summarise_pairs(
+            corpus.annotators, pairs, PAIR_FIGURES, "f1_overlap"
+        )
+    return report
+
+
+# The pair figures a crowd summary describes, read from one pair entry.
+PAIR_FIGURES = {
+    "cohen_kappa": lambda p: p["cohen_kappa"]["pooled"],
+    "f1_exact": lambda p: p["f1_exact"]["micro"],
+    "f1_overlap": lambda p: p["f1_overlap"]["micro"],
+    "f1_partial": lambda p: p["f1_partial"]["micro"],
+}
+
+
+def _fleiss_figures(
+    sum_k: np.ndarray, sum_k2: np.ndarray, tokens: np.ndarray, raters: np.ndarray
+) -> tuple[float | None, np.ndarray]:
+    """Pooled and per-label Fleiss' kappa of the given documents (rows), each with its own
+    number of raters (the varying-raters form; Fleiss' own when all counts are equal)."""
+    n_labels = sum_k.shape[1]
+    pooled = binary_fleiss_varying(sum_k.sum(axis=1), sum_k2.sum(axis=1), tokens * n_labels, raters)
+    by_label = [
+        binary_fleiss_varying(sum_k[:, i], sum_k2[:, i], tokens, raters) for i in range(n_labels)
+    ]
+    return pooled, by_label
+
+
+def _fleiss_block(
+    corpus: _Corpus, done_count: np.ndarray, sum_k: np.ndarray, sum_k2: np.ndarray
+) -> dict:
+    """Fleiss' kappa: `pooled`/`by_label` over the documents every selected annotator marked
+    done (Fleiss 1971 needs the same number of raters per item), and under `done` over every
+    document with at least two done annotators, each with the annotators who finished it."""
+    n_ann, labels = len(corpus.annotators), corpus.labels
+    complete = (done_count == n_ann) & (n_ann >= 2)
+    subjects = int(corpus.n_tokens[complete].sum())
+    fk, fk2 = sum_k[complete].sum(axis=0), sum_k2[complete].sum(axis=0)
+    n_complete = int(complete.sum())
+    multi = done_count >= 2
+    pooled, by_label = _fleiss_figures(
+        sum_k[multi], sum_k2[multi], corpus.n_tokens[multi], done_count[multi]
+    )
+    n_multi = int(multi.sum())
+    raters = sorted({int(m) for m in done_count[multi]})
+    return {
+        "variant": "all_annotators",
+        "documents": n_complete,
+        "annotators": n_ann if n_complete else 0,
+        "pooled": {
+            "value": binary_fleiss(fk.sum(), fk2.sum(), subjects * len(labels), n_ann),
+            "documents": n_complete,
+        },
+        "by_label": {
+            label: {"value": binary_fleiss(fk[i], fk2[i], subjects, n_ann), "documents": n_complete}
+            for i, label in enumerate(labels)
+        },
+        "done": {
+            "variant": "done",
+            "documents": n_multi,
+            "annotators": int(corpus.done[:, multi].any(axis=1).sum()),
+            "raters_per_document": raters,
+            "pooled": {"value": pooled, "documents": n_multi},
+            "by_label": {
+                label: {"value": by_label[i], "documents": n_multi}
+                for i, label in enumerate(labels)
+            },
+        },
     }
 
 

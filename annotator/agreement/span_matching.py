@@ -13,8 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from annotator.core.records import SpanData
 
@@ -141,6 +139,43 @@ def overlapping_pairs(
     return i[keep], j[keep]
 
 
+def _disjoint(start: np.ndarray, end: np.ndarray) -> bool:
+    """Whether intervals sorted by start are pairwise disjoint."""
+    return len(start) < 2 or bool(np.all(start[1:] > np.maximum.accumulate(end)[:-1]))
+
+
+def _maximum_matching(
+    i: np.ndarray,
+    j: np.ndarray,
+    a_start: np.ndarray,
+    a_end: np.ndarray,
+    b_start: np.ndarray,
+    b_end: np.ndarray,
+    n_a: int,
+    n_b: int,
+) -> np.ndarray:
+    """Which of A's spans a maximum one-to-one matching over the edges (i, j) matches.
+
+    When each side's spans are disjoint on the line (merged spans of one owner: the report's
+    case), the overlap graph is a union of paths and matching every A span, in order, to the
+    first overlapping B span not yet taken is maximum (the interval exchange argument). Any other
+    input goes to scipy's Hopcroft-Karp, imported only then.
+    """
+    if _disjoint(a_start, a_end) and _disjoint(b_start, b_end):
+        matched = np.zeros(n_a, dtype=bool)
+        last_a, last_b = -1, -1
+        for x, y in zip(i.tolist(), j.tolist(), strict=True):
+            if x != last_a and y > last_b:  # edges come by A, then by B, both ascending
+                matched[x] = True
+                last_a, last_b = x, y
+        return matched
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    graph = csr_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n_a, n_b))
+    return maximum_bipartite_matching(graph, perm_type="column") >= 0
+
+
 def pair_span_counts(
     a: SpanColumns,
     b: SpanColumns,
@@ -165,9 +200,7 @@ def pair_span_counts(
     overlap = np.zeros(n_labels, dtype=np.int64)
     overlap_by_doc = np.zeros(n_docs, dtype=np.int64)
     if len(i):
-        graph = csr_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(len(a), len(b)))
-        match = maximum_bipartite_matching(graph, perm_type="column")
-        matched = match >= 0
+        matched = _maximum_matching(i, j, a_start, a_end, b_start, b_end, len(a), len(b))
         overlap = np.bincount(a.label[matched], minlength=n_labels)
         overlap_by_doc = np.bincount(a.doc[matched], minlength=n_docs)
 

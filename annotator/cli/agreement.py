@@ -39,13 +39,19 @@ def _names(value: str | None) -> list[str] | None:
     default=30,
     show_default=True,
     type=click.IntRange(2, 10000),
-    help="Monte-Carlo samples for gamma's expected disorder.",
+    help="Monte-Carlo samples for gamma's expected disorder (the minimum: more are drawn until "
+    "its standard error is small).",
 )
 @click.option(
     "--by",
     type=click.Choice(STRATA),
     default=None,
     help="Also alpha and overlap F1 per outlet, month (of publication) or language.",
+)
+@click.option(
+    "--all-pairs",
+    is_flag=True,
+    help="List every annotator pair even past 30 annotators (crowd mode summarises them).",
 )
 @db_option
 def agreement(
@@ -56,6 +62,7 @@ def agreement(
     with_gamma: bool,
     gamma_samples: int,
     by: str | None,
+    all_pairs: bool,
     db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
@@ -73,6 +80,7 @@ def agreement(
             gamma=with_gamma,
             gamma_samples=gamma_samples,
             by=by,
+            all_pairs=all_pairs,
         )
     except AppError as exc:
         raise fail(exc) from exc

@@ -26,8 +26,10 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def report_as_text(report: dict, max_documents: int | None = 20) -> str:
     """`agreement_report`'s result as plain-text tables (lowest-alpha documents first)."""
     labels = report["labels"]
+    names = report["annotators"]
+    shown = ", ".join(names) if len(names) <= 12 else ", ".join(names[:10]) + ", ..."
     out = [
-        f"Agreement of {len(report['annotators'])} annotators ({', '.join(report['annotators'])}) "
+        f"Agreement of {len(names)} annotators ({shown}) "
         f"on {report['documents']} documents with at least two done annotators",
         "n/a: undefined (no variation, no spans on either side, or no shared documents)",
         "",
@@ -59,7 +61,17 @@ def report_as_text(report: dict, max_documents: int | None = 20) -> str:
         for label in labels
     ]
     out += _table(["label", "kappa", "documents"], rows)
+    done = fleiss.get("done")
+    if done is not None:
+        raters = "/".join(str(r) for r in done["raters_per_document"]) or "-"
+        out.append(
+            f"Fleiss' kappa over every document with two or more done annotators "
+            f"({done['documents']} documents, {done['annotators']} annotators, {raters} "
+            f"raters per document): pooled {_fmt(done['pooled']['value'])}"
+        )
 
+    if "pair_summary" in report:
+        out += _pair_summary_lines(report["pair_summary"], "Pairs")
     if report["pairs"]:
         out += ["", "Pairs (documents both marked done)"]
         rows = []
@@ -172,14 +184,23 @@ def _unitizing_lines(report: dict) -> list[str]:
     if alpha_u is not None:
         out += [
             "",
-            f"Krippendorff's alpha_U (character continuum of {alpha_u['documents']} "
-            "documents every annotator marked done)",
+            f"Krippendorff's alpha_U (character continua of {alpha_u['documents']} "
+            f"documents with two or more done annotators, {alpha_u.get('annotators', '?')} "
+            "annotators, each document with those who finished it)",
         ]
         rows = [["pooled", _fmt(alpha_u["pooled"]["value"]), str(alpha_u["pooled"]["units"])]]
         rows += [
             [label, _fmt(v["value"]), str(v["units"])] for label, v in alpha_u["by_label"].items()
         ]
         out += _table(["label", "alpha_U", "units"], rows)
+        everyone = alpha_u.get("all_annotators")
+        if everyone is not None:
+            out.append(
+                f"alpha_U over the {everyone['documents']} documents every annotator marked "
+                f"done: pooled {_fmt(everyone['pooled']['value'])}"
+            )
+        if "pair_summary" in alpha_u:
+            out += _pair_summary_lines(alpha_u["pair_summary"], "alpha_U pairs")
     gamma = report.get("gamma")
     if gamma is not None:
         out += [
@@ -190,4 +211,38 @@ def _unitizing_lines(report: dict) -> list[str]:
             f"observed disorder {_fmt(gamma['observed_disorder'], 4)}   "
             f"expected disorder {_fmt(gamma['expected_disorder'], 4)}",
         ]
+    return out
+
+
+def _pair_summary_lines(summary: dict, title: str, worst: int = 10) -> list[str]:
+    """Crowd mode: the distribution of the pair figures, one row per annotator, the worst pairs."""
+    out = [
+        "",
+        f"{title}: crowd mode ({summary['annotators']} annotators > {summary['threshold']}; "
+        f"{summary['pairs_with_shared_documents']} of {summary['pairs']} pairs share a document;"
+        " --all-pairs lists them all)",
+    ]
+    keys = list(summary["distribution"])
+    quantiles = ["mean", "min", "p10", "p25", "median", "p75", "p90", "max"]
+    rows = [
+        [key, str(d["count"]), *(_fmt(d[q]) for q in quantiles)]
+        for key, d in summary["distribution"].items()
+    ]
+    out += _table(["figure", "pairs", *quantiles], rows)
+    out += ["", f"{title}: per annotator, mean against the others"]
+    rows = [
+        [
+            r["annotator"],
+            str(r["partners"]),
+            str(r["shared_documents"]),
+            *(_fmt(r[k]) for k in keys),
+        ]
+        for r in summary["by_annotator"]
+    ]
+    out += _table(["annotator", "partners", "shared docs", *keys], rows)
+    out += ["", f"{title}: lowest {summary['worst_by']} first"]
+    rows = []
+    for p in summary["worst_pairs"][:worst]:
+        rows.append([f"{p['a']} / {p['b']}", str(p["documents"]), _fmt(p["value"])])
+    out += _table(["pair", "documents", summary["worst_by"]], rows)
     return out

@@ -45,7 +45,7 @@ def jsonl_record(
     document_id: int,
     external_id: str | None,
     title: str | None,
-    tokens: Sequence[Token],
+    tokens: Sequence[Token] | None = None,
     spans: Sequence[SpanData],
     annotator: str,
     schema_version: int,
@@ -56,6 +56,7 @@ def jsonl_record(
     answer: str | None = None,
     stored_meta: dict[str, Any] | None = None,
     timestamp: int | None = None,
+    token_list: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
 
@@ -67,12 +68,15 @@ def jsonl_record(
     measured) and, when there are any, the question threads about the layer as `notes`.
     `answer` defaults to accept when `done`, else ignore. `_view_id`, `_timestamp` (Unix
     seconds of the layer's last status) and `_session_id` (the annotator) are Prodigy's own, so
-    `prodigy db-in` and `data-to-spacy` take the record as theirs.
+    `prodigy db-in` and `data-to-spacy` take the record as theirs. `token_list` (from
+    `token_dicts`) replaces `tokens`: the records of one document's annotators share it.
     """
-    token_dicts = [
-        {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": t.ws}
-        for i, t in enumerate(tokens)
-    ]
+    if token_list is None:
+        token_list = [
+            {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": t.ws}
+            for i, t in enumerate(tokens or ())
+        ]
+    token_dicts = token_list
     span_dicts = []
     for s in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
         span: dict[str, Any] = {
@@ -119,11 +123,45 @@ def jsonl_record(
     }
 
 
+def token_dicts(
+    text: str, starts: Sequence[int], ends: Sequence[int], ws: Sequence[bool]
+) -> list[dict[str, Any]]:
+    """The record's `tokens` from the stored token columns (plain ints and bools)."""
+    return [
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": w}
+        for i, (s, e, w) in enumerate(zip(starts, ends, ws, strict=True))
+    ]
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> int:
-    """Write records one JSON object per line (UTF-8 text, not escaped); returns the count."""
+    """Write records one JSON object per line (UTF-8 text, not escaped); returns the count.
+
+    The tokens, most of a record, are encoded once per document: records that share their
+    token list (one per annotator of a document) reuse the encoded text. The line is the same
+    as json.dumps of the whole record.
+    """
     count = 0
+    shared: list | None = None
+    encoded = ""
     for record in records:
-        fh.write(json.dumps(record, ensure_ascii=False))
+        tokens = record.get("tokens")
+        if not isinstance(tokens, list):
+            fh.write(json.dumps(record, ensure_ascii=False))
+        else:
+            if tokens is not shared:
+                shared, encoded = tokens, json.dumps(tokens, ensure_ascii=False)
+            keys = list(record)
+            at = keys.index("tokens")
+            head = {k: record[k] for k in keys[:at]}
+            tail = {k: record[k] for k in keys[at + 1 :]}
+            parts = [json.dumps(head, ensure_ascii=False)[:-1]] if head else ["{"]
+            parts.append(", " if head else "")
+            parts.append('"tokens": ' + encoded)
+            if tail:
+                parts.append(", " + json.dumps(tail, ensure_ascii=False)[1:])
+            else:
+                parts.append("}")
+            fh.write("".join(parts))
         fh.write("\n")
         count += 1
     return count

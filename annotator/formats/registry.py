@@ -26,11 +26,13 @@ Reader = Callable[[Path], Iterator[ImportRecord]]
 StreamWriter = Callable[[Iterable[dict[str, Any]], IO[str]], int]
 
 
-def write_docbin(records: Iterable[dict[str, Any]], target: Path, lang: str, shard_size=None):
+def write_docbin(
+    records: Iterable[dict[str, Any]], target: Path, lang: str, shard_size=None, auto_shard=True
+):
     """The spaCy DocBin writer, imported on use: spaCy costs a second to load."""
     from annotator.formats.spacy_docbin import write_docbin as write
 
-    return write(records, target, lang, shard_size=shard_size)
+    return write(records, target, lang, shard_size=shard_size, auto_shard=auto_shard)
 
 
 # The news readers are imported on use: trafilatura and its date and URL helpers cost a second.

@@ -40,36 +40,59 @@ def record_doc(record: dict[str, Any], vocab: Vocab) -> Doc:
     return doc
 
 
+# Past this many tokens a spaCy export becomes a folder of DocBins on its own (a DocBin and the
+# vocabulary's string store grow with everything added until saved): about 1,000 documents of
+# 800 tokens, some 10 MB of DocBin per shard.
+AUTO_SHARD_TOKENS = 800_000
+
+
 def write_docbin(
     records: Iterable[dict[str, Any]],
     path: Path,
     lang: str = "de",
     *,
     shard_size: int | None = None,
+    auto_shard: bool = True,
 ) -> int:
     """Write export records as spaCy `.spacy` data; returns the number of documents.
 
-    With `shard_size` None, `path` is one `.spacy` file (a DocBin holds its documents in memory
-    until saved, compactly: a few bytes per token). With `shard_size` N, `path` is a folder
-    of `part-00000.spacy`, ... of N documents each, so memory stays flat for any corpus size;
-    `spacy train` reads such a folder as a corpus path directly.
+    With `shard_size` N, `path` is a folder of `part-00000.spacy`, ... of N documents each.
+    Without it, `path` is one `.spacy` file while the records hold fewer than
+    AUTO_SHARD_TOKENS tokens; past that (unless `auto_shard` is off) it turns into such a
+    folder with shards of about AUTO_SHARD_TOKENS tokens, so memory stays flat for any corpus
+    size. `spacy train` reads a folder as a corpus path directly. Every shard starts from a
+    fresh vocabulary: the string store would otherwise keep every word of the corpus.
     """
     path = Path(path)
-    vocab = spacy.blank(lang).vocab
     if shard_size is not None:
         if shard_size < 1:
             raise ValueError("shard_size must be at least 1")
         path.mkdir(parents=True, exist_ok=True)
+    vocab = spacy.blank(lang).vocab
     docbin = DocBin(attrs=[], store_user_data=True)
-    count = shard = 0
+    count = shard = tokens = 0
+    folder = shard_size is not None
     for record in records:
         docbin.add(record_doc(record, vocab))
         count += 1
-        if shard_size is not None and len(docbin) >= shard_size:
+        tokens += len(record["tokens"])
+        full = (
+            len(docbin) >= shard_size
+            if shard_size is not None
+            else auto_shard and tokens >= AUTO_SHARD_TOKENS
+        )
+        if full:
+            if not folder:  # the single file becomes a folder of shards
+                if path.exists():
+                    path.unlink()
+                path.mkdir(parents=True)
+                folder = True
             docbin.to_disk(path / f"part-{shard:05d}.spacy")
             shard += 1
+            tokens = 0
             docbin = DocBin(attrs=[], store_user_data=True)
-    if shard_size is None:
+            vocab = Vocab(strings=[])
+    if not folder:
         docbin.to_disk(path)
     elif len(docbin) or shard == 0:
         docbin.to_disk(path / f"part-{shard:05d}.spacy")

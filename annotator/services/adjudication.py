@@ -6,12 +6,12 @@ gold change snapped, merged, versioned and audited) and the store.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from annotator import store
-from annotator.agreement.span_relations import BOUNDARY, LABEL, MISSING, SAME, relation
+from annotator.agreement.span_relations import BOUNDARY, LABEL, MISSING, SAME
 from annotator.agreement.span_relations import overlaps as _overlaps
 from annotator.agreement.span_relations import same_place as _same
 from annotator.core.errors import AppError, NeedsConfirmation
@@ -52,6 +52,52 @@ class ClassifiedSpan:
     in_gold: bool = False
 
 
+class _OverlapIndex:
+    """Spans sorted by start with the running maximum of their ends: whether any span overlaps
+    [ts, te] is one binary search (the spans with start <= te; does the farthest reach ts?)."""
+
+    __slots__ = ("starts", "reach")
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        ordered = sorted(spans, key=lambda s: s.token_start)
+        self.starts = [s.token_start for s in ordered]
+        self.reach = []
+        farthest = -1
+        for s in ordered:
+            farthest = max(farthest, s.token_end)
+            self.reach.append(farthest)
+
+    def overlaps(self, token_start: int, token_end: int) -> bool:
+        """Whether some span shares a token with [token_start, token_end]."""
+        k = bisect_right(self.starts, token_end)
+        return k > 0 and self.reach[k - 1] >= token_start
+
+
+class _Layer:
+    """One layer indexed for `relation`: exact keys, and overlap indexes overall and per label."""
+
+    __slots__ = ("exact", "any_label", "by_label")
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self.exact = {(s.label, s.token_start, s.token_end) for s in spans}
+        self.any_label = _OverlapIndex(spans)
+        grouped: dict[str, list[Span]] = {}
+        for s in spans:
+            grouped.setdefault(s.label, []).append(s)
+        self.by_label = {label: _OverlapIndex(group) for label, group in grouped.items()}
+
+    def relation(self, span: Span) -> str:
+        """`relation(span, layer)` in O(log n)."""
+        if (span.label, span.token_start, span.token_end) in self.exact:
+            return SAME
+        same_label = self.by_label.get(span.label)
+        if same_label is not None and same_label.overlaps(span.token_start, span.token_end):
+            return BOUNDARY
+        if self.any_label.overlaps(span.token_start, span.token_end):
+            return LABEL
+        return MISSING
+
+
 def classify_spans(
     layers: dict[str, list[Span]], done: Sequence[str], gold: Sequence[Span]
 ) -> dict[str, list[ClassifiedSpan]]:
@@ -59,14 +105,16 @@ def classify_spans(
 
     A span is `agree` when every other done annotator has the same label and tokens; otherwise
     the most serious difference names it: missing (someone has nothing there) before label
-    before boundary.
+    before boundary. Each layer is indexed once, so the cost is O(n log n) in the spans.
     """
+    indexed = {name: _Layer(layers.get(name, [])) for name in done}
+    in_gold_keys = {(g.label, g.token_start, g.token_end) for g in gold}
     result: dict[str, list[ClassifiedSpan]] = {}
     for name, spans in layers.items():
         others = [o for o in done if o != name]
         classified = []
         for span in spans:
-            relations = {o: relation(span, layers.get(o, [])) for o in others}
+            relations = {o: indexed[o].relation(span) for o in others}
             values = set(relations.values())
             if not others:
                 kind = "unpaired"
@@ -74,7 +122,7 @@ def classify_spans(
                 kind = "agree"
             else:
                 kind = next(k for k in (MISSING, LABEL, BOUNDARY) if k in values)
-            in_gold = any(_same(span, g) for g in gold)
+            in_gold = (span.label, span.token_start, span.token_end) in in_gold_keys
             classified.append(ClassifiedSpan(span, kind, relations, in_gold))
         result[name] = classified
     return result
@@ -136,20 +184,36 @@ def regions(
             result[k].hidden.setdefault(name, []).append(entry)
             k += 1
     for region in result:
-        for cells in region.cells.values():
-            for c in cells:
-                partners = [
-                    other
-                    for other, rel in c.relations.items()
-                    if rel == LABEL
-                    and not any(
-                        x.span.label != c.span.label and _overlaps(x.span, c.span)
-                        for x in region.cells.get(other, [])
-                    )
-                ]
-                if partners:
-                    region.hidden_partners[c.span.id] = partners
+        _note_hidden_partners(region)
     return result
+
+
+def _note_hidden_partners(region: Region) -> None:
+    """Per span with a `label` relation, the layers whose differently labelled overlapping span
+    is not among the region's shown cells (the label filter hides it)."""
+    indexes: dict[str, dict[str, _OverlapIndex]] = {}
+
+    def shown_other_label(other: str, span: Span) -> bool:
+        if other not in indexes:
+            grouped: dict[str, list[Span]] = {}
+            for x in region.cells.get(other, []):
+                grouped.setdefault(x.span.label, []).append(x.span)
+            indexes[other] = {label: _OverlapIndex(group) for label, group in grouped.items()}
+        return any(
+            index.overlaps(span.token_start, span.token_end)
+            for label, index in indexes[other].items()
+            if label != span.label
+        )
+
+    for cells in region.cells.values():
+        for c in cells:
+            partners = [
+                other
+                for other, rel in c.relations.items()
+                if rel == LABEL and not shown_other_label(other, c.span)
+            ]
+            if partners:
+                region.hidden_partners[c.span.id] = partners
 
 
 def identical_spans(classified: dict[str, list[ClassifiedSpan]], done: Sequence[str]) -> list:

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 from annotator import store
 from annotator.core.errors import AppError
-from annotator.core.records import GOLD, Token
-from annotator.formats.export_record import jsonl_record
+from annotator.core.records import GOLD
+from annotator.formats.export_record import jsonl_record, token_dicts
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
@@ -65,21 +65,22 @@ def export_records(
 def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
     times = all_active_ms(db)
+    shared_id, shared_tokens = None, []
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
         key = (layer.document_id, layer.annotator)
-        index = store.get_tokens(db, layer.document_id)
-        tokens = [
-            Token(s, e, w)
-            for s, e, w in zip(
-                index.starts.tolist(), index.ends.tolist(), index.ws.tolist(), strict=True
+        # Layers come document by document: the annotators of one document share its tokens.
+        if layer.document_id != shared_id:
+            index = store.get_tokens(db, layer.document_id)
+            shared_id = layer.document_id
+            shared_tokens = token_dicts(
+                layer.text, index.starts.tolist(), index.ends.tolist(), index.ws.tolist()
             )
-        ]
         yield jsonl_record(
             text=layer.text,
             document_id=layer.document_id,
             external_id=layer.external_id,
             title=layer.title,
-            tokens=tokens,
+            token_list=shared_tokens,
             spans=layer.spans,
             annotator=layer.annotator,
             schema_version=version,
@@ -128,13 +129,15 @@ def write_export(
     lang: str = "de",
     shard_size: int | None = None,
     db=None,
+    auto_shard: bool = True,
 ) -> int:
     """Write `records` as `fmt` to a path (atomically) or a text stream; the record count.
 
     jsonl and doccano are files (or a stream), spacy a `.spacy` file (a folder of shards with
-    `shard_size`), ptc a folder. An existing folder target is an error rather than merged into;
-    so is (given `db`) the database's own file or journal, and any existing target that is not
-    a regular file (a device, a FIFO): the rename into place would destroy it.
+    `shard_size`, or on its own past AUTO_SHARD_TOKENS unless `auto_shard` is off), ptc a
+    folder. An existing folder target is an error rather than merged into; so is (given `db`)
+    the database's own file or journal, and any existing target that is not a regular file (a
+    device, a FIFO): the rename into place would destroy it.
     """
     if fmt not in EXPORT_FORMATS:
         raise AppError(f"unknown export format {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
@@ -166,11 +169,13 @@ def write_export(
     except OSError as exc:
         raise AppError(f"{out}: cannot write ({exc.strerror})") from exc
     try:
-        count = _write_path(records, fmt, tmp, lang, shard_size)
+        count = _write_path(records, fmt, tmp, lang, shard_size, auto_shard)
         # mkstemp/mkdtemp make private files; an export gets the usual permissions.
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod((0o777 if tmp.is_dir() else 0o666) & ~umask)
+        if tmp.is_dir() and out.is_file():  # a large spaCy export became a folder of shards
+            out.unlink()
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
@@ -178,12 +183,18 @@ def write_export(
     return count
 
 
-def _write_path(records, fmt: str, tmp: Path, lang: str, shard_size: int | None) -> int:
+def _write_path(
+    records, fmt: str, tmp: Path, lang: str, shard_size: int | None, auto_shard: bool = True
+) -> int:
     form = FORMATS[fmt]
     if form.streamable:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             return form.stream_writer(records, fh)
     try:
+        if fmt == "spacy":
+            return form.path_writer(
+                records, tmp, lang, shard_size=shard_size, auto_shard=auto_shard
+            )
         return form.path_writer(records, tmp, lang, shard_size=shard_size)
     except ValueError as exc:  # ptc holds one layer
         raise AppError(f"{exc}; export one annotator or --gold") from exc

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from annotator.agreement.alpha_u import unitizing_report
-from annotator.agreement.gamma import gamma_report
 from annotator.agreement.over_time import (
     DEFAULT_BATCH_SIZE,
     DocumentHistory,
@@ -40,13 +39,15 @@ def build_agreement_report(
     gamma_samples: int = 30,
     by: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    all_pairs: bool = False,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
     `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`,
-    and `by_stratum` when `by` names a stratum (outlet, month, lang)."""
+    and `by_stratum` when `by` names a stratum (outlet, month, lang); past CROWD_ANNOTATORS
+    annotators the pairs are summarised under `pair_summary` unless `all_pairs`."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
+    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs)
     _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     if by is not None:
         report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
@@ -202,9 +203,16 @@ def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], li
     return chosen, chosen_labels
 
 
-def _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples) -> dict:
-    report = agreement_report(documents, chosen, chosen_labels, bootstrap=bootstrap)
-    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels)
+def _report(
+    documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs=False
+) -> dict:
+    report = agreement_report(
+        documents, chosen, chosen_labels, bootstrap=bootstrap, all_pairs=all_pairs
+    )
+    report["alpha_u"] = unitizing_report(documents, chosen, chosen_labels, all_pairs=all_pairs)
     if gamma:
+        # scipy.optimize (the exact alignment) loads only when gamma is asked for.
+        from annotator.agreement.gamma import gamma_report
+
         report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
     return report

@@ -253,6 +253,7 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     )
     report, documents, gold = figures.report, figures.documents, figures.gold_scores
     alpha = report["krippendorff_alpha"]
+    crowd = "pair_summary" in report
     pair_docs = {(p["a"], p["b"]): p["documents"] for p in report["pairs"]}
     kappa = {(p["a"], p["b"]): p["cohen_kappa"]["pooled"] for p in report["pairs"]}
     overlap = {(p["a"], p["b"]): p["f1_overlap"]["micro"] for p in report["pairs"]}
@@ -291,10 +292,15 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "thresholds": {"reliable": RELIABLE, "tentative": TENTATIVE},
         "shared_pairs": [p for p in report["pairs"] if p["documents"]],
         "empty_pairs": [p for p in report["pairs"] if not p["documents"]],
-        "kappa_svg": heatmap_svg(
+        # Crowd mode: no n x n heat map (the template shows the pair summary instead).
+        "kappa_svg": None
+        if crowd
+        else heatmap_svg(
             report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
         ),
-        "overlap_svg": heatmap_svg(
+        "overlap_svg": None
+        if crowd
+        else heatmap_svg(
             report["annotators"], overlap, pair_docs, title="Overlap F1 (micro over labels)"
         ),
         "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),

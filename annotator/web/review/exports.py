@@ -153,7 +153,8 @@ def _lines(records, fmt: str):
 def _docbin(records, name: str):
     folder = Path(tempfile.mkdtemp(prefix="annotator-export-"))
     path = folder / name
-    write_export(records, "spacy", path)
+    # A download is one file: no automatic shards (a corpus that large goes through the CLI).
+    write_export(records, "spacy", path, auto_shard=False)
     # The file is opened before it is removed: the response streams from the open handle.
     handle = path.open("rb")
     path.unlink()

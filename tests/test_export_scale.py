@@ -1,0 +1,90 @@
+"""Issue 18: exports in flat memory. The spaCy export becomes a folder of DocBins on its own
+past AUTO_SHARD_TOKENS (what `spacy train` reads); JSONL lines stay exactly json.dumps of the
+record when the annotators of a document share its encoded tokens."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+
+import spacy
+from click.testing import CliRunner
+from spacy.tokens import DocBin
+
+from annotator.cli import main
+from annotator.core.labels import load_label_scheme
+from annotator.formats import spacy_docbin
+from annotator.formats.export_record import write_jsonl
+from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.services.exports import export_records
+from annotator.store import users as user_store
+from tests import test_export
+
+corpus_db = test_export.corpus_db  # the fixture: a small corpus with anna, ben and gold
+
+
+def _docs_in(path) -> list:
+    vocab = spacy.blank("de").vocab
+    files = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
+    return [doc for f in files for doc in DocBin().from_disk(f).get_docs(vocab)]
+
+
+def test_spacy_export_shards_on_its_own_past_the_size(corpus_db, db_path, tmp_path, monkeypatch):
+    records = list(export_records(corpus_db, gold=True))
+    tokens = [len(r["tokens"]) for r in records]
+    # A threshold two records' worth of tokens: the four records make two or more shards.
+    monkeypatch.setattr(spacy_docbin, "AUTO_SHARD_TOKENS", tokens[0] + tokens[1])
+    out = tmp_path / "train.spacy"
+    args = ["export", "--format", "spacy", "--all", "--gold", "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert out.is_dir()
+    shards = sorted(p.name for p in out.iterdir())
+    assert shards[0] == "part-00000.spacy" and len(shards) >= 2
+    docs = _docs_in(out)
+    assert [(d.user_data["meta"]["document_id"], d.user_data["annotator"]) for d in docs] == [
+        (r["meta"]["document_id"], r["_annotator_id"]) for r in records
+    ]
+    assert [d.text for d in docs] == [r["text"] for r in records]
+    assert [[(s.start_char, s.end_char, s.label_) for s in d.spans["sc"]] for d in docs] == [
+        [(s["start"], s["end"], s["label"]) for s in r["spans"]] for r in records
+    ]
+    # Exporting again over the single file of an earlier small export replaces it.
+    monkeypatch.setattr(spacy_docbin, "AUTO_SHARD_TOKENS", 10**9)
+    small = tmp_path / "small.spacy"
+    assert CliRunner().invoke(main, [*args[:-1], str(small), "--db", str(db_path)]).exit_code == 0
+    assert small.is_file() and len(_docs_in(small)) == len(records)
+    monkeypatch.setattr(spacy_docbin, "AUTO_SHARD_TOKENS", tokens[0])
+    again = CliRunner().invoke(main, [*args[:-1], str(small), "--db", str(db_path)])
+    assert again.exit_code == 0, again.output
+    assert small.is_dir() and len(_docs_in(small)) == len(records)
+
+
+def test_spacy_download_stays_one_file(corpus_db, client, monkeypatch):
+    from tests.test_review import log_in_with_csrf
+
+    monkeypatch.setattr(spacy_docbin, "AUTO_SHARD_TOKENS", 1)
+    lead = log_in_with_csrf(client, "lea")
+    response = lead.get("/review/export?format=spacy&layer=anna")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    data = response.data
+    response.close()
+    docs = list(DocBin().from_bytes(data).get_docs(spacy.blank("de").vocab))
+    assert len(docs) == 2
+
+
+def test_jsonl_lines_equal_json_dumps_with_shared_tokens(corpus_db):
+    rng = random.Random(3)
+    ben = user_store.get_user(corpus_db, "ben")
+    for _ in range(3):
+        start = rng.randrange(0, 50)
+        span = SpanInput("INTEL_ESTIMATE", token_start=start, token_end=start)
+        create_span(corpus_db, load_label_scheme(), ben, 2, span)
+    set_document_status(corpus_db, ben, 2, "done")
+    records = list(export_records(corpus_db))
+    assert [r["meta"]["document_id"] for r in records] == [1, 1, 2, 2]
+    assert records[2]["tokens"] is records[3]["tokens"]  # one list per document
+    sink = io.StringIO()
+    write_jsonl(records, sink)
+    assert sink.getvalue() == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
