@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from annotator.agreement.span_relations import relation
 from annotator.core.records import Span
 from annotator.services import adjudication as review
 
@@ -46,7 +47,7 @@ def test_indexed_classification_equals_the_definition():
         got = review.classify_spans(layers, done, gold)
         for name, spans in layers.items():
             for span, c in zip(spans, got[name], strict=True):
-                expected = {o: review.relation(span, layers[o]) for o in done if o != name}
+                expected = {o: relation(span, layers[o]) for o in done if o != name}
                 assert c.relations == expected
                 assert c.in_gold == any(review._same(span, g) for g in gold)
 
