@@ -40,6 +40,13 @@ def _names(value: str | None) -> list[str] | None:
     type=click.IntRange(2, 10000),
     help="Monte-Carlo samples for gamma's expected disorder.",
 )
+@click.option(
+    "--batch-size",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="Documents per batch of the report's by_batch (in the order they were finished).",
+)
 @db_option
 def agreement(
     as_json: bool,
@@ -48,6 +55,7 @@ def agreement(
     bootstrap: int,
     with_gamma: bool,
     gamma_samples: int,
+    batch_size: int,
     db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
@@ -64,6 +72,7 @@ def agreement(
             bootstrap=bootstrap,
             gamma=with_gamma,
             gamma_samples=gamma_samples,
+            batch_size=batch_size,
         )
     except AppError as exc:
         raise fail(exc) from exc
