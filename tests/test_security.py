@@ -88,7 +88,10 @@ def audit_page(response) -> PageAudit:
     audit = PageAudit()
     audit.feed(response.get_data(as_text=True))
     path = response.request.path
-    ours = {f"/static/{name}" for name in ("app.js", "text_page.js", "annotate.js", "review.js")}
+    ours = {
+        f"/static/{name}"
+        for name in ("app.js", "text_page.js", "annotate.js", "review.js", "active_time.js")
+    }
     assert all(src == HTMX_URL or src in ours for src in audit.scripts), (
         path,
         audit.scripts,
