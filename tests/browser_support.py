@@ -103,6 +103,9 @@ def log_in(page, name: str, password: str = PASSWORD) -> None:
 
 def drag_select(page, first: int, last: int, *, inset: float = 0.5) -> None:
     """Select with a real mouse drag from inside token `first` to inside token `last`."""
+    # Bounding boxes are viewport coordinates: a token scrolled out of view (a click further
+    # down the page scrolled it away) would put the mouse outside the window.
+    page.locator(f'#text span[data-i="{first}"]').scroll_into_view_if_needed()
     a = page.locator(f'#text span[data-i="{first}"]').bounding_box()
     b = page.locator(f'#text span[data-i="{last}"]').bounding_box()
     page.mouse.move(a["x"] + a["width"] * inset / 2, a["y"] + a["height"] / 2)
