@@ -28,13 +28,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from annotator import store  # noqa: E402
+from annotator import store
+from annotator.core.resources import data_path
 from annotator.services import accounts
-from annotator.services.imports import import_paths  # noqa: E402
-from annotator.store.spans import count_spans  # noqa: E402
+from annotator.services.imports import import_paths
+from annotator.store.spans import count_spans
 
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
 
@@ -42,7 +40,7 @@ LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
 def prepare(path: Path, annotators: int) -> tuple[list[str], dict[int, int]]:
     """A database with the corpus and `annotators` annotators with API tokens (no passwords)."""
     db = store.connect(path)
-    import_paths(db, [ROOT / "corpus"], "text")
+    import_paths(db, [data_path("corpus")], "text")
     accounts.create_user(db, "lead", "lead", None, actor="bench")
     tokens = []
     for i in range(annotators):
@@ -66,7 +64,6 @@ def serve(db_path: Path, port: int, workers: int) -> subprocess.Popen:
         **os.environ,
         "ANNOTATOR_DB": str(db_path),
         "ANNOTATOR_SECRET_KEY": "bench-secret",
-        "PYTHONPATH": str(ROOT),
     }
     server = subprocess.Popen(
         [

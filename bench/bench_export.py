@@ -25,12 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from annotator import store  # noqa: E402
-from annotator.store.imports import insert_spans  # noqa: E402
-from annotator.store.spans import Span  # noqa: E402
+from annotator import store
+from annotator.store.imports import insert_spans
+from annotator.store.spans import Span
 
 WORDS = (
     "Nordkorea entsandte rund 11.000 Soldaten nach Russland , sagte der Geheimdienst . "

@@ -1,16 +1,25 @@
-"""Benchmark: gamma on 3 annotators x 100 spans and 2 annotators x 1,000 spans.
+"""Benchmark: gamma for many annotators and on corpora, next to pygamma-agreement.
 
-Times annotator.agreement.gamma.gamma next to pygamma-agreement's Continuum.compute_gamma on the
-same continua, same dissimilarity (alpha = beta = delta_empty = 1), same sampler family and 30
-samples, when pygamma-agreement is installed; otherwise prints its published cost. Run:
+Cases (issue 18): six annotators x 320 units over 3 documents of ~5,000 characters; 10
+annotators x 200 units; 1,000 documents x 3 annotators (~57,000 spans) and, with --corpus-10k,
+10,000 documents. Each times annotator.agreement.gamma.gamma with 30 Monte-Carlo samples (the
+comparison with pygamma-agreement uses the same 30) and then the adaptive default (at least
+30 samples, until the standard error of gamma is under 0.01, at most 300).
 
-    .venv/bin/python bench/bench_gamma.py [--repeat N] [--skip-pygamma]
+pygamma-agreement enumerates every tuple of one unit (or none) per annotator: prod(p_i + 1)
+tuples per continuum, 10^12 for one document of the six-annotator case, so it runs only where
+that product is feasible (under 2 * 10^7 tuples); elsewhere the bench prints the product and
+says it did not run. The ratio to pygamma is measured in this run on the six-annotator
+continua it can solve and on the old 3 x 100 / 2 x 1,000 cases. Run:
+
+    .venv/bin/python bench/bench_gamma.py [--skip-pygamma] [--corpus-10k]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import time
 
@@ -18,8 +27,10 @@ import numpy as np
 
 from annotator.agreement.alpha_u import Unit
 from annotator.agreement.gamma import gamma
+from annotator.agreement.gamma_alignment import GammaBudget
 
 LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
+FEASIBLE_TUPLES = 2 * 10**7
 
 
 def synthetic_continuum(n_annotators: int, n_spans: int, seed: int) -> list[Unit]:
@@ -48,10 +59,61 @@ def synthetic_continuum(n_annotators: int, n_spans: int, seed: int) -> list[Unit
     return units
 
 
-def run_ours(units: list[Unit], annotators: list[str], sampler: str) -> tuple[float, object]:
-    """Seconds and result of our gamma (30 samples)."""
+def corpus_continuum(
+    n_annotators: int, units_per_annotator: int, n_documents: int, length: int, seed: int
+) -> tuple[list[Unit], list[float]]:
+    """Documents end to end: per document a set of true spans (a slot each, up to 70% of it),
+    which each annotator marks with jittered edges (10% missed, 10% relabelled), plus 10%
+    spurious spans. Returns the units and the document starts."""
+    rng = np.random.default_rng(seed)
+    per_doc = max(1, units_per_annotator // n_documents)
+    slot = length / per_doc
+    units, starts_of_docs = [], []
+    for d in range(n_documents):
+        offset = d * length
+        starts_of_docs.append(float(offset))
+        starts = (np.arange(per_doc) * slot + rng.uniform(0, slot * 0.3, per_doc)).astype(int)
+        lengths = rng.integers(5, max(6, int(slot * 0.7)), per_doc)
+        labels = rng.integers(len(LABELS), size=per_doc)
+        for a in range(n_annotators):
+            seen = set()
+            for s, n, lab in zip(starts, lengths, labels, strict=True):
+                if rng.random() < 0.1:
+                    continue
+                s2 = max(0, int(s + rng.integers(-4, 5)))
+                e2 = max(s2 + 1, min(length, int(s + n + rng.integers(-4, 5))))
+                seen.add((s2, e2, lab if rng.random() > 0.1 else rng.integers(len(LABELS))))
+            for _ in range(max(1, per_doc // 10)):
+                s2 = int(rng.integers(0, length - 40))
+                seen.add((s2, s2 + int(rng.integers(5, 40)), rng.integers(len(LABELS))))
+            units += [Unit(f"ann{a}", LABELS[c], offset + s, offset + e) for s, e, c in seen]
+    return units, starts_of_docs
+
+
+def tuples_for_pygamma(units: list[Unit], boundaries: list[float]) -> int:
+    """The largest prod(p_i + 1) pygamma would enumerate for one document's continuum."""
+    edges = [*boundaries, math.inf] if boundaries else [-math.inf, math.inf]
+    worst = 0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        counts: dict[str, int] = {}
+        for u in units:
+            if lo <= u.start < hi:
+                counts[u.annotator] = counts.get(u.annotator, 0) + 1
+        worst = max(worst, math.prod(c + 1 for c in counts.values()))
+    return worst
+
+
+def run_ours(units, annotators, boundaries, *, adaptive: bool):
+    """Seconds and result of our gamma: 30 samples, or the adaptive default."""
     t0 = time.perf_counter()
-    result = gamma(units, annotators, samples=30, sampler=sampler)
+    result = gamma(
+        units,
+        annotators,
+        samples=30,
+        max_samples=300 if adaptive else None,
+        boundaries=boundaries,
+        budget=GammaBudget(seconds=300),
+    )
     return time.perf_counter() - t0, result
 
 
@@ -68,8 +130,8 @@ def _quiet_stdout():
             os.close(saved)
 
 
-def run_pygamma(units: list[Unit], sampler: str) -> tuple[float, float, float]:
-    """Seconds, gamma and observed disorder from pygamma-agreement (30 samples)."""
+def run_pygamma(units: list[Unit]) -> tuple[float, float, float]:
+    """Seconds, gamma and observed disorder from pygamma-agreement (30 shuffle samples)."""
     import pygamma_agreement as pa
     from pyannote.core import Segment
 
@@ -77,64 +139,94 @@ def run_pygamma(units: list[Unit], sampler: str) -> tuple[float, float, float]:
     for u in units:
         continuum.add(u.annotator, Segment(u.start, u.end), u.category)
     diss = pa.CombinedCategoricalDissimilarity(alpha=1, beta=1, delta_empty=1)
-    chosen = (
-        pa.ShuffleContinuumSampler() if sampler == "shuffle" else pa.StatisticalContinuumSampler()
-    )
     np.random.seed(4772)
     t0 = time.perf_counter()
     with _quiet_stdout():
-        result = continuum.compute_gamma(diss, n_samples=30, sampler=chosen)
+        result = continuum.compute_gamma(diss, n_samples=30, sampler=pa.ShuffleContinuumSampler())
         value, observed = float(result.gamma), float(result.observed_disorder)
     return time.perf_counter() - t0, value, observed
 
 
-def main() -> None:
-    """Print timings and values for both continua."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-pygamma", action="store_true")
-    parser.add_argument("--sampler", default="shuffle", choices=["shuffle", "statistical"])
-    args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}; 30 Monte-Carlo samples each", flush=True)
+def _describe(result) -> str:
+    if result.status != "ok":
+        return f"{result.status}: {result.reason}"
+    se = f"{result.standard_error:.4f}" if result.standard_error is not None else "-"
+    return (
+        f"gamma {result.gamma:.4f} +- {se} (SE), {result.samples} samples, "
+        f"observed {result.observed_disorder:.6f}, expected {result.expected_disorder:.4f}"
+    )
 
+
+def measure(name, units, boundaries, have_pygamma, adaptive=True) -> None:
+    """Print our figures (30 samples and adaptive) and pygamma's where feasible."""
+    annotators = sorted({u.annotator for u in units})
+    docs = len(boundaries) or 1
+    print(f"{name}: {len(annotators)} annotators, {len(units)} units, {docs} documents", flush=True)
+    seconds, result = run_ours(units, annotators, boundaries, adaptive=False)
+    print(f"    ours, 30 samples: {seconds:.2f} s; {_describe(result)}", flush=True)
+    if adaptive:
+        seconds_a, result_a = run_ours(units, annotators, boundaries, adaptive=True)
+        print(f"    ours, adaptive:   {seconds_a:.2f} s; {_describe(result_a)}", flush=True)
+    if not have_pygamma:
+        return
+    tuples = tuples_for_pygamma(units, boundaries)
+    if boundaries and len(boundaries) > 1:
+        print(
+            "    pygamma-agreement: not run (it has no documents; one continuum would chain them)"
+        )
+    elif tuples > FEASIBLE_TUPLES:
+        print(
+            f"    pygamma-agreement: not run, it would enumerate {tuples:.2e} tuples per alignment"
+        )
+    else:
+        their, value, observed = run_pygamma(units)
+        print(
+            f"    pygamma-agreement, 30 samples: {their:.2f} s, gamma {value:.4f}, observed "
+            f"{observed:.6f} (ours {result.observed_disorder:.6f}); ratio {their / seconds:.0f}x",
+            flush=True,
+        )
+
+
+def main() -> None:
+    """Print timings and values for every case."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-pygamma", action="store_true")
+    parser.add_argument("--corpus-10k", action="store_true")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     have_pygamma = False
     if not args.skip_pygamma:
         t0 = time.perf_counter()
         try:
             import logging
 
-            logging.disable(logging.WARNING)  # pygamma warns about the missing CBC solver each call
+            logging.disable(logging.WARNING)  # pygamma warns about the missing CBC solver
             import pygamma_agreement  # noqa: F401
 
             have_pygamma = True
             print(f"pygamma-agreement import: {time.perf_counter() - t0:.1f} s", flush=True)
         except ImportError:
-            print(
-                "pygamma-agreement not installed: published cost about 5 s for 3 x 100"
-                " plus about 9 s import"
-            )
+            print("pygamma-agreement not installed: no ratio")
 
-    for n_annotators, n_spans in ((3, 100), (2, 1000)):
-        units = synthetic_continuum(n_annotators, n_spans, seed=n_annotators * 1000 + n_spans)
-        annotators = sorted({u.annotator for u in units})
-        ours = [run_ours(units, annotators, args.sampler) for _ in range(args.repeat)]
-        best = min(t for t, _ in ours)
-        result = ours[0][1]
-        print(
-            f"{n_annotators} x {n_spans} ({len(units)} units), sampler={args.sampler}: ours "
-            f"{best:.3f} s (best of {args.repeat}), gamma {result.gamma:.4f}, "
-            f"observed {result.observed_disorder:.6f}, expected {result.expected_disorder:.4f} "
-            f"+- {result.expected_disorder_sd:.4f} (sd over samples)",
-            flush=True,
-        )
-        if have_pygamma:
-            seconds, value, observed = run_pygamma(units, args.sampler)
-            print(
-                f"    pygamma-agreement {seconds:.2f} s, gamma {value:.4f}, "
-                f"observed {observed:.6f}; "
-                f"speed-up {seconds / best:.1f}x",
-                flush=True,
-            )
+    units, bounds = corpus_continuum(6, 320, 3, 5000, seed=6)
+    measure("six annotators x 320 units, 3 documents of 5,000 characters", units, bounds,
+            have_pygamma)  # fmt: skip
+    for k in (6, 8):
+        units, _ = corpus_continuum(6, k, 1, 300, seed=60 + k)
+        measure(f"six annotators x {k} units, one document (pygamma-feasible)", units, [],
+                have_pygamma, adaptive=False)  # fmt: skip
+    units = synthetic_continuum(3, 100, seed=3100)
+    measure("3 x 100 (earlier bench case)", units, [], have_pygamma, adaptive=False)
+    units = synthetic_continuum(2, 1000, seed=3000)
+    measure("2 x 1,000 (earlier bench case)", units, [], have_pygamma, adaptive=False)
+    units, bounds = corpus_continuum(10, 200, 1, 8000, seed=10)
+    measure("10 annotators x 200 units, one document of 8,000 characters", units, [],
+            have_pygamma)  # fmt: skip
+    units, bounds = corpus_continuum(3, 19_000, 1000, 4000, seed=1000)
+    measure("1,000 documents x 3 annotators", units, bounds, have_pygamma)
+    if args.corpus_10k:
+        units, bounds = corpus_continuum(3, 190_000, 10_000, 4000, seed=10_000)
+        measure("10,000 documents x 3 annotators", units, bounds, have_pygamma, adaptive=False)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.load_support import LABELS, Server, prepare_database, request, word_tokens  # noqa: E402
+from harness import LABELS, Server, prepare_database, request, word_tokens
 
 MIX = (
     ("page", 0.20),

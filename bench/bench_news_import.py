@@ -9,18 +9,26 @@ scripts), into a temporary folder. Times, in the same run and on the same files:
                uses (structured markup only, "same options"),
   reader       annotator's read_html over the folder (walk, strict decoding, the same
                extraction, language, records),
-  import       the reader through today's import_records into a fresh SQLite database
-               (canonicalise, hash, tokenize, store, one transaction).
-The three extractors take turns every 50 pages, so that load from neighbours on the 2 shared
-cores falls on all alike; the import runs after them. Best of --rounds for each.
-Prints pages/s of each and the ratios to trafilatura (target: reader at least 80%).
+  import       what `annotator import` does (services.imports.import_run: format detection,
+               reading, canonicalising, hashing, tokenizing per language, storing with the
+               article fields) into a fresh SQLite database; in the turns below each 50 pages
+               are one import run (one transaction each) into the same database,
+  whole        one import_run over the whole folder (one transaction), after the turns,
+  cli          `python -m annotator import FOLDER` in a subprocess, wall time (interpreter
+               start and imports included), after the turns.
+trafilatura, the reader and the import take turns every 50 pages, so that load from neighbours
+on the 2 shared cores falls on all alike. Best of --rounds for each.
+Prints pages/s of each and the ratios to trafilatura (target: import at least 80%).
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,9 +37,10 @@ import trafilatura
 from trafilatura.settings import set_date_params
 
 from annotator import store
+from annotator.core.tokenize import forget_pipelines
 from annotator.formats.html import read_html
 from annotator.formats.page import DATE_PARAMS
-from annotator.services.imports import import_records
+from annotator.services.imports import import_run
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 OUTLETS = [
@@ -148,9 +157,11 @@ def write_pages(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def time_interleaved(paths: list[Path], chunk: int = 50) -> tuple[dict[str, float], dict]:
-    """Seconds and characters of each extractor over all pages, taking turns every `chunk`
-    pages so that a neighbour's load on the shared cores falls on all three alike."""
+def time_interleaved(
+    paths: list[Path], db_path: Path, chunk: int = 50
+) -> tuple[dict[str, float], dict]:
+    """Seconds and characters of each extractor and of the import over all pages, taking turns
+    every `chunk` pages so that a neighbour's load on the shared cores falls on all alike."""
     same = {"date_extraction_params": {**set_date_params(False), **DATE_PARAMS}}
 
     def trafilatura_run(batch, **options):
@@ -165,10 +176,20 @@ def time_interleaved(paths: list[Path], chunk: int = 50) -> tuple[dict[str, floa
     def reader_run(batch):
         return sum(len(record.text) for path in batch for record in read_html(path))
 
+    db_path.unlink(missing_ok=True)
+    db = store.connect(db_path)
+    forget_pipelines()  # each round's import starts as a new process would: nothing cached
+
+    def import_run_chunk(batch):
+        report = import_run(db, batch)
+        assert report.documents_added == len(batch), report.summary()
+        return None
+
     runs = {
         "default": trafilatura_run,
         "same": lambda batch: trafilatura_run(batch, **same),
         "reader": reader_run,
+        "import": import_run_chunk,
     }
     seconds = dict.fromkeys(runs, 0.0)
     chars = dict.fromkeys(runs, 0)
@@ -176,19 +197,39 @@ def time_interleaved(paths: list[Path], chunk: int = 50) -> tuple[dict[str, floa
         batch = paths[i : i + chunk]
         for name, run in runs.items():
             start = time.perf_counter()
-            chars[name] += run(batch)
+            chars[name] += run(batch) or 0
             seconds[name] += time.perf_counter() - start
+    stored = db.conn.execute("SELECT COALESCE(SUM(length(text)), 0) FROM document").fetchone()[0]
+    chars["import"] = stored
+    db.close()
     return seconds, chars
 
 
 def time_import(folder: Path, db_path: Path) -> tuple[float, int]:
+    """One import_run over the whole folder into a fresh database: seconds, documents added."""
     db_path.unlink(missing_ok=True)
     db = store.connect(db_path)
+    forget_pipelines()
     start = time.perf_counter()
-    report = import_records(db, read_html(folder))
+    report = import_run(db, [folder])
     elapsed = time.perf_counter() - start
     db.close()
     return elapsed, report.documents_added
+
+
+def time_cli(folder: Path, db_path: Path) -> tuple[float, str]:
+    """`python -m annotator import FOLDER` in a subprocess: wall seconds, its summary line."""
+    db_path.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "annotator", "import", str(folder), "--db", str(db_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return time.perf_counter() - start, done.stdout.strip()
 
 
 def main() -> None:
@@ -204,23 +245,32 @@ def main() -> None:
         print(f"{len(paths)} pages, {size / 1e6:.1f} MB of HTML")
         # Warm-up: trafilatura's and py3langid's lazy tables, spaCy's pipeline.
         list(read_html(paths[0]))
-        best = dict.fromkeys(("default", "same", "reader", "import"), float("inf"))
+        best = dict.fromkeys(("default", "same", "reader", "import", "whole", "cli"), float("inf"))
         for round_no in range(1, args.rounds + 1):
-            seconds, chars = time_interleaved(paths)
-            seconds["import"], added = time_import(folder, Path(tmp) / "bench.db")
+            seconds, chars = time_interleaved(paths, Path(tmp) / "turns.db")
+            seconds["whole"], added = time_import(folder, Path(tmp) / "bench.db")
             assert added == len(paths), f"imported {added} of {len(paths)} pages"
+            seconds["cli"], summary = time_cli(folder, Path(tmp) / "cli.db")
+            assert summary.startswith(f"{len(paths)} documents added"), summary
             assert len(set(chars.values())) == 1, f"the extractors disagree on the text: {chars}"
             print(
                 f"round {round_no}: "
                 + ", ".join(f"{name} {seconds[name]:.2f} s" for name in best)
-                + f" ({chars['reader']} characters of text each)"
+                + f" ({chars['reader']} characters of text each); import in turns "
+                f"{seconds['default'] / seconds['import']:.0%} of default, "
+                f"{seconds['same'] / seconds['import']:.0%} of same-options trafilatura"
             )
             for name in best:
                 best[name] = min(best[name], seconds[name])
         rate = {name: len(paths) / seconds for name, seconds in best.items()}
         print(f"trafilatura, default options:     {rate['default']:7.1f} pages/s")
         print(f"trafilatura, our reader's options: {rate['same']:6.1f} pages/s")
-        for name, label in (("reader", "read_html (our reader)"), ("import", "read_html + import")):
+        for name, label in (
+            ("reader", "read_html (our reader)"),
+            ("import", "annotator import, in turns"),
+            ("whole", "annotator import, one run"),
+            ("cli", "annotator import, CLI process"),
+        ):
             print(
                 f"{label + ':':34} {rate[name]:6.1f} pages/s = "
                 f"{rate[name] / rate['default']:.0%} of default, "

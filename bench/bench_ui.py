@@ -17,29 +17,29 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from annotator import store  # noqa: E402
-from annotator.core.labels import load_label_scheme  # noqa: E402
-from annotator.services.annotations import SpanInput, create_span  # noqa: E402
-from annotator.services.imports import import_paths  # noqa: E402
-from annotator.store.documents import document_by_external_id, get_tokens  # noqa: E402
-from annotator.store.users import get_user  # noqa: E402
-from tests.browser_support import (  # noqa: E402
+from harness import (
     CORPUS,
-    build_database,
+    PASSWORD,
+    Server,
     chromium,
-    live_server,
     log_in,
+    log_in_client,
     new_page,
+    prepare_database,
 )
-from tests.conftest import csrf_token_of, login  # noqa: E402
 
+from annotator import store
+from annotator.core.labels import load_label_scheme
+from annotator.services.annotations import SpanInput, create_span
+from annotator.services.imports import import_paths
+from annotator.store.documents import document_by_external_id, get_tokens
+from annotator.store.users import get_user
+
+ANNOTATOR = "load00"
 MAX_LENGTH = 30  # tokens of the longest span; same-label spans start 3 * spacing > 33 apart
 FREE = (31, 33)  # token offsets after each label-0 span start that no label-0 span covers
 
@@ -75,7 +75,8 @@ SELECT = """([a, b]) => {
 
 def build_long_document(tmp: Path, chars: int, spans: int) -> tuple[Path, int, list[int]]:
     """The database with the long document and its spans; (path, id, label-0-free token starts)."""
-    db_path = build_database(tmp / "bench.db")
+    db_path = tmp / "bench.db"
+    prepare_database(db_path, 1)
     articles = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
     parts, size = ["Langer Testtext\n"], 0
     while size < chars:
@@ -90,7 +91,7 @@ def build_long_document(tmp: Path, chars: int, spans: int) -> tuple[Path, int, l
     import_paths(db, [folder], "text")
     doc = document_by_external_id(db, "long.txt")
     scheme = load_label_scheme()
-    anna = get_user(db, "anna")
+    anna = get_user(db, ANNOTATOR)
     n = len(get_tokens(db, doc.id))
     keys = scheme.keys()
     spacing = (n - 60) // spans
@@ -116,8 +117,7 @@ def server_render(db_path: Path, tmp: Path, document_id: int, runs: int) -> tupl
 
     app = create_app({"DB": str(db_path), "SECRET_KEY": "bench", "INSTANCE_PATH": str(tmp)})
     client = app.test_client()
-    login(client, "anna")
-    csrf_token_of(client.get("/").get_data(as_text=True))
+    log_in_client(client, ANNOTATOR, PASSWORD)
     client.get(f"/documents/{document_id}")  # warm the token and piece caches
     times, size = [], 0
     for _ in range(runs):
@@ -131,9 +131,10 @@ def server_render(db_path: Path, tmp: Path, document_id: int, runs: int) -> tupl
 
 def key_to_span(db_path: Path, tmp: Path, document_id: int, free: list[int], runs: int):
     """Median ms from key press to the new mark (MutationObserver) and to the next frame."""
-    with live_server(db_path) as url, chromium() as browser:
+    with Server(db_path, workers=2) as server, chromium() as browser:
+        url = f"http://127.0.0.1:{server.port}"
         page = new_page(browser, url)
-        log_in(page, "anna")
+        log_in(page, ANNOTATOR, PASSWORD)
         page.goto(f"/documents/{document_id}")
         page.evaluate(INSTRUMENT)
         for run in range(runs):

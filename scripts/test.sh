@@ -12,4 +12,4 @@ fi
 scripts/fetch-htmx.sh
 .venv/bin/ruff check annotator tests bench scripts
 .venv/bin/ruff format --check annotator tests bench scripts
-.venv/bin/python -m pytest "$@"
+.venv/bin/pytest "$@"

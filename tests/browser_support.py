@@ -77,10 +77,12 @@ def chromium() -> Iterator:
             browser.close()
 
 
-def new_page(browser, base_url: str):
+def new_page(browser, base_url: str, width: int = 1400, height: int = 900, **options):
     """A fresh browser context whose CDN request for htmx is answered from the local copy."""
     body = local_htmx()
-    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": width, "height": height}, **options
+    )
     context.route(
         HTMX_URL,
         lambda route: route.fulfill(

@@ -372,6 +372,8 @@ TABLE = [
         lead_only(),
         form={"span_id": IDS["anna"]},
     ),
+    # Issue 14: what needs the lead, on the progress page.
+    Row("GET", "/review/todo", "/review/todo", lead_only()),
 ]
 
 

@@ -216,13 +216,13 @@ def test_refusals_of_key_actions_show_in_the_page(site, browser):
     page.keyboard.press("u")
     expect(page.locator("#flash.error")).to_contain_text("nothing to undo")
 
-    # Relabel by key while someone else changed the span (stale version): refused, and said.
+    # Relabel while someone else changed the span (stale version): refused, and said.
     page.click(f'#text span[data-i="{first}"]')
     page.wait_for_selector(f'#editor[data-span="{span.id}"]')
     db = read_db(db_path)
     db.conn.execute("UPDATE span SET version = version + 5 WHERE id = ?", [span.id])
     db.conn.close()
-    page.keyboard.press("3")
+    page.select_option("#editor select[name=label]", "EDITORIAL_FRAMING")
     expect(page.locator("#flash.error")).to_contain_text("changed elsewhere")
     assert [s.label for s in spans_of(db_path, doc, "ben")] == ["STATE_PROPAGANDA"]
     page.context.close()

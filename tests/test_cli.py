@@ -36,14 +36,44 @@ def test_every_command_has_help():
     def walk(command, prefix):
         yield prefix, command
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                yield from walk(sub, [*prefix, name])
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                yield from walk(command.get_command(ctx, name), [*prefix, name])
 
     runner = CliRunner()
     for path, command in walk(main, []):
         assert command.help, f"annotator {' '.join(path)} has no help text"
         result = runner.invoke(main, [*path, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_top_level_help_lists_every_command_without_loading_them():
+    """`annotator --help` imports no command module, so no spaCy, scipy or web stack."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from annotator.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('spacy', 'scipy', 'flask', 'annotator.cli.imports')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout
+    for name in (
+        "init",
+        "import",
+        "user",
+        "token",
+        "serve",
+        "demo",
+        "agreement",
+        "export",
+        "backup",
+    ):
+        assert f"  {name} " in out.stdout
 
 
 def test_init_is_idempotent(cli):

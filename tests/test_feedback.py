@@ -42,7 +42,7 @@ def adjudicated(db):
         span(db, "lea", 1, label, ts, te)
     for name in ("anna", "ben"):
         set_document_status(db, get_user(db, name), 1, "done")
-    change_gold_status(db, get_user(db, "lea"), 1, "adjudicated")
+    change_gold_status(db, get_user(db, "lea"), 1, "adjudicated", confirmed=True)
     return db
 
 
@@ -138,7 +138,7 @@ def test_queue_shows_scores_over_released_documents(client, adjudicated, db):
 def test_release_all_releases_every_adjudicated_document_with_audit(client, adjudicated, db):
     lea = get_user(db, "lea")
     set_document_status(db, get_user(db, "anna"), 2, "done")
-    change_gold_status(db, lea, 2, "adjudicated")
+    change_gold_status(db, lea, 2, "adjudicated", confirmed=True)
     token = login(client, "lea")
     response = client.post(
         "/review/release-all", data={"csrf_token": token}, headers={"HX-Request": "true"}
@@ -180,7 +180,7 @@ def test_gold_notes_copied_from_another_layer_stay_hidden(client, adjudicated, d
     )
     change_gold_status(db, lea, 1, "in_progress")
     accept_span(db, SCHEME, lea, 1, "ben-noted")
-    change_gold_status(db, lea, 1, "adjudicated")
+    change_gold_status(db, lea, 1, "adjudicated", confirmed=True)
     release_document(db, lea, 1)
     login(client, "anna")
     for url in ("/api/documents/1/feedback", "/documents/1/feedback"):

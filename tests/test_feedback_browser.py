@@ -68,7 +68,7 @@ def site(tmp_path_factory):
         lea = get_user(db, "lea")
         for label, ts, te in ((FRAMING, 5, 9), (INTEL, 20, 24)):
             create_span(db, SCHEME, lea, 1, SpanInput(label, token_start=ts, token_end=te))
-        change_gold_status(db, lea, 1, "adjudicated")
+        change_gold_status(db, lea, 1, "adjudicated", confirmed=True)
         db.conn.close()
         yield url, db_path
 

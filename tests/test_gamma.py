@@ -13,9 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.agreement.alpha_u import Unit
-from annotator.agreement.gamma import gamma, gamma_report
+from annotator.agreement.gamma import (
+    DocumentContinuum,
+    _batches,
+    batch_shuffle_sample,
+    gamma,
+    gamma_report,
+)
 from annotator.agreement.gamma_alignment import (
     Dissimilarity,
+    GammaBudget,
     Units,
     best_alignment,
     pair_dissimilarity,
@@ -225,19 +232,20 @@ def test_gamma_report_uses_done_documents_as_one_continuum() -> None:
         _doc(2, {"a": [(10, 30, "L")]}),  # b not done: must not count as b finding nothing
         _doc(3, {"a": [(0, 10, "M")], "b": [(1, 10, "M"), (50, 70, "L")]}),
     ]
-    report = gamma_report(docs, ["a", "b"], ["L", "M"], samples=10, seed=7)
+    report = gamma_report(docs, ["a", "b"], ["L", "M"], samples=10, max_samples=None, seed=7)
     units = [
         Unit("a", "L", 5, 20), Unit("a", "M", 40, 60), Unit("b", "L", 6, 20),
         Unit("b", "M", 42, 60), Unit("a", "M", 100, 110), Unit("b", "M", 101, 110),
         Unit("b", "L", 150, 170),
     ]  # fmt: skip
-    direct = gamma(units, ["a", "b"], begin=0, end=200, samples=10, seed=7)
+    # each document is its own continuum, aligned and sampled alone
+    direct = gamma(units, ["a", "b"], begin=0, end=200, samples=10, seed=7, boundaries=[0, 100])
     assert report["documents"] == 2
     assert report["units"] == 7
     assert report["observed_disorder"] == pytest.approx(direct.observed_disorder)
     assert report["gamma"] == pytest.approx(direct.gamma)
     assert report["samples"] == 10 and report["seed"] == 7
-    assert report["annotators"] == ["a", "b"]
+    assert report["annotators"] == 2 and report["annotator_names"] == ["a", "b"]
     assert {"gamma_cat", "expected_disorder", "gamma_k", "alpha", "beta", "delta_empty"} <= set(
         report
     )
@@ -339,3 +347,154 @@ def test_corpus_gamma_never_aligns_units_of_different_documents() -> None:
     report = gamma_report(documents, ["A", "B", "C"], ["L", "M"], samples=5)
     assert report["units"] == total
     assert report["observed_disorder"] == pytest.approx(weighted / total, rel=1e-6)
+
+
+# issue 18: many annotators, budget, coverage, documents in the samples, adaptive samples ------
+
+
+def _pygamma_disorder(units: list[Unit]) -> float:
+    pa = pytest.importorskip("pygamma_agreement")  # test-only dependency
+    import logging
+
+    logging.disable(logging.WARNING)
+    theirs = pa.CombinedCategoricalDissimilarity(alpha=1, beta=1, delta_empty=1)
+    return float(_pygamma_continuum(pa, units).get_best_alignment(theirs).disorder)
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(4, 6, 1), (5, 5, 2), (6, 4, 3), (6, 5, 4)])
+def test_observed_disorder_for_four_to_six_annotators_equals_pygamma(n, k, seed) -> None:
+    """Dense continua (one component of all units: the LP path, not the small-component one)."""
+    units = _random_units(np.random.default_rng(seed), n, k)
+    arrays = _arrays(units)
+    alignment = best_alignment(arrays)
+    assert alignment.disorder == pytest.approx(_pygamma_disorder(units), rel=1e-6)
+    covered = sorted(int(i) for i in alignment.tuples.ravel() if i >= 0)
+    assert covered == list(range(len(units)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_best_alignment_of_four_annotators_equals_brute_force(seed) -> None:
+    rng = np.random.default_rng(seed)
+    units = sorted(
+        {
+            Unit(f"a{a}", "xy"[rng.integers(2)], s, s + int(rng.integers(1, 12)))
+            for a in range(4)
+            for s in rng.integers(0, 30, size=int(rng.integers(0, 3)))
+        }
+    )
+    annotators = [f"a{a}" for a in range(4)]
+    if not units:
+        return
+    alignment = best_alignment(_arrays(units, annotators))
+    expected = _brute_force_disorder(units, annotators, Dissimilarity())
+    assert alignment.disorder == pytest.approx(expected, abs=1e-9)
+
+
+def _crowded(n: int, k: int) -> list[Unit]:
+    rng = np.random.default_rng(n * k)
+    return [
+        Unit(f"a{a}", "x", int(s), int(s) + int(rng.integers(10, 40)))
+        for a in range(n)
+        for s in rng.integers(0, 200, size=k)
+    ]
+
+
+def test_too_large_for_an_exact_alignment_is_a_result_not_a_crash() -> None:
+    """20 annotators on one crowded document: past the budget the result says so, with the
+    figures it could compute, instead of building a 13M-row candidate array."""
+    units = _crowded(20, 30)
+    annotators = [f"a{a}" for a in range(20)]
+    result = gamma(units, annotators, samples=5)  # the default budget
+    assert result.status == "too_large"
+    assert result.gamma is None and result.observed_disorder is None
+    assert "too large for an exact alignment" in result.reason
+    assert result.units == len(set(units)) and result.annotators == 20
+    small = gamma(_crowded(6, 10), [f"a{a}" for a in range(6)], budget=GammaBudget(candidates=50))
+    assert small.status == "too_large" and "budget of 50" in small.reason
+    assert gamma(_crowded(6, 10), [f"a{a}" for a in range(6)], samples=3).status == "ok"
+
+
+def test_budget_past_the_observed_alignment_keeps_the_observed_disorder() -> None:
+    units = _crowded(5, 8)
+    annotators = [f"a{a}" for a in range(5)]
+    full = gamma(units, annotators, samples=3)
+    # a component limit only the (more scattered) samples reach, or the time budget: here the
+    # time budget is spent already, so the observed figure stands and the samples are refused
+    spent = gamma(units, annotators, samples=3, budget=GammaBudget(seconds=0))
+    assert spent.status == "too_large" and spent.gamma is None
+    assert full.status == "ok" and full.observed_disorder is not None
+
+
+def test_report_uses_every_document_with_two_done_annotators_each_with_its_own() -> None:
+    """Each document counts with the annotators who finished it; before, a document one of the
+    selected annotators had not finished was dropped (documents: 1 here)."""
+    ab = {"A": [(2, 10, "L"), (30, 44, "M")], "B": [(3, 10, "L"), (31, 40, "M")]}
+    bc = {"B": [(5, 20, "L"), (50, 60, "L")], "C": [(5, 18, "L"), (70, 80, "M")]}
+    abc = {"A": [(0, 8, "L")], "B": [(1, 8, "L"), (20, 30, "M")], "C": [(0, 9, "L")]}
+    docs = [_doc(1, ab), _doc(2, bc), _doc(3, abc), _doc(4, {"C": [(1, 5, "L")]})]
+    report = gamma_report(docs, ["A", "B", "C"], ["L", "M"], samples=5, max_samples=None)
+    assert report["documents"] == 3 and report["annotators"] == 3
+    assert report["units"] == 12 and report["coverage"] == "done"
+    weighted = weight = 0.0
+    for spans in (ab, bc, abc):
+        units = [Unit(a, lab, s, e) for a, v in spans.items() for s, e, lab in v]
+        share = len(units) / len(spans)  # mean units per annotator of that document
+        weighted += _pygamma_disorder(units) * share
+        weight += share
+    assert report["observed_disorder"] == pytest.approx(weighted / weight, rel=1e-6)
+    every = gamma_report(docs, ["A", "B", "C"], ["L", "M"], samples=5, all_annotators=True)
+    assert every["documents"] == 1 and every["units"] == 4
+    assert every["observed_disorder"] == pytest.approx(
+        _pygamma_disorder([Unit(a, lab, s, e) for a, v in abc.items() for s, e, lab in v])
+    )
+
+
+def test_samples_stay_inside_their_documents() -> None:
+    """The Monte-Carlo samples shuffle each document alone: every sampled unit keeps its
+    document, starts inside it, and a document gets the units of its own annotators only."""
+    docs = [
+        DocumentContinuum([Unit("a", "x", 90, 99), Unit("b", "x", 91, 99)], ["a", "b"], 0, 100),
+        DocumentContinuum(
+            [Unit("a", "x", 100, 104), Unit("b", "y", 101, 103), Unit("b", "x", 150, 160)],
+            ["a", "b"],
+            100,
+            300,
+        ),
+    ]
+    (batch,) = _batches(docs, ["x", "y"])
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        sample = batch_shuffle_sample(batch, rng)
+        assert sample.groups is not None
+        for g, (lo, hi) in enumerate([(0, 100), (100, 300)]):
+            mine = sample.groups == g
+            assert np.all((sample.starts[mine] >= lo) & (sample.starts[mine] <= hi))
+            for owner in (0, 1):  # each sampled annotator copies one real annotator's units
+                copied = sorted((sample.ends - sample.starts)[mine & (sample.owners == owner)])
+                assert copied in (([9.0], [8.0]) if g == 0 else ([4.0], [2.0, 10.0]))
+
+
+def test_samples_adapt_until_the_standard_error_is_under_the_bound() -> None:
+    units = _random_units(np.random.default_rng(8), 3, 6)
+    annotators = sorted({u.annotator for u in units})
+    fixed = gamma(units, annotators, samples=10)
+    assert fixed.samples == 10 and fixed.standard_error is not None
+    loose = gamma(units, annotators, samples=10, max_samples=400, standard_error=0.05)
+    tight = gamma(units, annotators, samples=10, max_samples=400, standard_error=0.005)
+    assert 10 <= loose.samples <= tight.samples <= 400
+    for result in (loose, tight):
+        bound = 0.05 if result is loose else 0.005
+        assert result.samples == 400 or result.standard_error <= bound
+        if result.samples > 10:  # it stopped at the first sample count under the bound
+            assert result.standard_error <= bound or result.samples == 400
+    # the standard error is the delta-method one of gamma = 1 - D_o / mean(D_e)
+    assert tight.standard_error == pytest.approx(
+        tight.observed_disorder
+        * tight.expected_disorder_sd
+        * np.sqrt(tight.samples / (tight.samples - 1))
+        / np.sqrt(tight.samples)
+        / tight.expected_disorder**2
+    )
+    again = gamma(units, annotators, samples=10, max_samples=400, standard_error=0.005)
+    assert again == tight  # fixed seed: the same samples, the same figures

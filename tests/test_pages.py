@@ -111,11 +111,11 @@ def test_queue_and_pages_follow_the_assignment(client, db):
     assert client.get("/documents/2").status_code == 200
 
 
-def test_lead_home_links_review_and_documents(client):
+def test_lead_home_is_the_progress_grid(client):
     sign_in(client, "lea")
     html = client.get("/").get_data(as_text=True)
-    assert 'href="/review"' in html
-    assert html.count('href="/documents/') == 5
+    assert "What needs you" in html
+    assert html.count('href="/review/documents/') >= 5
     assert "Your queue" not in html
     assert client.get("/next").headers["Location"] == "/"
 

@@ -146,8 +146,11 @@ def test_report_carries_alpha_u_and_gamma(annotated, db_path, client, tokens):
     report = json.loads(result.output)
     assert report["alpha_u"]["documents"] == 2
     assert set(report["alpha_u"]["by_label"]) == set(SCHEME.keys())
-    assert report["gamma"]["annotators"] == ["anna", "ben"]
-    assert report["gamma"]["samples"] == 30
+    # contract: gamma carries counts of what it used, its sample count and standard error
+    assert report["gamma"]["annotators"] == 2
+    assert report["gamma"]["annotator_names"] == ["anna", "ben"]
+    assert 30 <= report["gamma"]["samples"] <= report["gamma"]["max_samples"]
+    assert report["gamma"]["standard_error"] is not None
     assert "gamma" in CliRunner().invoke(main, ["agreement", "--db", str(db_path)]).output
     api = client.get("/api/agreement?gamma=1&bootstrap=0", headers=bearer(tokens["lea"])).json
     assert api["gamma"]["gamma"] == pytest.approx(report["gamma"]["gamma"])

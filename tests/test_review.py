@@ -271,12 +271,12 @@ def test_dashboard_shows_alpha_u_with_its_explanation(lead, annotated):
     card = re.search(r'<section class="card measure" id="alpha-u">.*?</section>', html, re.S).group(
         0
     )
-    assert f'<p class="big-number">{expected["pooled"]["value"]:.3f}</p>' in card
+    assert f'<p class="big-number">{expected["pooled"]["value"]:.2f}</p>' in card
     assert f"{expected['pooled']['units']} units (spans) in 2 documents" in card
     for label in LABELS:
         row = re.search(rf'<tr data-label="{label}">(.*?)</tr>', card).group(1)
         value, units = expected["by_label"][label]["value"], expected["by_label"][label]["units"]
-        assert re.findall(r'class="num">([^<]*)<', row) == [f"{value:.3f}", str(units)]
+        assert re.findall(r'class="num">([^<]*)<', row) == [f"{value:.2f}", str(units)]
     # 7 stored spans, none merged: the units are the spans.
     assert expected["pooled"]["units"] == len(SPANS)
     assert "where each unit starts and ends" in card and "0 chance level" in card
@@ -296,8 +296,8 @@ def test_gamma_region_shows_computing_then_the_figures(lead, annotated, held_gam
     done = poll_gamma(lead)
     assert gamma_status(done) == "done" and "hx-trigger" not in done  # polling stops
     direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
-    assert f"gamma-cat {direct['gamma_cat']:.3f}" in done
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in done
+    assert f"gamma-cat {direct['gamma_cat']:.2f}" in done
     assert (
         f"{direct['observed_disorder']:.4f}" in done
         and f"{direct['expected_disorder']:.4f}" in done
@@ -321,7 +321,7 @@ def test_gamma_follows_the_filters(lead, annotated, held_gamma_jobs):
     direct = gamma_report(
         agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], ["EDITORIAL_FRAMING"]
     )
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in done
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in done
     assert f"{direct['units']} · 2 · 2" in done and direct["units"] == 3
     assert len(started) == 1
 
@@ -345,7 +345,7 @@ def test_a_new_span_or_status_recomputes_gamma(lead, annotated, held_gamma_jobs)
     go.set()
     new = poll_gamma(lead)
     direct = gamma_report(agreement_documents(annotated, ["anna", "ben"]), ["anna", "ben"], LABELS)
-    assert f'<p class="big-number">{direct["gamma"]:.3f}</p>' in new
+    assert f'<p class="big-number">{direct["gamma"]:.2f}</p>' in new
     assert f"{len(SPANS) + 1} · 2 · 2" in new
     go.clear()  # hold the next job, or on a busy machine it can finish before the page renders
     set_document_status(annotated, get_user(annotated, "ben"), 2, "in_progress")
@@ -665,7 +665,14 @@ def test_gold_status_and_scores_against_gold(lead, annotated):
     lead.post(f"/review/documents/1/accept/{span_of(db, 'anna', 1, 'STATE_PROPAGANDA').id}")
     lead.post(f"/review/documents/1/accept/{span_of(db, 'ben', 1, 'EDITORIAL_FRAMING').id}")
     before = event_rows(db)
-    response = lead.post("/review/documents/1/gold-status", data={"status": "adjudicated"})
+    # anna's two INTEL spans are neither in gold nor rejected: asked first, nothing changed.
+    question = lead.post("/review/documents/1/gold-status", data={"status": "adjudicated"})
+    assert question.status_code == 409 and question.headers["X-Needs-Confirmation"] == "1"
+    assert "2 annotator spans in 2 places are neither in gold" in question.get_data(as_text=True)
+    assert new_events(db, before) == []
+    response = lead.post(
+        "/review/documents/1/gold-status", data={"status": "adjudicated", "confirmed": "1"}
+    )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "goldChanged"
     assert new_events(db, before) == [
         ("gold_status", "gold_status", "1", {"status": "in_progress"}, {"status": "adjudicated"})
@@ -717,7 +724,13 @@ def test_assign_one_document_is_audited(lead, annotated):
 
 def test_round_robin_and_everyone(lead, annotated):
     db = annotated
-    assert lead.post("/review/assignments", data={"n": "1"}).status_code == 200
+    # Done work would leave its annotators' queues: asked first, nothing changed yet.
+    question = lead.post("/review/assignments", data={"n": "1"})
+    assert question.status_code == 200
+    assert "hides finished work" in question.get_data(as_text=True)
+    assert db.execute("SELECT COUNT(*) FROM assignment").fetchone()[0] == 0
+    confirmed = lead.post("/review/assignments", data={"n": "1", "confirmed": "1"})
+    assert confirmed.status_code == 200
     rows = db.execute("SELECT document_id, annotator FROM assignment").fetchall()
     per_doc = Counter(d for d, _ in rows)
     per_annotator = Counter(a for _, a in rows)

@@ -121,6 +121,7 @@ def test_lead_dashboard_to_gold_export(site):
         page.keyboard.press("3")
         expect(page.locator("#spans .count")).to_have_text("2")
         expect(page.locator("#editor.open")).to_have_count(1)
+        page.once("dialog", lambda dialog: dialog.accept())  # places left undecided: asked
         page.click("#mark-adjudicated")
         expect(page.locator("#gold-badge")).to_have_text("adjudicated")
         page.screenshot(path=str(ARTIFACTS / "review_adjudicated.png"), full_page=True)

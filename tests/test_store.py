@@ -36,22 +36,39 @@ def test_database_at_older_version_migrates_and_keeps_data(tmp_path):
     assert store.schema_version(old) == 1
     assert "assignment" not in old.table_names()
     text = "Ein Satz. Noch einer."
-    with store.write_transaction(old):
-        doc_id = store.insert_document(
-            old,
-            external_id="x.txt",
-            title="x",
-            text=text,
-            text_sha256="abc",
-            lang="de",
-            meta={},
-            analysis=analyse(text),
-        )
+    # The columns of version 1 only: today's insert_document writes migration 8's too.
+    doc_id = old.conn.execute(
+        "INSERT INTO document (external_id, title, text, text_sha256, lang, meta, created) "
+        "VALUES ('x.txt', 'x', ?, 'abc', 'de', ?, '2025-01-01')",
+        [text, '{"outlet": "Tagesblick", "url": "https://t.example/a", "source": "feed"}'],
+    ).lastrowid
+    analysis = analyse(text)
+    old.conn.execute(
+        "INSERT INTO token (document_id, count, starts, ends, ws, space, sentences) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            doc_id,
+            len(analysis),
+            analysis.starts.astype("<i4").tobytes(),
+            analysis.ends.astype("<i4").tobytes(),
+            analysis.ws.astype("u1").tobytes(),
+            analysis.space.astype("u1").tobytes(),
+            analysis.sentences.astype("<i4").tobytes(),
+        ],
+    )
     old.conn.close()
     db = store.connect(path)  # the app's start path migrates
     assert store.schema_version(db) == store.SCHEMA_VERSION
     assert {"assignment", "gold_status", "login_failure"} <= set(db.table_names())
-    assert store.get_document(db, doc_id).text == text
+    document = store.get_document(db, doc_id)
+    assert document.text == text
+    # Migration 8 takes the article fields an older import left in meta into their columns.
+    assert (document.outlet, document.url, document.published) == (
+        "Tagesblick",
+        "https://t.example/a",
+        None,
+    )
+    assert store.list_documents(db)[0].id == doc_id and not document.waiting
 
 
 def test_failed_migration_leaves_database_at_previous_version(tmp_path, monkeypatch):

@@ -10,24 +10,35 @@ sampler, the number of samples and the seed are parameters and are reported with
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
 
-from annotator.agreement.alpha_u import Unit, corpus_continuum
+from annotator.agreement.alpha_u import Unit, document_length, merge_overlapping
 from annotator.agreement.gamma_alignment import (
     Dissimilarity,
+    GammaBudget,
+    GammaTooLarge,
     Units,
     best_alignment,
-    gamma_cat_disorder,
+    combine_cat_parts,
+    gamma_cat_parts,
 )
 from annotator.core.records import AgreementDocument
 
 Sampler = Literal["shuffle", "statistical"]
 DEFAULT_SEED = 4772  # the seed of pygamma-agreement's own tests
 DEFAULT_DISSIMILARITY = Dissimilarity()  # alpha = beta = delta_empty = 1
+# The report's sampling: at least 30 samples, then more until the standard error of gamma is
+# under 0.01, at most 300.
+MIN_SAMPLES = 30
+MAX_SAMPLES = 300
+TARGET_STANDARD_ERROR = 0.01
+OK = "ok"
+TOO_LARGE = "too_large"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,11 @@ class GammaResult:
     sampler: str
     units: int
     annotators: int
+    # standard error of gamma from the spread of the sampled disorders (delta method)
+    standard_error: float | None = None
+    documents: int = 1
+    status: str = OK  # or TOO_LARGE: no exact alignment within the budget, see `reason`
+    reason: str | None = None
 
 
 def _subtract(
@@ -127,10 +143,279 @@ def statistical_sample(units: Units, rng: np.random.Generator) -> Units:
     return _assemble(parts, n)
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentContinuum:
+    """One document's units and the annotators who finished it, on [begin, end)."""
+
+    units: Sequence[Unit]
+    annotators: Sequence[str]
+    begin: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """The documents with one annotator count as one Units (groups = document), plus what the
+    per-document shuffle needs: units ordered by (document, owner) and each document's extent."""
+
+    units: Units
+    order: np.ndarray  # unit indices sorted by (document, owner, start)
+    offsets: np.ndarray  # order[offsets[g * n + a] : offsets[g * n + a + 1]]: document g, owner a
+    begins: np.ndarray
+    ends: np.ndarray
+    gaps: np.ndarray  # half the mean unit length per document: pivots stay this far apart
+
+    @property
+    def weight(self) -> float:
+        """Mean units per annotator, summed over the documents: the disorder's denominator."""
+        return len(self.units.starts) / self.units.n_annotators
+
+
+def _batches(documents: Sequence[DocumentContinuum], categories: Sequence[str]) -> list[_Batch]:
+    code = {c: i for i, c in enumerate(categories)}
+    by_n: dict[int, list[DocumentContinuum]] = {}
+    for doc in documents:
+        if len(doc.annotators) >= 2 and doc.units:
+            by_n.setdefault(len(doc.annotators), []).append(doc)
+    batches = []
+    for n, docs in sorted(by_n.items()):
+        rows = []
+        for g, doc in enumerate(docs):
+            index = {a: i for i, a in enumerate(doc.annotators)}
+            rows += sorted(
+                {(g, index[u.annotator], u.start, u.end, code[u.category]) for u in doc.units}
+            )
+        arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
+        groups, owners = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
+        by_owner = np.lexsort((arr[:, 2], owners))  # the aligner wants (owner, start) order
+        units = Units(
+            arr[by_owner, 2],
+            arr[by_owner, 3],
+            arr[by_owner, 4].astype(np.int64),
+            owners[by_owner],
+            n,
+            groups[by_owner],
+        )
+        order = np.lexsort((units.starts, units.owners, units.groups))
+        keys = units.groups[order] * n + units.owners[order]
+        offsets = np.searchsorted(keys, np.arange(len(docs) * n + 1))
+        lengths = np.bincount(units.groups, units.ends - units.starts, minlength=len(docs))
+        counts = np.bincount(units.groups, minlength=len(docs))
+        batches.append(
+            _Batch(
+                units,
+                order,
+                offsets,
+                np.array([d.begin for d in docs], dtype=np.float64),
+                np.array([d.end for d in docs], dtype=np.float64),
+                lengths / np.maximum(counts, 1) / 2,
+            )
+        )
+    return batches
+
+
+def batch_shuffle_sample(batch: _Batch, rng: np.random.Generator) -> Units:
+    """Mathet's shuffle inside every document at once: each of a document's n sampled annotators
+    copies one of its real annotators, shifted circularly within that document by an integer
+    pivot; the pivots of a document lie at least half its mean unit length apart (spaced by
+    drawing sorted uniform gaps). Units never move to another document."""
+    n = batch.units.n_annotators
+    g_count = len(batch.begins)
+    length = batch.ends - batch.begins
+    while True:
+        chosen = rng.integers(n, size=(g_count, n))
+        room = length - 2 * batch.gaps * n
+        spaced = np.sort(rng.uniform(0, 1, size=(g_count, n)), axis=1) * np.maximum(room, 0)[
+            :, None
+        ] + 2 * batch.gaps[:, None] * np.arange(n)
+        plain = rng.uniform(0, 1, size=(g_count, n)) * length[:, None]
+        pivots = np.floor(np.where((room > 0)[:, None], rng.permuted(spaced, axis=1), plain))
+        cell = np.arange(g_count)[:, None] * n + chosen  # (document, copied annotator)
+        lo = batch.offsets[cell.ravel()]
+        counts = batch.offsets[cell.ravel() + 1] - lo
+        if counts.sum() == 0:
+            continue
+        first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        src = batch.order[first + np.arange(counts.sum())]
+        slot = np.repeat(np.arange(g_count * n), counts)
+        doc, owner = slot // n, slot % n
+        shift = pivots.ravel()[slot]
+        starts = batch.units.starts[src] + shift
+        ends = batch.units.ends[src] + shift
+        wrap = np.where(starts > batch.ends[doc], length[doc], 0.0)
+        starts, ends = starts - wrap, ends - wrap
+        by_owner = np.lexsort((starts, owner))
+        return Units(
+            starts[by_owner],
+            ends[by_owner],
+            batch.units.cats[src][by_owner],
+            owner[by_owner],
+            n,
+            doc[by_owner],
+        )
+
+
+def _batch_statistical_sample(batch: _Batch, rng: np.random.Generator) -> Units:
+    # pygamma's statistical sampler fitted and drawn per document, placed at the document start
+    n = batch.units.n_annotators
+    u = batch.units
+    parts = []
+    for g in range(len(batch.begins)):
+        mine = u.groups == g
+        local = Units(u.starts[mine] - batch.begins[g], u.ends[mine] - batch.begins[g],
+                      u.cats[mine], u.owners[mine], n)  # fmt: skip
+        drawn = statistical_sample(local, rng)
+        parts.append((drawn.starts + batch.begins[g], drawn.ends + batch.begins[g], drawn.cats,
+                      drawn.owners, np.full(len(drawn.starts), g)))  # fmt: skip
+    starts, ends, cats, owners, groups = (np.concatenate(c) for c in zip(*parts, strict=True))
+    order = np.lexsort((starts, owners))
+    return Units(starts[order], ends[order], cats[order].astype(np.int64),
+                 owners[order].astype(np.int64), n, groups[order].astype(np.int64))  # fmt: skip
+
+
 def _ratio(observed: float, expected: float) -> float | None:
     if observed == 0:
         return 1.0
     return None if expected <= 0 else 1.0 - observed / expected
+
+
+def _aligned(
+    continua: Sequence[Units], diss: Dissimilarity, codes: list, budget, deadline
+) -> tuple[float, list[float]]:
+    """Disorder of several continua aligned alone (summed unitary disorders over summed mean
+    units per annotator) and their categorical disorders for every code."""
+    unitary = weight = 0.0
+    cat_parts: list[list] = [[] for _ in codes]
+    for units in continua:
+        alignment = best_alignment(units, diss, budget=budget, deadline=deadline)
+        if alignment is None:
+            continue
+        unitary += float(alignment.unitary_disorders.sum())
+        weight += len(units.starts) / units.n_annotators
+        for parts, k in zip(cat_parts, codes, strict=True):
+            parts.append(gamma_cat_parts(units, alignment, diss, k))
+    disorder = unitary / weight if weight else 0.0
+    return disorder, [combine_cat_parts(p) for p in cat_parts]
+
+
+def _gamma_standard_error(observed: float, chance: list[float]) -> float | None:
+    # gamma = 1 - D_o / mean(D_e): its standard error from that of the mean (delta method)
+    if len(chance) < 2:
+        return None
+    expected = float(np.mean(chance))
+    if observed == 0:
+        return 0.0
+    if expected <= 0:
+        return None
+    return observed * float(np.std(chance, ddof=1)) / float(np.sqrt(len(chance))) / expected**2
+
+
+def gamma_of_documents(
+    documents: Sequence[DocumentContinuum],
+    *,
+    dissimilarity: Dissimilarity = DEFAULT_DISSIMILARITY,
+    samples: int = 30,
+    max_samples: int | None = None,
+    standard_error: float = TARGET_STANDARD_ERROR,
+    seed: int = DEFAULT_SEED,
+    sampler: Sampler = "shuffle",
+    budget: GammaBudget | None = None,
+    single: Units | None = None,
+    single_bounds: tuple[float, float] = (0.0, 0.0),
+) -> GammaResult:
+    """gamma over documents aligned and sampled each alone, each with its own annotators.
+
+    Observed and expected disorders are summed unitary disorders over the summed mean number of
+    units per annotator of the documents (for one document, Mathet's definition). The expected
+    disorder takes `samples` Monte-Carlo samples, then more until the standard error of gamma
+    is at most `standard_error`, up to `max_samples` (None: exactly `samples`). Past the
+    budget the result has status "too_large" with the figures computed until then.
+    """
+    budget = budget or GammaBudget()
+    deadline = time.monotonic() + budget.seconds
+    categories = sorted({u.category for doc in documents for u in doc.units})
+    codes = [None, *range(len(categories))]  # None: gamma-cat; a code: gamma-k of that category
+    batches = [] if single is not None else _batches(documents, categories)
+    used = [d for d in documents if len(d.annotators) >= 2 and d.units]
+    names = {a for d in used for a in d.annotators}
+    n_units = (
+        len(single.starts) if single is not None else sum(len(b.units.starts) for b in batches)
+    )
+    cap = samples if max_samples is None else max(samples, max_samples)
+    result = GammaResult(
+        gamma=None,
+        gamma_cat=None,
+        gamma_k={c: None for c in categories},
+        observed_disorder=None,
+        expected_disorder=None,
+        expected_disorder_sd=None,
+        samples=samples,
+        seed=seed,
+        sampler=sampler,
+        units=n_units,
+        annotators=single.n_annotators if single is not None else len(names),
+        documents=1 if single is not None else len(used),
+    )
+    observed_units = [single] if single is not None else [b.units for b in batches]
+    n_annotators = single.n_annotators if single is not None else 2
+    if not observed_units or n_annotators < 2 or n_units == 0 or samples < 1:
+        return result
+    try:
+        observed, observed_cat = _aligned(observed_units, dissimilarity, codes, budget, deadline)
+    except GammaTooLarge as exc:
+        return replace(result, status=TOO_LARGE, reason=f"too large for an exact alignment: {exc}")
+    result = replace(result, observed_disorder=observed)
+    rng = np.random.default_rng(seed)
+    chance: list[float] = []
+    chance_cat: list[list[float]] = []
+    reason = None
+    while len(chance) < cap:
+        if single is not None:
+            lo, hi = single_bounds
+            drawn = [
+                shuffle_sample(single, lo, hi, rng)
+                if sampler == "shuffle"
+                else statistical_sample(single, rng)
+            ]
+        else:
+            drawn = [
+                batch_shuffle_sample(b, rng)
+                if sampler == "shuffle"
+                else _batch_statistical_sample(b, rng)
+                for b in batches
+            ]
+        try:
+            disorder, cat = _aligned(drawn, dissimilarity, codes, budget, deadline)
+        except GammaTooLarge as exc:
+            if len(chance) < samples:
+                return replace(
+                    result,
+                    samples=len(chance),
+                    expected_disorder=float(np.mean(chance)) if chance else None,
+                    status=TOO_LARGE,
+                    reason=f"too large for an exact alignment of the samples: {exc}",
+                )
+            reason = f"stopped after {len(chance)} samples: {exc}"
+            break
+        chance.append(disorder)
+        chance_cat.append(cat)
+        se = _gamma_standard_error(observed, chance)
+        if len(chance) >= samples and se is not None and se <= standard_error:
+            break
+    expected = float(np.mean(chance))
+    expected_cat = np.mean(np.array(chance_cat), axis=0)
+    cat_values = [_ratio(o, float(e)) for o, e in zip(observed_cat, expected_cat, strict=True)]
+    return replace(
+        result,
+        gamma=_ratio(observed, expected),
+        gamma_cat=cat_values[0],
+        gamma_k=dict(zip(categories, cat_values[1:], strict=True)),
+        expected_disorder=expected,
+        expected_disorder_sd=float(np.std(chance)),
+        samples=len(chance),
+        standard_error=_gamma_standard_error(observed, chance),
+        reason=reason,
+    )
 
 
 def gamma(
@@ -141,68 +426,75 @@ def gamma(
     end: float | None = None,
     dissimilarity: Dissimilarity = DEFAULT_DISSIMILARITY,
     samples: int = 30,
+    max_samples: int | None = None,
+    standard_error: float = TARGET_STANDARD_ERROR,
     seed: int = DEFAULT_SEED,
     sampler: Sampler = "shuffle",
     boundaries: Sequence[float] = (),
+    budget: GammaBudget | None = None,
 ) -> GammaResult:
     """gamma and gamma-cat of a continuum; bounds default to [min(0, starts), max(ends)].
 
-    `boundaries` (ascending document starts on a corpus continuum) keep the observed alignment
-    inside each document: a unit at the end of one document and one at the start of the next
-    are not the same unit, however close the concatenation puts them.
+    `boundaries` (ascending document starts on a corpus continuum) make each document its own
+    continuum, aligned and sampled alone: a unit at the end of one document and one at the
+    start of the next are not the same unit, however close the concatenation puts them. All
+    annotators count on every document. See gamma_of_documents for the sampling parameters.
     """
-    categories = sorted({u.category for u in units})
-    arrays = Units.from_units(units, annotators, categories)
-    if len(boundaries) > 1:
-        groups = np.searchsorted(np.asarray(boundaries, dtype=np.float64), arrays.starts, "right")
-        arrays = replace(arrays, groups=groups)
-    n_units = len(arrays.starts)
-    undefined = GammaResult(
-        None,
-        None,
-        {c: None for c in categories},
-        None,
-        None,
-        None,
-        samples,
-        seed,
-        sampler,
-        n_units,
-        len(annotators),
-    )
-    observed = best_alignment(arrays, dissimilarity)
-    if observed is None or samples < 1:
-        return undefined
-    lo = min(0.0, float(arrays.starts.min())) if begin is None else begin
-    hi = float(arrays.ends.max()) if end is None else end
-    rng = np.random.default_rng(seed)
-    codes = [None, *range(len(categories))]  # None: gamma-cat; a code: gamma-k of that category
-    chance, chance_cat = [], []
-    for _ in range(samples):
-        if sampler == "shuffle":
-            sample = shuffle_sample(arrays, lo, hi, rng)
-        else:
-            sample = statistical_sample(arrays, rng)
-        aligned = best_alignment(sample, dissimilarity)
-        chance.append(aligned.disorder)
-        chance_cat.append([gamma_cat_disorder(sample, aligned, dissimilarity, k) for k in codes])
-    expected = float(np.mean(chance))
-    expected_cat = np.mean(np.array(chance_cat), axis=0)
-    observed_cat = [gamma_cat_disorder(arrays, observed, dissimilarity, k) for k in codes]
-    cat_values = [_ratio(o, float(e)) for o, e in zip(observed_cat, expected_cat, strict=True)]
-    return GammaResult(
-        gamma=_ratio(observed.disorder, expected),
-        gamma_cat=cat_values[0],
-        gamma_k=dict(zip(categories, cat_values[1:], strict=True)),
-        observed_disorder=observed.disorder,
-        expected_disorder=expected,
-        expected_disorder_sd=float(np.std(chance)),
+    options = dict(
+        dissimilarity=dissimilarity,
         samples=samples,
+        max_samples=max_samples,
+        standard_error=standard_error,
         seed=seed,
         sampler=sampler,
-        units=n_units,
-        annotators=len(annotators),
+        budget=budget,
     )
+    if len(boundaries) > 1:
+        cuts = np.asarray(boundaries, dtype=np.float64)
+        last = end if end is not None else max([u.end for u in units], default=cuts[-1])
+        edges = [*cuts.tolist(), max(float(last), float(cuts[-1]))]
+        docs: list[list[Unit]] = [[] for _ in cuts]
+        for u in units:
+            if u.annotator in annotators:
+                docs[max(int(np.searchsorted(cuts, u.start, "right")) - 1, 0)].append(u)
+        documents = [
+            DocumentContinuum(d, annotators, edges[i], edges[i + 1]) for i, d in enumerate(docs)
+        ]
+        result = gamma_of_documents(documents, **options)
+        return replace(result, annotators=len(annotators))
+    categories = sorted({u.category for u in units})
+    arrays = Units.from_units(units, annotators, categories)
+    lo = hi = 0.0
+    if len(arrays.starts):
+        lo = min(0.0, float(arrays.starts.min())) if begin is None else begin
+        hi = float(arrays.ends.max()) if end is None else end
+    whole = [DocumentContinuum(units, annotators, lo, hi)]
+    return gamma_of_documents(whole, single=arrays, single_bounds=(lo, hi), **options)
+
+
+def document_continua(
+    documents: Sequence[AgreementDocument],
+    annotators: Sequence[str],
+    labels: Sequence[str] | None = None,
+    *,
+    all_annotators: bool = False,
+) -> list[DocumentContinuum]:
+    """One continuum per document that at least two of `annotators` marked done, with those
+    annotators (or, with `all_annotators`, only the documents every one of them finished)."""
+    wanted = set(labels) if labels is not None else None
+    continua = []
+    for document in documents:
+        done = [a for a in annotators if a in document.spans]
+        if len(done) < 2 or (all_annotators and len(done) < len(annotators)):
+            continue
+        units = merge_overlapping(
+            Unit(a, s.label, s.start, s.end)
+            for a in done
+            for s in document.spans[a]
+            if wanted is None or s.label in wanted
+        )
+        continua.append(DocumentContinuum(units, done, 0, document_length(document)))
+    return continua
 
 
 def gamma_report(
@@ -210,33 +502,44 @@ def gamma_report(
     annotators: Sequence[str],
     labels: Sequence[str],
     *,
-    samples: int = 30,
+    samples: int = MIN_SAMPLES,
+    max_samples: int | None = MAX_SAMPLES,
+    standard_error: float = TARGET_STANDARD_ERROR,
     seed: int = DEFAULT_SEED,
     sampler: Sampler = "shuffle",
     dissimilarity: Dissimilarity = DEFAULT_DISSIMILARITY,
+    all_annotators: bool = False,
+    budget: GammaBudget | None = None,
 ) -> dict:
-    """The `gamma` key of the agreement report: gamma over the corpus as one continuum.
+    """The `gamma` key of the agreement report: gamma over the corpus, each document alone.
 
-    The continuum concatenates the documents every annotator marked done (see
-    `corpus_continuum`). Keys: gamma, gamma_cat, observed_disorder, expected_disorder,
-    expected_disorder_sd (spread over the samples), samples, seed, sampler, units, annotators,
-    documents, length, and the dissimilarity weights alpha, beta, delta_empty.
+    By default every document that at least two of the annotators marked done counts, with
+    the annotators who finished it; `all_annotators` keeps only documents all of them finished
+    (the continuum of Mathet's definition). Keys: gamma, gamma_cat, gamma_k,
+    observed_disorder, expected_disorder, expected_disorder_sd (spread over the samples),
+    standard_error (of gamma), samples, max_samples, target_standard_error, seed, sampler,
+    units, documents and annotators (counts of what was used), annotator_names, coverage,
+    length, status ("ok" or "too_large") with its reason, and the weights alpha, beta,
+    delta_empty.
     """
-    continuum = corpus_continuum(documents, annotators, labels)
-    result = gamma(
-        continuum.units,
-        annotators,
-        begin=continuum.begin,
-        end=continuum.begin + continuum.length,
+    continua = document_continua(documents, annotators, labels, all_annotators=all_annotators)
+    result = gamma_of_documents(
+        continua,
         dissimilarity=dissimilarity,
         samples=samples,
+        max_samples=max_samples,
+        standard_error=standard_error,
         seed=seed,
         sampler=sampler,
-        boundaries=continuum.boundaries,
+        budget=budget,
     )
     report = asdict(result)
-    report["annotators"] = list(annotators)
-    report["documents"] = continuum.documents
-    report["length"] = continuum.length
+    used = [c for c in continua if c.units]
+    report["annotator_names"] = [a for a in annotators if any(a in c.annotators for c in used)]
+    report["documents"] = len(continua)
+    report["coverage"] = "all_annotators" if all_annotators else "done"
+    report["max_samples"] = samples if max_samples is None else max(samples, max_samples)
+    report["target_standard_error"] = standard_error
+    report["length"] = sum(c.end - c.begin for c in continua)
     report.update(asdict(dissimilarity))
     return report

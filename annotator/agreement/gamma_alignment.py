@@ -9,19 +9,25 @@ alignment is the sum of its unitary disorders divided by the mean number of unit
 annotator; the observed disorder is that of the best (minimal) alignment, solved exactly.
 
 Speed comes from dominance pruning rather than approximation: a unitary alignment of k units
-whose summed pair dissimilarities exceed what k lone units would cost can never be optimal, so
-only nearby units are ever compared, the continuum falls apart into small connected components,
-and each component is solved alone (linear_sum_assignment for two annotators, scipy's milp
-over the surviving unitary alignments for more).
+whose summed pair dissimilarities exceed what k lone units would cost, one with a member dearer
+than leaving it alone, or one that a split into two makes cheaper can never be optimal; the
+bounds are applied while alignments grow annotator by annotator, counting the annotators still
+to come (not assuming each adds a unit). Only nearby units are ever compared, the continuum
+falls apart into connected components (never across documents), components of up to six
+units are solved all at once by trying every partition, and the others in chunks by one LP
+relaxation of the set partitioning (integral almost always; milp on the components it leaves
+fractional). A GammaBudget bounds memory and time: past it, GammaTooLarge, not a MemoryError.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -32,8 +38,26 @@ EMPTY = -1
 # as two lone units); a tiny charge per unitary alignment breaks them towards fewer, larger
 # alignments, the choice pygamma's solver makes, so gamma-cat sees the same alignment.
 _TIE = 1e-7
-_SMALL = 60  # components up to this many units try exact search first, larger ones go to milp
-_STATES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class GammaBudget:
+    """Limits of one gamma computation; past any of them the alignment stops with GammaTooLarge.
+
+    Memory is bounded by the largest arrays the solver builds: a component's dense
+    dissimilarity matrix ((units + 1)^2 floats, 128 MB at 4,000 units), the candidate pairs of
+    the search windows (24 bytes each) and the rows of partial unitary alignments (about
+    24 * annotators bytes each, so some 250 MB at 10 annotators and 1,000,000 rows).
+    """
+
+    seconds: float = 120.0
+    component_units: int = 4_000
+    pairs: int = 20_000_000
+    candidates: int = 1_000_000
+
+
+class GammaTooLarge(Exception):
+    """The continuum is too large for an exact alignment within the budget (message says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +148,7 @@ def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
 
 
 def _window_pairs(
-    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float
+    units: Units, ia: np.ndarray, ib: np.ndarray, reach: float, budget: GammaBudget | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     # Pairs (u in ia, v in ib) with l_v <= l_u lie within |s_u - s_v| <= 2 * reach * l_u, so each
     # unit searches a window proportional to its own length; the caller runs both directions.
@@ -133,6 +157,10 @@ def _window_pairs(
     lo = np.searchsorted(sb, units.starts[ia] - window, side="left")
     hi = np.searchsorted(sb, units.starts[ia] + window, side="right")
     counts = hi - lo
+    if budget is not None and counts.sum() > budget.pairs:
+        raise GammaTooLarge(
+            f"{int(counts.sum()):,} candidate unit pairs exceed the budget of {budget.pairs:,}"
+        )
     i = np.repeat(ia, counts)
     j = ib[
         np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
@@ -141,7 +169,9 @@ def _window_pairs(
     return i, j
 
 
-def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.ndarray]:
+def _candidate_edges(
+    units: Units, diss: Dissimilarity, budget: GammaBudget | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     n = units.n_annotators
     total = len(units.starts)
     limit = _member_limit(n, n) * diss.delta_empty
@@ -154,8 +184,8 @@ def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.
             ia, ib = members[a], members[b]
             if len(ia) == 0 or len(ib) == 0:
                 continue
-            i1, j1 = _window_pairs(units, ia, ib, reach)
-            j2, i2 = _window_pairs(units, ib, ia, reach)
+            i1, j1 = _window_pairs(units, ia, ib, reach, budget)
+            j2, i2 = _window_pairs(units, ib, ia, reach, budget)
             keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
             i, j = keys // total, keys % total
             _, d = pair_dissimilarity(
@@ -177,163 +207,333 @@ def _candidate_edges(units: Units, diss: Dissimilarity) -> tuple[np.ndarray, np.
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _dense(units: Units, idx: np.ndarray, diss: Dissimilarity) -> np.ndarray:
-    s, e, c = units.starts[idx], units.ends[idx], units.cats[idx]
-    _, d = pair_dissimilarity(
-        s[:, None], e[:, None], c[:, None], s[None, :], e[None, :], c[None, :], diss
-    )
-    return d
+_CHUNK_UNITS = 3_000  # components solved together per LP, bounding the arrays of one pass
 
 
-def _solve_two(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
-    a = idx[units.owners[idx] == 0]
-    b = idx[units.owners[idx] == 1]
-    p, q = len(a), len(b)
-    de = diss.delta_empty
-    big = 4 * de * (p + q) + 1.0
-    d = _dense(units, np.concatenate((a, b)), diss)[:p, p:]
-    d = np.where(d <= 2 * de, d, big)  # a pair dearer than two lone units is never chosen
-    cost = np.full((p + q, q + p), big)
-    cost[:p, :q] = d + _TIE
-    cost[:p, q:][np.arange(p), np.arange(p)] = de + _TIE
-    cost[p:, :q][np.arange(q), np.arange(q)] = de + _TIE
-    cost[p:, q:] = 0.0
-    rows, cols = linear_sum_assignment(cost)
-    tuples, disorders = [], []
-    for r, c in zip(rows, cols, strict=True):
-        if r < p and c < q:
-            tuples.append((a[r], b[c]))
-            disorders.append(d[r, c])
-        elif r < p:
-            tuples.append((a[r], EMPTY))
-            disorders.append(de)
-        elif c < q:
-            tuples.append((EMPTY, b[c]))
-            disorders.append(de)
-    return tuples, disorders
+def _pair_cost(units: Units, i: np.ndarray, j: np.ndarray, diss: Dissimilarity) -> np.ndarray:
+    """Combined dissimilarity of unit pairs by index; 0 where either is the empty unit (index
+    len(units.starts)), whose pairs are counted apart."""
+    empty = len(units.starts)
+    real = (i < empty) & (j < empty)
+    ii, jj = np.where(real, i, 0), np.where(real, j, 0)
+    s, e, c = units.starts, units.ends, units.cats
+    _, d = pair_dissimilarity(s[ii], e[ii], c[ii], s[jj], e[jj], c[jj], diss)
+    return np.where(real, d, 0.0)
 
 
-def _solve_many(units: Units, idx: np.ndarray, diss: Dissimilarity) -> tuple[list, list]:
+def _neighbours(units: Units, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate edges as lists per (unit, annotator): nbr[ptr[u * n + a] : ptr[u * n + a + 1]]."""
     n = units.n_annotators
+    src = np.concatenate((rows, cols))
+    dst = np.concatenate((cols, rows))
+    key = src * n + units.owners[dst]
+    order = np.argsort(key, kind="stable")
+    ptr = np.searchsorted(key[order], np.arange(len(units.starts) * n + 1))
+    return ptr, dst[order]
+
+
+def _gather(ptr: np.ndarray, nbr: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # for each cell, the run nbr[ptr[cell]:ptr[cell + 1]]: (position of the cell, neighbour)
+    lo = ptr[cells]
+    counts = ptr[cells + 1] - lo
+    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return np.repeat(np.arange(len(cells)), counts), nbr[first + np.arange(counts.sum())]
+
+
+def _enumerate_sparse(
+    units: Units,
+    chosen: np.ndarray,
+    ptr: np.ndarray,
+    nbr: np.ndarray,
+    diss: Dissimilarity,
+    budget: GammaBudget | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate unitary alignments over the units `chosen` (whole components): rows of unit
+    indices (len(units.starts) = empty), summed real-pair dissimilarities, unit counts.
+
+    Grown annotator by annotator. A partial alignment P of k units with r annotators still to
+    come is dropped as soon as no completion can be optimal: a completion T has k' <= k + r
+    units, and if a member v costs more than C(n, 2) + k' - 1 against the others, T without v
+    plus v alone is strictly cheaper (see _member_limit); member sums only grow as units join,
+    so a member of P over C(n, 2) + k + r - 1 already rules out every completion. The total
+    likewise must stay within _budget(k + r). A new unit must be a candidate neighbour of the
+    alignment's first unit, so rows only ever meet their neighbours; no dense matrix is built.
+    """
+    n = units.n_annotators
+    empty = len(units.starts)
     de = diss.delta_empty
-    m = len(idx)
-    d = np.zeros((m + 1, m + 1))
-    d[:m, :m] = _dense(units, idx, diss)  # row/column m is the empty unit: no real-pair cost
-    local_owner = units.owners[idx]
-    # grow partial tuples annotator by annotator, dropping those already over budget
+    c2 = n * (n - 1) // 2
+    tol = 1 + 1e-9
     parts = np.zeros((1, 0), dtype=np.int64)
     sums = np.zeros(1)
     ks = np.zeros(1, dtype=np.int64)
+    member = np.zeros((1, 0))
+    anchor = np.full(1, -1)  # first real unit of each row, -1 while all empty
     for a in range(n):
-        options = np.concatenate((np.flatnonzero(local_owner == a), [m]))
-        add = np.zeros((len(parts), len(options)))
-        for prev in range(a):
-            add += d[parts[:, prev][:, None], options[None, :]]
-        new_sums = (sums[:, None] + add).ravel()
-        new_ks = (ks[:, None] + (options != m)[None, :]).ravel()
-        keep = new_sums <= _budget(new_ks + (n - 1 - a), n) * de * (1 + 1e-9)
-        rep = np.repeat(np.arange(len(parts)), len(options))[keep]
-        parts = np.column_stack((parts[rep], np.tile(options, len(sums))[keep]))
+        mine = chosen[units.owners[chosen] == a]
+        r = n - 1 - a
+        fresh = np.flatnonzero(anchor < 0)
+        held = np.flatnonzero(anchor >= 0)
+        at, hc = _gather(ptr, nbr, anchor[held] * n + a)
+        grown = len(fresh) * len(mine) + len(hc) + len(parts)
+        if budget is not None and grown > budget.candidates:
+            raise GammaTooLarge(
+                f"{grown:,} partial unitary alignments exceed the budget of {budget.candidates:,}"
+            )
+        rows = np.concatenate((np.repeat(fresh, len(mine)), held[at], np.arange(len(parts))))
+        opts = np.concatenate((np.tile(mine, len(fresh)), hc, np.full(len(parts), empty)))
+        against = [_pair_cost(units, parts[rows, prev], opts, diss) for prev in range(a)]
+        own = sum(against, np.zeros(len(rows)))
+        new_ks = ks[rows] + (opts != empty)
+        new_sums = sums[rows] + own
+        limit = (c2 + new_ks - 1 + r) * de * tol
+        keep = (own <= limit) & (new_sums <= _budget(new_ks + r, n) * de * tol)
+        if a:
+            new_member = member[rows] + np.column_stack(against)
+            keep &= np.all(new_member <= limit[:, None], axis=1)
+        else:
+            new_member = np.zeros((len(rows), 0))
+        rows, opts = rows[keep], opts[keep]
+        parts = np.column_stack((parts[rows], opts))
+        member = np.column_stack((new_member[keep], own[keep]))
         sums, ks = new_sums[keep], new_ks[keep]
-    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * (1 + 1e-9))
+        anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != empty, opts, -1))
+    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
+    keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
     parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    member = np.zeros(parts.shape)
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                member[:, i] += d[parts[:, i], parts[:, j]]
-    keep = np.all(member <= (_member_limit(ks, n) * de * (1 + 1e-9))[:, None], axis=1)
-    parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    pairs = n * (n - 1) // 2
-    costs = (sums + (pairs - ks * (ks - 1) // 2) * de) / pairs
-    chosen = _cover_small(parts, costs + _TIE, m) if m <= _SMALL else None
-    if chosen is None:
-        chosen = _cover_milp(parts, costs + _TIE, m, n)
-    glob = np.where(parts[chosen] == m, EMPTY, idx[np.minimum(parts[chosen], m - 1)])
-    return [tuple(t) for t in glob], list(costs[chosen])
+    keep = np.ones(len(parts), dtype=bool)
+    step = max(1, _SPLIT_ROWS // (n * n))  # rows x n x n pair costs at a time, bounded memory
+    for lo in range(0, len(parts), step):
+        part = parts[lo : lo + step]
+        pair = _pair_cost(
+            units, np.repeat(part, n, axis=1).ravel(), np.tile(part, (1, n)).ravel(), diss
+        ).reshape(len(part), n, n)
+        keep[lo : lo + step] = _split_free(pair, part != empty, n, de)
+    return parts[keep], sums[keep], ks[keep]
 
 
-class _TooManyStates(Exception):
-    pass
+_SPLIT_ROWS = 4_000_000  # pair costs held at once by the split check (32 MB of floats)
 
 
-def _cover_small(parts: np.ndarray, costs: np.ndarray, m: int) -> np.ndarray | None:
-    # Exact cover by memoised search over the set of uncovered units: the lowest uncovered unit
-    # must be covered by an alignment whose lowest unit it is. Units are numbered by position,
-    # so the uncovered sets met stay few; far cheaper than a solver call. None when the search
-    # would grow too large (the caller then asks milp).
-    by_low: list[list[tuple[int, float, int]]] = [[] for _ in range(m)]
-    for t, row in enumerate(parts.tolist()):
-        mask = sum(1 << u for u in row if u != m)
-        by_low[(mask & -mask).bit_length() - 1].append((mask, float(costs[t]), t))
-    memo: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
+def _split_free(pair: np.ndarray, real: np.ndarray, n: int, de: float) -> np.ndarray:
+    """Rows no split into two unitary alignments makes strictly cheaper.
 
-    def best(rem: int) -> tuple[float, tuple[int, ...]]:
-        if rem in memo:
-            return memo[rem]
-        if len(memo) > _STATES:
-            raise _TooManyStates
-        found: tuple[float, tuple[int, ...]] = (np.inf, ())
-        for mask, cost, t in by_low[(rem & -rem).bit_length() - 1]:
-            if mask & rem == mask:
-                sub_cost, sub = best(rem ^ mask)
-                if cost + sub_cost < found[0]:
-                    found = (cost + sub_cost, (t, *sub))
-        memo[rem] = found
-        return found
-
-    try:
-        return np.array(best((1 << m) - 1)[1], dtype=np.int64)
-    except _TooManyStates:
-        return None
+    Splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair costs by
+    C(n, 2) + k1 * k2 - cross(T1, T2) (every pair between the parts becomes two empty pairs,
+    and one more all-empty row of C(n, 2) pairs appears): a T whose cross cost exceeds that is
+    never in a best alignment. Checked for every split with a smaller side of up to 3 units.
+    """
+    c2 = n * (n - 1) // 2
+    keep = np.ones(len(pair), dtype=bool)
+    for size in range(1, min(3, n // 2) + 1):
+        for side in combinations(range(n), size):
+            if size * 2 == n and 0 not in side:
+                continue  # the same split seen from its other side
+            mask = np.zeros(n, dtype=bool)
+            mask[list(side)] = True
+            cross = pair[:, mask][:, :, ~mask].sum(axis=(1, 2))
+            k1 = real[:, mask].sum(axis=1)
+            k2 = real[:, ~mask].sum(axis=1)
+            keep &= ~((k1 > 0) & (k2 > 0) & (cross > (c2 + k1 * k2) * de * (1 + 1e-9)))
+    return keep
 
 
-def _cover_milp(parts: np.ndarray, costs: np.ndarray, m: int, n: int) -> np.ndarray:
-    # Exact cover as a 0/1 program: every unit in exactly one chosen unitary alignment.
-    rows = parts.ravel()
-    real = rows != m
+def _remaining(deadline: float | None) -> float:
+    return np.inf if deadline is None else max(deadline - time.monotonic(), 0.01)
+
+
+def _solve_chunk(
+    units: Units,
+    chosen: np.ndarray,
+    labels: np.ndarray,
+    ptr: np.ndarray,
+    nbr: np.ndarray,
+    diss: Dissimilarity,
+    budget: GammaBudget | None,
+    deadline: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignments of the components made of the units `chosen`, all in one LP.
+
+    The set partitioning over the candidate unitary alignments decomposes by component; its LP
+    relaxation is integral on almost all of them, and an integral LP optimum is an optimum of
+    the 0/1 program. Components left fractional go to milp together.
+    """
+    n = units.n_annotators
+    empty = len(units.starts)
+    de = diss.delta_empty
+    c2 = n * (n - 1) // 2
+    parts, sums, ks = _enumerate_sparse(units, chosen, ptr, nbr, diss, budget)
+    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    row_of = np.full(empty + 1, -1)
+    row_of[chosen] = np.arange(len(chosen))
+    flat = parts.ravel()
+    real = flat != empty
     cols = np.repeat(np.arange(len(parts)), n)[real]
-    a_mat = coo_matrix((np.ones(real.sum()), (rows[real], cols)), shape=(m, len(parts))).tocsr()
-    result = milp(
-        costs,
-        constraints=LinearConstraint(a_mat, 1, 1),
-        integrality=np.ones(len(parts)),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
+    a_mat = coo_matrix(
+        (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(chosen), len(parts))
+    ).tocsr()
+    relaxed = linprog(
+        costs + _TIE,
+        A_eq=a_mat,
+        b_eq=np.ones(len(chosen)),
+        bounds=(0, 1),
+        method="highs-ds",
+        options={"time_limit": _remaining(deadline)},
     )
-    return np.flatnonzero(result.x > 0.5)
+    if relaxed.status != 0:
+        raise GammaTooLarge("the time budget ran out in the linear program")
+    x = relaxed.x
+    fractional = (x > 1e-7) & (x < 1 - 1e-7)
+    picked = x > 0.5
+    if fractional.any():
+        anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
+        comp = labels[anchor]
+        for label in np.unique(comp[fractional]):  # one milp per component: they are apart
+            bad = comp == label
+            sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
+            sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
+            result = milp(
+                costs[bad] + _TIE,
+                constraints=LinearConstraint(sub, 1, 1),
+                integrality=np.ones(bad.sum()),
+                bounds=Bounds(0, 1),
+                options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+            )
+            if result.status != 0 or result.x is None:
+                raise GammaTooLarge("the time budget ran out in the integer program")
+            picked = picked & ~bad
+            picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+    chosen_parts = parts[picked]
+    return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
 
 
-def best_alignment(units: Units, diss: Dissimilarity = Dissimilarity()) -> Alignment | None:
-    """The alignment of minimal disorder (None with under two annotators or no units)."""
+def best_alignment(
+    units: Units,
+    diss: Dissimilarity = Dissimilarity(),
+    *,
+    budget: GammaBudget | None = None,
+    deadline: float | None = None,
+) -> Alignment | None:
+    """The alignment of minimal disorder (None with under two annotators or no units).
+
+    With a budget, raises GammaTooLarge instead of building arrays past it, and past
+    `deadline` (a time.monotonic() value) between components.
+    """
     n = units.n_annotators
     total = len(units.starts)
     if n < 2 or total == 0:
         return None
-    rows, cols = _candidate_edges(units, diss)
+    rows, cols = _candidate_edges(units, diss, budget)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(total, total))
     n_comp, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_comp + 1))
-    lone = diss.delta_empty  # all C(n, 2) pairs touch the empty unit
+    sizes = np.diff(bounds)
+    # components of at most _TINY units (most of them on a corpus) are solved all at once by
+    # trying every partition; the others in chunks of one LP each
+    blocks = [np.zeros((0, n), dtype=np.int64)]
+    unitary_parts = [np.zeros(0)]
+    for size in range(1, _TINY + 1):
+        comps = np.flatnonzero(sizes == size)
+        if len(comps):
+            members = order[bounds[comps][:, None] + np.arange(size)[None, :]]
+            t, dis = _solve_tiny(units, members, diss)
+            blocks.append(t)
+            unitary_parts.append(dis)
+    rest = np.flatnonzero(sizes > _TINY)
+    if budget is not None and len(rest) and sizes[rest].max() > budget.component_units:
+        raise GammaTooLarge(
+            f"a connected component of {int(sizes[rest].max()):,} units exceeds the budget of"
+            f" {budget.component_units:,} units"
+        )
+    ptr, nbr = _neighbours(units, rows, cols)
     tuples: list = []
     disorders: list = []
-    for comp in range(n_comp):
-        idx = order[bounds[comp] : bounds[comp + 1]]
-        idx = idx[np.argsort(units.starts[idx], kind="stable")]
-        if len(idx) == 1:
-            row = [EMPTY] * n
-            row[units.owners[idx[0]]] = idx[0]
-            tuples.append(tuple(row))
-            disorders.append(lone)
+    # chunks of whole components, each solved in one LP
+    chunk_of = (np.cumsum(sizes[rest]) - sizes[rest]) // _CHUNK_UNITS
+    for chunk in np.split(rest, np.flatnonzero(np.diff(chunk_of)) + 1):
+        if not len(chunk):
             continue
-        solve = _solve_two if n == 2 else _solve_many
-        t, dis = solve(units, idx, diss)
-        tuples += t
-        disorders += dis
-    unitary = np.array(disorders, dtype=np.float64)
+        if deadline is not None and time.monotonic() > deadline:
+            raise GammaTooLarge("the time budget ran out during the alignment")
+        chosen = np.concatenate([order[bounds[c] : bounds[c + 1]] for c in chunk])
+        t, dis = _solve_chunk(units, chosen, labels, ptr, nbr, diss, budget, deadline)
+        tuples.append(t)
+        disorders.append(dis)
+    blocks += tuples
+    unitary_parts += disorders
+    unitary = np.concatenate(unitary_parts)
     disorder = float(unitary.sum()) / (total / n)
-    return Alignment(np.array(tuples, dtype=np.int64).reshape(-1, n), unitary, disorder)
+    return Alignment(np.concatenate(blocks), unitary, disorder)
+
+
+_TINY = 6  # components up to this many units are solved by trying every partition
+
+
+def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
+    if not items:
+        return [[]]
+    first, rest = items[0], items[1:]
+    out = []
+    for partition in _set_partitions(rest):
+        out.append([(first,), *partition])
+        for i, block in enumerate(partition):
+            out.append([*partition[:i], (first, *block), *partition[i + 1 :]])
+    return out
+
+
+def _solve_tiny(
+    units: Units, members: np.ndarray, diss: Dissimilarity
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignments of many components at once, each of a few units (members: components x
+    size): every partition into blocks of distinct annotators is tried, so it is exact."""
+    n = units.n_annotators
+    count, size = members.shape
+    c2 = n * (n - 1) // 2
+    de = diss.delta_empty
+    s, e, c = units.starts[members], units.ends[members], units.cats[members]
+    owners = units.owners[members]
+    _, d = pair_dissimilarity(
+        s[:, :, None], e[:, :, None], c[:, :, None], s[:, None, :], e[:, None, :], c[:, None, :],
+        diss,
+    )  # fmt: skip
+    # cost of every block (a subset of the positions) per component; inf with a repeated owner
+    block_cost = {}
+    for k in range(1, size + 1):
+        for block in combinations(range(size), k):
+            inner = np.zeros(count)
+            valid = np.ones(count, dtype=bool)
+            for i, j in combinations(block, 2):
+                inner = inner + d[:, i, j]
+                valid &= owners[:, i] != owners[:, j]
+            unitary = (inner + (c2 - k * (k - 1) // 2) * de) / c2
+            block_cost[block] = (np.where(valid, unitary + _TIE, np.inf), unitary)
+    partitions = _partitions_by_size(size)
+    costs = np.column_stack([sum(block_cost[b][0] for b in p) for p in partitions])
+    best = np.argmin(costs, axis=1)  # the first minimum: fewest unitary alignments on ties
+    rows, disorders = [], []
+    for p, partition in enumerate(partitions):
+        chosen = np.flatnonzero(best == p)
+        if not len(chosen):
+            continue
+        for block in partition:
+            row = np.full((len(chosen), n), EMPTY, dtype=np.int64)
+            for i in block:
+                row[np.arange(len(chosen)), owners[chosen, i]] = members[chosen, i]
+            rows.append(row)
+            disorders.append(block_cost[block][1][chosen])
+    return np.concatenate(rows), np.concatenate(disorders)
+
+
+_PARTITIONS: dict[int, list] = {}
+
+
+def _partitions_by_size(size: int) -> list[list[tuple[int, ...]]]:
+    # every set partition of range(size), blocks sorted, fewest blocks first
+    if size not in _PARTITIONS:
+        found = [[tuple(sorted(b)) for b in p] for p in _set_partitions(tuple(range(size)))]
+        _PARTITIONS[size] = sorted(found, key=len)
+    return _PARTITIONS[size]
 
 
 def gamma_cat_disorder(
@@ -342,7 +542,26 @@ def gamma_cat_disorder(
     diss: Dissimilarity = Dissimilarity(),
     category: int | None = None,
 ) -> float:
-    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code).
+    """Categorical disorder of an alignment (gamma-cat, or gamma-k for one category code)."""
+    return combine_cat_parts([gamma_cat_parts(units, alignment, diss, category)])
+
+
+def combine_cat_parts(parts: Sequence[tuple[float, float, bool, bool]]) -> float:
+    """Categorical disorder of several aligned continua from their gamma_cat_parts."""
+    disorder = sum(p[0] for p in parts)
+    weight = sum(p[1] for p in parts)
+    if not any(p[3] for p in parts):
+        return 0.0 if any(p[2] for p in parts) else 1.0
+    return 0.0 if disorder == 0 else disorder / weight
+
+
+def gamma_cat_parts(
+    units: Units,
+    alignment: Alignment,
+    diss: Dissimilarity = Dissimilarity(),
+    category: int | None = None,
+) -> tuple[float, float, bool, bool]:
+    """Weighted categorical disorder, its weight, and whether any pair / real pair counted.
 
     As pygamma-agreement 0.5.9 computes it: pairs of aligned units count their categorical
     dissimilarity, weighted by positional confidence max(0, 1 - alpha * d_pos) and by
@@ -386,6 +605,4 @@ def gamma_cat_disorder(
             w = base[both] * np.maximum(0.0, 1.0 - diss.alpha * positional)
             disorder += float(np.sum((units.cats[u] != units.cats[v]) * de * w))
             weight += float(np.sum(w))
-    if not any_real_pair:
-        return 0.0 if any_pair else 1.0
-    return 0.0 if disorder == 0 else disorder / weight
+    return disorder, weight, any_pair, any_real_pair

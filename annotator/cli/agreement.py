@@ -9,6 +9,7 @@ import click
 from annotator.cli.common import db_option, fail, open_db, scheme_for
 from annotator.cli.text_report import report_as_text
 from annotator.core.errors import AppError
+from annotator.core.records import STRATA
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -41,6 +42,12 @@ def _names(value: str | None) -> list[str] | None:
     help="Monte-Carlo samples for gamma's expected disorder.",
 )
 @click.option(
+    "--by",
+    type=click.Choice(STRATA),
+    default=None,
+    help="Also alpha and overlap F1 per outlet, month (of publication) or language.",
+)
+@click.option(
     "--batch-size",
     default=10,
     show_default=True,
@@ -55,6 +62,7 @@ def agreement(
     bootstrap: int,
     with_gamma: bool,
     gamma_samples: int,
+    by: str | None,
     batch_size: int,
     db_path: str,
 ) -> None:
@@ -72,6 +80,7 @@ def agreement(
             bootstrap=bootstrap,
             gamma=with_gamma,
             gamma_samples=gamma_samples,
+            by=by,
             batch_size=batch_size,
         )
     except AppError as exc:

@@ -17,7 +17,7 @@ from annotator.services.scheme_versions import adopt_scheme
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -31,7 +31,7 @@ from annotator.services.scheme_versions import adopt_scheme
     envvar="ANNOTATOR_LANG",
     default="de",
     show_default="$ANNOTATOR_LANG or de",
-    help="spaCy language of the texts.",
+    help="Language of texts that do not name theirs (news pages and feeds name or show it).",
 )
 @click.option(
     "--labels",
@@ -56,7 +56,22 @@ from annotator.services.scheme_versions import adopt_scheme
 )
 @click.option("--strict", is_flag=True, help="Refuse spans that are not on token boundaries.")
 @click.option(
-    "--skip-invalid", is_flag=True, help="Report bad spans and import the rest (else: fail)."
+    "--skip-invalid",
+    is_flag=True,
+    help="Report bad spans, pages, WARC records and feed entries and import the rest (else: fail).",
+)
+@click.option(
+    "--pages",
+    "pages",
+    default=None,
+    type=click.Path(path_type=Path),
+    metavar="FOLDER",
+    help="Saved pages that fill the feed entries waiting for them, matched by URL.",
+)
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch the pages of waiting feed entries over HTTP(S) (off: nothing is fetched).",
 )
 @db_option
 def import_command(
@@ -68,9 +83,16 @@ def import_command(
     annotator: str | None,
     strict: bool,
     skip_invalid: bool,
+    pages: Path | None,
+    fetch: bool,
     db_path: str,
 ) -> None:
-    """Import documents (and spans where the format has them) in one transaction."""
+    """Import documents (and spans where the format has them) in one transaction.
+
+    Saved web pages (.html, folders of them), WARC archives and RSS/Atom feeds keep each
+    article's outlet, date, author, URL and language."""
+    if not paths and pages is None and not fetch:
+        raise click.UsageError("give PATHS to import, or --pages FOLDER, or --fetch")
     label_map = {}
     for pair in label_pairs:
         source, sep, target = pair.partition("=")
@@ -91,8 +113,17 @@ def import_command(
             raise click.ClickException(f"{exc}; nothing was imported") from exc
     with Progress("records") as progress:
         try:
-            report = importer.import_paths(
-                db, list(paths), fmt, annotator=annotator, lang=lang, rules=rules, progress=progress
+            report = importer.import_run(
+                db,
+                list(paths),
+                fmt,
+                annotator=annotator,
+                pages=pages,
+                fetch=fetch,
+                skip_invalid=skip_invalid,
+                lang=lang,
+                rules=rules,
+                progress=progress,
             )
         except importer.ImportProblemsError as exc:
             progress.clear()

@@ -108,8 +108,31 @@ def report_as_text(report: dict, max_documents: int | None = 20) -> str:
         if len(shown) < len(docs):
             out.append(f"... {len(docs) - len(shown)} more documents (see --json)")
     out += _unitizing_lines(report)
+    if "by_stratum" in report:
+        out += stratum_lines(report["by_stratum"])
     out += _history_lines(report)
     return "\n".join(out) + "\n"
+
+
+def stratum_lines(block: dict) -> list[str]:
+    """The report by stratum (outlet, month, lang) as a table, one row per value."""
+    out = ["", f"By {block['by']}: pooled alpha with its 95% interval, mean overlap F1 of pairs"]
+    rows = [
+        [
+            "(unknown)" if s["value"] is None else str(s["value"]),
+            str(s["documents"]),
+            str(s["documents_done"]),
+            _fmt(s["krippendorff_alpha"]["value"]),
+            _ci(s["krippendorff_alpha"]["ci95"]) or "n/a",
+            _fmt(s["f1_overlap"]["mean"]),
+        ]
+        for s in block["strata"]
+    ]
+    if not rows:
+        return [*out, "no documents marked done"]
+    return out + _table(
+        [block["by"], "documents", "done by one+", "alpha", "95% interval", "F1 overlap"], rows
+    )
 
 
 def _history_lines(report: dict) -> list[str]:

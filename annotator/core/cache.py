@@ -33,6 +33,10 @@ class RecentCache(Generic[V]):
                 self._items.popitem(last=False)
         return hit
 
+    def discard(self, key: Hashable) -> None:
+        """Forget `key` (a value that changed: a waiting document filled)."""
+        self._items.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything."""
         self._items.clear()

@@ -8,3 +8,11 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class NeedsConfirmation(AppError):
+    """A request the user must confirm before it is carried out (409); the page asks and
+    sends it again with `confirmed=1`."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 409)

@@ -46,6 +46,28 @@ class AgreementDocument:
     spans: dict[str, list[SpanData]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    """Which documents a lead's grid or dashboard shows: by outlet, month (YYYY-MM of the
+    publication date) and language; None: any."""
+
+    outlet: str | None = None
+    month: str | None = None
+    lang: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any field narrows the documents."""
+        return any((self.outlet, self.month, self.lang))
+
+    def query(self) -> dict[str, str]:
+        """The set fields as query arguments."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+STRATA = ("outlet", "month", "lang")  # what agreement can be broken down by
+
+
 ROLES = ("annotator", "lead")
 GOLD = "gold"  # the pseudo-annotator that holds adjudicated spans
 
@@ -60,6 +82,13 @@ class Document:
     lang: str
     meta: dict[str, Any]
     created: str
+    # The article fields of a news document (issue 16); None: unknown or not news.
+    outlet: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    author: str | None = None
+    url: str | None = None
+    version_of: int | None = None  # the earlier document of the same URL, when the text changed
+    waiting: bool = False  # a feed entry waiting for its page: empty text, hidden from annotators
 
 
 @dataclass(slots=True)

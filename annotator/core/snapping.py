@@ -40,6 +40,11 @@ def snap_token_range(
 ) -> Snapped:
     """The span covering tokens token_start..token_end (inclusive), whitespace trimmed."""
     n = len(starts)
+    if 0 <= token_end < token_start < n:
+        raise SnapError(
+            f"token range {token_start}..{token_end} is reversed: the first token comes after "
+            "the last"
+        )
     if not 0 <= token_start <= token_end < n:
         raise SnapError(f"token range {token_start}..{token_end} is outside 0..{n - 1}")
     return _trim(starts, ends, space, token_start, token_end)

@@ -1,14 +1,24 @@
-"""Tokenizing and sentence splitting with a blank spaCy pipeline, built once per language."""
+"""Tokenizing and sentence splitting with a blank spaCy pipeline, built once per language.
+
+The stored tokens and sentences are exactly what `pipeline(lang)` (tokenizer + sentencizer)
+gives; two things make the import faster without changing them (tests compare the two):
+- spaCy's tokenizer caches the tokens of each whitespace-separated chunk, but stops caching for
+  the rest of a text once a special case (German "z.B.", "Nr.") occurred in it, so in a long
+  article most chunks are split by its regular expressions again and again. Each chunk not seen
+  before is tokenized once alone first (which caches it); the text then reads from the cache.
+- The sentencizer's rule (a sentence starts at the first token that is no punctuation after a
+  token in its `punct_chars`) is computed on the token arrays with numpy, not token by token.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START, SPACY
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SPACY
 
 from annotator.core.records import Token
 
@@ -19,6 +29,69 @@ def pipeline(lang: str = "de") -> spacy.language.Language:
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+# Chunks whose tokens spaCy may cache per language (its default, 10,000, fills within a few
+# hundred news articles); a cached chunk costs some 100 bytes, and as much in our seen-set.
+CACHED_CHUNKS = 200_000
+
+
+class _Tokenizer:
+    """A language's pipeline, the chunks its tokenizer has cached, and its sentence rule."""
+
+    def __init__(self, lang: str) -> None:
+        self.nlp = pipeline(lang)
+        self.tokenizer = self.nlp.tokenizer
+        self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, CACHED_CHUNKS)
+        strings = self.nlp.vocab.strings
+        punct = self.nlp.get_pipe("sentencizer").punct_chars
+        self.punct = np.array(sorted(strings.add(ch) for ch in punct), dtype=np.uint64)
+        self.seen: set[str] = set()
+
+    def doc(self, text: str):
+        """The tokenized text (no sentences yet), with its new chunks cached first."""
+        if len(self.seen) < CACHED_CHUNKS:
+            new = set(text.split()) - self.seen
+            for chunk in new:
+                self.tokenizer(chunk)
+            self.seen |= new
+        return self.tokenizer(text)
+
+    def analysis(self, text: str) -> Analysis:
+        """Tokens and sentences, as the pipeline with its sentencizer gives them."""
+        doc = self.doc(text)
+        if len(doc) == 0:
+            return empty_analysis()
+        arr = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, IS_PUNCT, ORTH])
+        starts = arr[:, 0].astype(np.int32)
+        ends = (arr[:, 0] + arr[:, 1]).astype(np.int32)
+        in_punct = np.isin(arr[:, 5].astype(np.uint64), self.punct)
+        sentences = sentence_starts(in_punct, arr[:, 4].astype(bool))
+        return Analysis(starts, ends, arr[:, 2].astype(bool), arr[:, 3].astype(bool), sentences)
+
+
+def sentence_starts(in_punct_chars: np.ndarray, is_punct: np.ndarray) -> np.ndarray:
+    """Token indices where spaCy's sentencizer starts sentences: token 0, and each token that is
+    neither punctuation nor a sentence-final character with such a character somewhere after
+    the previous token of that kind (nothing between resets what a full stop began)."""
+    candidates = np.flatnonzero(~is_punct & ~in_punct_chars)
+    seen = np.cumsum(in_punct_chars)[candidates]  # final characters up to each candidate
+    before = np.concatenate([[0], seen[:-1]])  # ... up to the candidate before it
+    found = candidates[seen > before]
+    if len(found) and found[0] == 0:
+        return found.astype(np.int32)
+    return np.concatenate([[0], found]).astype(np.int32)
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(lang: str) -> _Tokenizer:
+    return _Tokenizer(lang)
+
+
+def forget_pipelines() -> None:
+    """Drop the built pipelines and their chunk caches (benchmarks that time a cold start)."""
+    _tokenizer.cache_clear()
+    pipeline.cache_clear()
 
 
 def canonical_text(text: str) -> str:
@@ -49,11 +122,16 @@ class Analysis:
         ]
 
 
+def empty_analysis() -> Analysis:
+    """The analysis of an empty text (no tokens, no sentences)."""
+    empty = np.zeros(0, dtype=np.int32)
+    return Analysis(empty, empty, empty.astype(bool), empty.astype(bool), empty)
+
+
 def _analysis_from_doc(doc) -> Analysis:
     if len(doc) == 0:
-        empty = np.zeros(0, dtype=np.int32)
-        return Analysis(empty, empty, empty.astype(bool), empty.astype(bool), empty)
-    arr = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, SENT_START]).astype(np.int64)
+        return empty_analysis()
+    arr = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, "SENT_START"]).astype(np.int64)
     starts = arr[:, 0].astype(np.int32)
     ends = (arr[:, 0] + arr[:, 1]).astype(np.int32)
     sent = np.flatnonzero(arr[:, 4] == 1).astype(np.int32)
@@ -64,12 +142,36 @@ def _analysis_from_doc(doc) -> Analysis:
 
 def analyse(text: str, lang: str = "de") -> Analysis:
     """Tokens and sentences of one canonical text."""
-    return _analysis_from_doc(pipeline(lang)(text))
+    return _tokenizer(lang).analysis(text)
 
 
 def analyse_many(
     texts: Iterable[str], lang: str = "de", batch_size: int = 64
 ) -> Iterator[Analysis]:
-    """Tokens and sentences of many texts, streamed through `nlp.pipe`."""
-    for doc in pipeline(lang).pipe(texts, batch_size=batch_size):
-        yield _analysis_from_doc(doc)
+    """Tokens and sentences of many texts (`batch_size` is kept for callers; spaCy's tokenizer
+    reads one text at a time anyway)."""
+    tokenizer = _tokenizer(lang)
+    for text in texts:
+        yield tokenizer.analysis(text)
+
+
+def pipeline_analysis(text: str, lang: str = "de") -> Analysis:
+    """Tokens and sentences straight from `pipeline(lang)`: what `analyse` must equal."""
+    return _analysis_from_doc(pipeline(lang)(text))
+
+
+def analyse_by_language(
+    texts: Sequence[str], langs: Sequence[str], batch_size: int = 64
+) -> list[Analysis]:
+    """Tokens and sentences of each text with its own language's pipeline (`langs[i]` a code
+    spaCy builds, see core.languages.spacy_language): one `nlp.pipe` per language, results in
+    the order of `texts`."""
+    results: list[Analysis | None] = [None] * len(texts)
+    by_lang: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        by_lang.setdefault(lang, []).append(i)
+    for lang, indexes in by_lang.items():
+        analyses = analyse_many((texts[i] for i in indexes), lang, batch_size=batch_size)
+        for i, analysis in zip(indexes, analyses, strict=True):
+            results[i] = analysis
+    return results  # type: ignore[return-value]

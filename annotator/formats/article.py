@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -71,3 +72,18 @@ def files_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
                 if not os.path.islink(file):
                     found.append(file)
     return sorted(found)
+
+
+def each_file(
+    read: Callable[..., Iterator[ArticleRecord]],
+    path: Path,
+    on_problem: Callable[[str], None] | None,
+) -> Iterator[ArticleRecord]:
+    """`read(path, on_problem)`'s records; an error that ends the file (a cut archive, a file
+    that is no feed) goes to `on_problem` when given, after the records read before it."""
+    try:
+        yield from read(path, on_problem)
+    except ImportFormatError as exc:
+        if on_problem is None:
+            raise
+        on_problem(str(exc))

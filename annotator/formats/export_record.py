@@ -49,6 +49,7 @@ def jsonl_record(
     annotator: str,
     schema_version: int,
     done: bool = True,
+    article: dict[str, str] | None = None,
     active_ms: int | None = None,
     notes: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def jsonl_record(
     `tokens` are the stored tokens of the text and `spans` the annotator's token-snapped spans;
     spans are written sorted by (start, end, label) so that the output is deterministic.
     `attributes` appears only when non-empty and `note` only when set. `meta` carries the
+    article fields (outlet, published, author, url, lang, where known), the
     layer's `active_ms` (null for gold, whose time is not measured) and, when there are any, the
     question threads about the layer as `notes`.
     """
@@ -84,6 +86,7 @@ def jsonl_record(
         "document_id": document_id,
         "external_id": external_id,
         "title": title,
+        **(article or {}),
         "active_ms": active_ms,
     }
     if notes:

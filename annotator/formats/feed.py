@@ -19,7 +19,13 @@ import lxml.html
 
 from annotator.core.languages import detect_language, language_tag
 from annotator.core.tokenize import canonical_text
-from annotator.formats.article import ArticleMeta, ArticleRecord, files_under, read_regular_file
+from annotator.formats.article import (
+    ArticleMeta,
+    ArticleRecord,
+    each_file,
+    files_under,
+    read_regular_file,
+)
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem
 from annotator.formats.page import clean_field
@@ -43,8 +49,9 @@ def read_feed(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
     """One record per entry, in feed order: its full text (RSS `content:encoded`, Atom
     `content`) as a document, else a record waiting for its page (URL and title, empty text).
 
-    A file that is not a well-formed RSS/Atom feed raises ImportFormatError naming it; an entry
-    with neither text nor link raises likewise, or is passed to `on_problem` and skipped.
+    A file that is not a well-formed RSS/Atom feed raises ImportFormatError naming it (in a
+    folder, with `on_problem`, is passed to it); an entry with neither text nor link raises
+    likewise, or is passed to `on_problem` and skipped.
     """
     path = Path(path)
     if os.path.isdir(path) and not os.path.islink(path):
@@ -53,7 +60,7 @@ def read_feed(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
         if not files:
             raise ImportFormatError(f"{path}: no feeds (.xml, .rss, .atom) in this folder")
         for file in files:
-            yield from read_feed(file, on_problem)
+            yield from each_file(read_feed, file, on_problem)
         return
     raw = read_regular_file(path)
     parsed = feedparser.parse(raw, sanitize_html=True, resolve_relative_uris=True)

@@ -33,6 +33,28 @@ def write_docbin(records: Iterable[dict[str, Any]], target: Path, lang: str, sha
     return write(records, target, lang, shard_size=shard_size)
 
 
+# The news readers are imported on use: trafilatura and its date and URL helpers cost a second.
+def read_html(path: Path, on_problem=None) -> Iterator[ImportRecord]:
+    """Saved web pages (formats.html)."""
+    from annotator.formats.html import read_html as read
+
+    return read(path, on_problem)
+
+
+def read_warc(path: Path, on_problem=None) -> Iterator[ImportRecord]:
+    """WARC archives (formats.warc)."""
+    from annotator.formats.warc import read_warc as read
+
+    return read(path, on_problem)
+
+
+def read_feed(path: Path, on_problem=None) -> Iterator[ImportRecord]:
+    """Saved RSS/Atom feeds (formats.feed)."""
+    from annotator.formats.feed import read_feed as read
+
+    return read(path, on_problem)
+
+
 @dataclass(frozen=True, slots=True)
 class Format:
     """One interchange format."""
@@ -45,6 +67,8 @@ class Format:
     writes_folder: bool = False  # the export is a folder (ptc; spacy when sharded)
     downloadable: bool = False  # offered on the lead's export page
     gold_by_default: bool = False  # spans without an annotator name are the gold layer
+    # The reader takes `on_problem` (news: a bad page skipped with --skip-invalid, else fatal).
+    skips_bad_items: bool = False
 
     @property
     def streamable(self) -> bool:
@@ -83,6 +107,9 @@ FORMATS: dict[str, Format] = {
         ),
         Format("toxic", reader=read_toxic),
         Format("spacy", path_writer=write_docbin, suffix=".spacy", downloadable=True),
+        Format("html", reader=read_html, skips_bad_items=True),
+        Format("warc", reader=read_warc, skips_bad_items=True),
+        Format("feed", reader=read_feed, skips_bad_items=True),
     )
 }
 

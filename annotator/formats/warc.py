@@ -12,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-from annotator.formats.article import MAX_PAGE_BYTES, ArticleRecord, files_under
+from annotator.formats.article import MAX_PAGE_BYTES, ArticleRecord, each_file, files_under
 from annotator.formats.base import ImportFormatError
 from annotator.formats.html import OnProblem, article_record
 from annotator.formats.page import decode_page, extract_article
@@ -84,8 +84,9 @@ def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
     (every archive under a folder, sorted).
 
     A damaged archive (cut off, a malformed record) raises ImportFormatError naming the file and
-    the record's offset; a record holding no article (or a lying charset) raises likewise, or is
-    passed to `on_problem` and skipped.
+    the record's offset (in a folder, with `on_problem`, the archive's error is passed to it and
+    the next archive read); a record holding no article (or a lying charset) raises likewise,
+    or is passed to `on_problem` and skipped.
     """
     path = Path(path)
     if os.path.isdir(path) and not os.path.islink(path):
@@ -93,7 +94,7 @@ def read_warc(path: Path, on_problem: OnProblem | None = None) -> Iterator[Artic
         if not files:
             raise ImportFormatError(f"{path}: no .warc or .warc.gz files in this folder")
         for file in files:
-            yield from read_warc(file, on_problem)
+            yield from each_file(read_warc, file, on_problem)
         return
     if os.path.islink(path):
         raise ImportFormatError(f"{path}: a symbolic link; not followed")

@@ -14,7 +14,7 @@ from annotator import store
 from annotator.agreement.span_relations import BOUNDARY, LABEL, MISSING, SAME, relation
 from annotator.agreement.span_relations import overlaps as _overlaps
 from annotator.agreement.span_relations import same_place as _same
-from annotator.core.errors import AppError
+from annotator.core.errors import AppError, NeedsConfirmation
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import (
@@ -24,6 +24,7 @@ from annotator.services.annotations import (
     record_gold_status,
 )
 from annotator.store.events import record_event
+from annotator.store.gold import span_decisions
 from annotator.store.spans import list_spans
 from annotator.store.statuses import (
     GOLD_STATUSES,
@@ -168,15 +169,53 @@ def _gold_started(db, user: User, document_id: int) -> None:
         change_gold_status(db, user, document_id, "in_progress")
 
 
-def change_gold_status(db, user: User, document_id: int, status: str) -> bool:
-    """Set the document's gold status (audited); whether it changed."""
+def undecided_spans(db, document_id: int) -> list[Span]:
+    """Done annotators' spans the lead has not decided: not in gold, not rejected, and no gold
+    span of their label over them (the lead drew other boundaries)."""
+    gold = list_spans(db, document_id, GOLD)
+    decisions = span_decisions(db, document_id)
+    return [
+        span
+        for name in done_annotators(db, document_id)
+        for span in list_spans(db, document_id, name)
+        if decisions.get(span.id) != "reject"
+        and not any(g.label == span.label and _overlaps(g, span) for g in gold)
+    ]
+
+
+def change_gold_status(
+    db, user: User, document_id: int, status: str, confirmed: bool = False
+) -> bool:
+    """Set the document's gold status (audited); whether it changed. Marking it adjudicated
+    with annotators' spans undecided needs `confirmed`: the scores against gold would count
+    those spans against the annotators."""
     if user.role != "lead":
         raise AppError("only leads adjudicate", 403)
     if status not in GOLD_STATUSES:
         raise AppError(f"gold status must be one of {', '.join(GOLD_STATUSES)}")
     with store.write_transaction(db):
         store.get_document(db, document_id)
+        if status == "adjudicated" and not confirmed:
+            undecided = undecided_spans(db, document_id)
+            if undecided:
+                places = len(
+                    regions(classify_spans({"": undecided}, [], []), [], _labels_of(undecided))
+                )
+                raise NeedsConfirmation(
+                    f"{_plural(len(undecided), 'annotator span')} in {_plural(places, 'place')} "
+                    f"{'is' if len(undecided) == 1 else 'are'} neither in gold nor rejected: "
+                    "the annotators-vs-gold scores will count them as the annotators' errors. "
+                    "Mark adjudicated anyway?"
+                )
         return record_gold_status(db, user.name, document_id, status)
+
+
+def _labels_of(spans: Sequence[Span]) -> list[str]:
+    return sorted({s.label for s in spans})
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _annotator_span(db, user: User, document_id: int, span_id: str) -> Span:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator import store
-from annotator.core.errors import AppError
+from annotator.core.errors import AppError, NeedsConfirmation
+from annotator.core.extent import DEFAULT_MAX_TOKENS, judge_extent
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Document, User
 from annotator.core.snapping import SnapError, Snapped, snap_to_tokens, snap_token_range
@@ -53,15 +54,35 @@ class SpanInput:
     id: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class ExtentCheck:
+    """The page's guard against overshooting drags: spans over `max_tokens` tokens or past a
+    paragraph need `confirmed`; punctuation alone is refused."""
+
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    confirmed: bool = False
+
+
+def check_extent(document: Document, snapped: Snapped, check: ExtentCheck) -> None:
+    """Refuse a punctuation-only span; ask to confirm an overshooting one."""
+    covered = document.text[snapped.start : snapped.end]
+    verdict = judge_extent(covered, snapped.token_end - snapped.token_start + 1, check.max_tokens)
+    if verdict.refused:
+        raise AppError(verdict.refused)
+    if verdict.to_confirm and not check.confirmed:
+        raise NeedsConfirmation(verdict.to_confirm)
+
+
 def layer_of(user: User) -> str:
     """The span layer a user writes: their own, or gold for leads."""
     return GOLD if user.role == "lead" else user.name
 
 
 def reachable_document(db, user: User, document_id: int) -> Document:
-    """A document the user may open: leads all, annotators those assigned to them (else 404)."""
+    """A document the user may open: leads all, annotators those assigned to them (else 404);
+    a feed entry waiting for its page nobody (it has no text yet)."""
     document = get_document(db, document_id)
-    if user.role != "lead" and not is_assigned(db, document_id, user.name):
+    if document.waiting or (user.role != "lead" and not is_assigned(db, document_id, user.name)):
         raise AppError(f"document {document_id} not found", 404)
     return document
 
@@ -94,10 +115,12 @@ def create_span(
     *,
     layer: str | None = None,
     version: int = 1,
+    extent: ExtentCheck | None = None,
 ) -> tuple[Span, bool]:
     """Store a new span in the user's layer; (span, created). A known id returns the stored span.
 
     `version` is 1 for a new span; a restored one continues its old count (see restore_span).
+    `extent` (the pages) guards against overshooting selections.
     """
     layer = layer or layer_of(user)
     span_id = _clean_id(data.id)
@@ -114,6 +137,8 @@ def create_span(
         attributes = _clean_attributes(scheme, label, data.attributes)
         note = _clean_note(data.note)
         snapped = _snap(db, document, data)
+        if extent is not None:
+            check_extent(document, snapped, extent)
         span = new_span(document_id, layer, label, snapped, attributes, note, span_id, version)
         absorb_overlaps(db, user.name, span)
         insert_span(db, span)

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from annotator import store
-from annotator.core.errors import AppError
+from annotator.core.errors import AppError, NeedsConfirmation
 from annotator.core.records import GOLD, User
 from annotator.store.agreement_data import annotator_names
 from annotator.store.assignments import assign, assignees, unassign
-from annotator.store.documents import list_documents
+from annotator.store.documents import get_document, list_documents
 from annotator.store.events import record_event
+from annotator.store.gold import span_counts
+from annotator.store.statuses import statuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,50 @@ def round_robin(document_ids: Sequence[int], annotators: Sequence[str], n: int) 
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenWork:
+    """A done layer that a reassignment would take out of its annotator's queue."""
+
+    document_id: int
+    document: str
+    annotator: str
+    spans: int
+
+    def describe(self) -> str:
+        """`document 1 (a.txt) from ben (6 spans)`."""
+        spans = f"{self.spans} span{'' if self.spans == 1 else 's'}"
+        return f"document {self.document_id} ({self.document}) from {self.annotator} ({spans})"
+
+
+def hidden_done_work(db, plan: dict[int, Sequence[str] | None]) -> list[HiddenWork]:
+    """The done layers that assigning as `plan` says (None: everyone) would hide."""
+    everyone = annotator_names(db)
+    status = statuses(db)
+    counts = span_counts(db)
+    hidden = []
+    for document_id, names in plan.items():
+        now = assignees(db, document_id) or everyone
+        after = everyone if names is None else names
+        for name in sorted(set(now) - set(after)):
+            if status.get((document_id, name)) == "done":
+                external_id = get_document(db, document_id).external_id
+                hidden.append(
+                    HiddenWork(document_id, external_id, name, counts.get((document_id, name), 0))
+                )
+    return hidden
+
+
+def refuse_unconfirmed(hidden: list[HiddenWork], confirmed: bool) -> None:
+    """Ask first (NeedsConfirmation naming each done layer) unless the lead confirmed."""
+    if hidden and not confirmed:
+        shown = "; ".join(h.describe() for h in hidden[:10])
+        more = f"; and {len(hidden) - 10} more" if len(hidden) > 10 else ""
+        raise NeedsConfirmation(
+            f"This hides finished work from its annotators: {shown}{more}. Their spans stay "
+            "stored, but the documents leave their queues."
+        )
+
+
 def set_assignment(db, user: User, document_id: int, annotators: Sequence[str] | None) -> bool:
     """Assign a document to exactly `annotators` (None: everyone); audited; whether it changed."""
     with store.write_transaction(db):
@@ -130,26 +176,58 @@ def set_assignment(db, user: User, document_id: int, annotators: Sequence[str] |
     return True
 
 
-def assign_document(db, user: User, document_id: int, annotators: Sequence[str] | None) -> bool:
-    """Assign one document to the named annotators (None: everyone), each checked to exist."""
+def assign_document(
+    db,
+    user: User,
+    document_id: int,
+    annotators: Sequence[str] | None,
+    confirmed: bool = False,
+) -> bool:
+    """Assign one document to the named annotators (None: everyone), each checked to exist;
+    taking it from an annotator who finished it needs `confirmed`."""
     if annotators is not None:
         if not annotators:
             raise AppError("choose at least one annotator, or everyone")
         unknown = sorted(set(annotators) - set(annotator_names(db)))
         if unknown:
             raise AppError(f"unknown annotator {unknown[0]!r}")
-    return set_assignment(db, user, document_id, annotators)
+    with store.write_transaction(db):
+        store.get_document(db, document_id)
+        refuse_unconfirmed(hidden_done_work(db, {document_id: annotators}), confirmed)
+        return set_assignment(db, user, document_id, annotators)
 
 
-def assign_all(db, user: User, per_document: int | None) -> int:
+def assign_all(db, user: User, per_document: int | None, confirmed: bool = False) -> int:
     """Every document to everyone (`per_document` None) or to that many annotators in turn, in
-    one transaction; how many documents changed."""
+    one transaction; how many documents changed. A plan that takes documents from annotators
+    who finished them needs `confirmed`."""
     with store.write_transaction(db):
         ids = [d.id for d in list_documents(db)]
         if per_document is None:
             plan = dict.fromkeys(ids)
         else:
             plan = round_robin(ids, annotator_names(db), per_document)
+        refuse_unconfirmed(hidden_done_work(db, plan), confirmed)
         return sum(
             set_assignment(db, user, document_id, names) for document_id, names in plan.items()
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTodo:
+    """What needs the lead now: documents ready to adjudicate, annotators behind the others."""
+
+    ready: list[ProgressRow]  # two or more annotators done, gold not adjudicated
+    behind: list[AnnotatorProgress]  # fewer done than the annotator furthest ahead
+
+
+def lead_todo(rows: list[ProgressRow], totals: list[AnnotatorProgress]) -> LeadTodo:
+    """The lead's home list, from the progress grid."""
+    ready = [
+        r
+        for r in rows
+        if sum(c.status == "done" for c in r.cells.values()) >= 2 and r.gold_status != "adjudicated"
+    ]
+    ahead = max((t.done for t in totals), default=0)
+    behind = sorted((t for t in totals if t.done < ahead), key=lambda t: t.done)
+    return LeadTodo(ready, behind)

@@ -82,6 +82,7 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             annotator=layer.annotator,
             schema_version=version,
             done=layer.done,
+            article=layer.article,
             active_ms=None if layer.annotator == GOLD else times.get(key, 0),
             notes=_notes(db, key),
         )

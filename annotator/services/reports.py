@@ -17,13 +17,14 @@ from annotator.agreement.over_time import (
 from annotator.agreement.report import agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
-from annotator.core.records import AgreementDocument
+from annotator.core.records import STRATA, AgreementDocument, DocumentFilter
 from annotator.store.agreement_data import (
     agreement_documents,
     annotator_names,
     done_history,
     gold_spans,
 )
+from annotator.store.documents import document_strata, filtered_document_ids
 
 
 def build_agreement_report(
@@ -35,15 +36,57 @@ def build_agreement_report(
     bootstrap: int = 1000,
     gamma: bool = False,
     gamma_samples: int = 30,
+    by: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
-    `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`."""
+    `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`,
+    and `by_stratum` when `by` names a stratum (outlet, month, lang)."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
     report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples)
     _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
+    if by is not None:
+        report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
     return report
+
+
+def stratum_report(
+    db,
+    documents: Sequence[AgreementDocument],
+    by: str,
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    bootstrap: int,
+) -> dict:
+    """Alpha (with its interval) and overlap F1 per value of the stratum `by` (outlet, month,
+    lang), each over that value's documents: `{"by", "strata": [{"value", "documents", ...}]}`.
+    A document whose value is unknown falls in the stratum of value None (listed last)."""
+    if by not in STRATA:
+        raise AppError(f"unknown stratum {by!r} (choose one of {', '.join(STRATA)})")
+    value_of = document_strata(db, by)
+    groups: dict[str | None, list[AgreementDocument]] = {}
+    for document in documents:
+        groups.setdefault(value_of.get(document.id), []).append(document)
+    strata = []
+    for value in sorted(groups, key=lambda v: (v is None, v or "")):
+        subset = groups[value]
+        report = agreement_report(subset, annotators, labels, bootstrap=bootstrap)
+        pair_f1 = [p["f1_overlap"]["micro"] for p in report["pairs"] if p["documents"]]
+        defined = [f for f in pair_f1 if f is not None]
+        strata.append(
+            {
+                "value": value,
+                "documents": report["documents"],  # with at least two done annotators
+                "documents_done": len(subset),  # with at least one
+                "krippendorff_alpha": report["krippendorff_alpha"]["pooled"],
+                "f1_overlap": {
+                    "mean": sum(defined) / len(defined) if defined else None,
+                    "pairs": len(defined),
+                },
+            }
+        )
+    return {"by": by, "strata": strata}
 
 
 def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size) -> None:
@@ -68,6 +111,7 @@ class DashboardFigures:
     report: dict
     documents: list[AgreementDocument]
     gold_scores: dict
+    strata: dict  # the report by stratum (stratum_report)
 
 
 def dashboard_figures(
@@ -77,15 +121,22 @@ def dashboard_figures(
     labels: Sequence[str],
     *,
     bootstrap: int,
+    chosen: DocumentFilter | None = None,
+    by: str = "outlet",
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> DashboardFigures:
-    """What the lead's dashboard shows for a filter, from one read of the corpus."""
-    chosen, chosen_labels = _checked(db, scheme, annotators, labels)
-    documents = agreement_documents(db, chosen)
-    report = _report(documents, chosen, chosen_labels, bootstrap, False, 0)
-    _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
-    gold = score_against_gold(documents, chosen, chosen_labels, gold_spans(db))
-    return DashboardFigures(report, documents, gold)
+    """What the lead's dashboard shows for a filter (annotators, labels, documents by outlet,
+    month and language), from one read of the corpus."""
+    names, chosen_labels = _checked(db, scheme, annotators, labels)
+    documents = agreement_documents(db, names)
+    if chosen is not None and chosen.active:
+        admitted = filtered_document_ids(db, chosen)
+        documents = [d for d in documents if d.id in admitted]
+    report = _report(documents, names, chosen_labels, bootstrap, False, 0)
+    _add_history(db, report, documents, names, chosen_labels, bootstrap, batch_size)
+    gold = score_against_gold(documents, names, chosen_labels, gold_spans(db))
+    strata = stratum_report(db, documents, by, names, chosen_labels, bootstrap)
+    return DashboardFigures(report, documents, gold, strata)
 
 
 def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], list[str]]:

@@ -224,6 +224,30 @@ ALTER TABLE document_status ADD COLUMN scheme_version INTEGER NOT NULL DEFAULT 1
 """
 
 
+_V8 = """
+-- Issue 16: what a study of news needs to know of an article, as indexed columns (the news
+-- readers fill them; other formats from their meta). version_of: the earlier document with the
+-- same URL whose text changed since; waiting: a feed entry whose page has not come yet (empty
+-- text, a placeholder text_sha256 'waiting:URL-KEY-HASH'); annotators never see those.
+ALTER TABLE document ADD COLUMN outlet TEXT;
+ALTER TABLE document ADD COLUMN published TEXT;
+ALTER TABLE document ADD COLUMN author TEXT;
+ALTER TABLE document ADD COLUMN url TEXT;
+ALTER TABLE document ADD COLUMN version_of INTEGER REFERENCES document(id);
+ALTER TABLE document ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+UPDATE document SET outlet = json_extract(meta, '$.outlet'),
+    published = json_extract(meta, '$.published'), author = json_extract(meta, '$.author'),
+    url = json_extract(meta, '$.url')
+    WHERE json_valid(meta) AND json_type(meta) = 'object';
+CREATE INDEX IF NOT EXISTS document_outlet ON document (outlet);
+CREATE INDEX IF NOT EXISTS document_published ON document (published);
+CREATE INDEX IF NOT EXISTS document_author ON document (author);
+CREATE INDEX IF NOT EXISTS document_url ON document (url);
+CREATE INDEX IF NOT EXISTS document_lang ON document (lang);
+CREATE INDEX IF NOT EXISTS document_waiting ON document (waiting);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in _split_sql(sql):
@@ -254,6 +278,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (3, "login failures", _script(_V3)),
     (4, "report cache", _script(_V4)),
     (7, "feedback releases, comments, active time, label scheme versions", _script(_V7)),
+    (
+        8,
+        "article fields of documents: outlet, published, author, url; versions; waiting",
+        _script(_V8),
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

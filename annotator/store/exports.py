@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from annotator.core.records import SpanData
 from annotator.store.users import GOLD
 
+_ARTICLE = ("outlet", "published", "author", "url", "lang")
 PAGE_SIZE = 256  # documents per page: memory is bounded by one page, whatever the corpus size
 
 
@@ -26,6 +27,7 @@ class ExportLayer:
     annotator: str
     done: bool  # status done (gold: adjudicated)
     spans: list[SpanData]
+    article: dict[str, str] = field(default_factory=dict)  # outlet, published, author, url, lang
 
 
 def export_layers(
@@ -62,12 +64,14 @@ def export_layers(
         documents = {
             r[0]: r[1:]
             for r in db.conn.execute(
-                f"SELECT id, external_id, title, text FROM document WHERE id IN ({marks})", wanted
+                f"SELECT id, external_id, title, text, outlet, published, author, url, lang "
+                f"FROM document WHERE id IN ({marks})",
+                wanted,
             ).fetchall()
         }
         spans = _spans(db, sorted({a for _, a, _ in layers}), lo, hi)
         for document_id, annotator, done in layers:
-            external_id, title, text = documents[document_id]
+            external_id, title, text, *fields = documents[document_id]
             yield ExportLayer(
                 document_id,
                 external_id,
@@ -76,6 +80,7 @@ def export_layers(
                 annotator,
                 bool(done),
                 spans.pop((document_id, annotator), []),
+                {k: v for k, v in zip(_ARTICLE, fields, strict=True) if v is not None},
             )
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from flask import Flask
 
+from annotator.core.extent import DEFAULT_MAX_TOKENS
 from annotator.core.labels import load_label_scheme
-from annotator.web import auth, errors, health, security
+from annotator.web import auth, errors, health, i18n, security
 from annotator.web import db as web_db
 from annotator.web.annotate import actions, pages
 from annotator.web.annotate import feedback as feedback_pages
@@ -55,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         HTTPS=False,  # ANNOTATOR_HTTPS=1 behind an HTTPS proxy: Secure cookies, HSTS
         TRUSTED_PROXIES=0,  # ANNOTATOR_TRUSTED_PROXIES=1: client address from X-Forwarded-For
         JSON_SORT_KEYS=False,
+        # A new span over this many tokens (or over a paragraph) is made only once confirmed.
+        SPAN_CONFIRM_TOKENS=DEFAULT_MAX_TOKENS,
     )
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config:
@@ -68,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web_db.init_app(app)
     security.init_app(app)  # first: the blueprints' <int:...> rules use its bounded converter
     errors.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from annotator.core.errors import AppError
+from annotator.core.errors import AppError, NeedsConfirmation
 
 
 def wants_json() -> bool:
@@ -19,13 +19,16 @@ def render_error(message: str, status: int):
         return jsonify(error=message), status
     if request.headers.get("HX-Request"):
         return render_template("_error.html", message=message), status
-    return render_template("error.html", message=message, status=status), status
+    # Not `message`: base.html would show it a second time in the flash region.
+    return render_template("error.html", error_message=message, status=status), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError):
-        return render_error(exc.message, exc.status)
+        body, status = render_error(exc.message, exc.status)
+        headers = {"X-Needs-Confirmation": "1"} if isinstance(exc, NeedsConfirmation) else {}
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import make_response, render_template, request
 
 from annotator.core.errors import AppError
 
@@ -20,3 +20,10 @@ def fragment_with_trigger(template: str, trigger: str, status: int = 200, **cont
     response = make_response(render_template(template, **context), status)
     response.headers["HX-Trigger"] = trigger
     return response
+
+
+def sent_version() -> int | None:
+    """The span version a delete guards with: the `X-Span-Version` header (the page sends it
+    there, so that nothing of the span lands in a URL), or `?version=N`; None when neither."""
+    raw = request.headers.get("X-Span-Version", request.args.get("version"))
+    return None if raw is None else int_field(raw, "version")

@@ -4,7 +4,12 @@
 them; `spans` checks, snaps and stores their spans; `report` says what a run did.
 """
 
-from annotator.services.imports.documents import import_paths, import_records, read_records
+from annotator.services.imports.documents import (
+    import_paths,
+    import_records,
+    import_run,
+    read_records,
+)
 from annotator.services.imports.report import ImportReport
 from annotator.services.imports.spans import ImportProblemsError, SpanImport, SpanRules
 
@@ -15,5 +20,6 @@ __all__ = [
     "SpanRules",
     "import_paths",
     "import_records",
+    "import_run",
     "read_records",
 ]

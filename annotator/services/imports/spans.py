@@ -107,7 +107,7 @@ class SpanImport:
         if fatal or (self.problems and not self.rules.skip_invalid):
             raise ImportProblemsError(fatal + self.problems)
         self.report.problems.extend(self.problems)
-        self.report.spans_skipped = len(self.problems)
+        self.report.spans_skipped += len(self.problems)
 
     def _scheme(self) -> LabelScheme:
         if self.scheme is None:

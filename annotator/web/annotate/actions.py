@@ -6,21 +6,39 @@ from key press to highlight) and an `HX-Trigger` for the regions that refresh th
 
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from dataclasses import replace
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
 from annotator.services.annotations import (
+    ExtentCheck,
     SpanInput,
     create_span,
     delete_span_by_id,
+    layer_of,
     readable_span,
     set_document_status,
     update_span_fields,
 )
 from annotator.services.undo import pop_undo, push_undo, undo_entry
+from annotator.store.documents import get_tokens
 from annotator.web.annotate.views import (
+    change_message,
     changed_blocks_html,
+    done_message,
     editor_context,
     next_undone,
     open_document,
@@ -32,6 +50,8 @@ from annotator.web.annotate.views import (
 )
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
+from annotator.web.html.text import excerpt
+from annotator.web.responses import sent_version
 
 bp = Blueprint("actions", __name__)
 
@@ -76,6 +96,15 @@ def _absorbed(before: list[Span], after: list[Span], span: Span) -> list[str]:
     return sorted(s.id for s in before if s.id not in kept and s.id != span.id)
 
 
+def quietly_saved(span: Span):
+    """An autosave's answer: the editor stays as it is (the user is typing in it); only its
+    version field and the flash change, and the span list refreshes (spansChanged)."""
+    body = render_template("_autosaved.html", span=span, message="note and attributes saved")
+    response = make_response(body, 200)
+    response.headers["HX-Trigger"] = SPANS_CHANGED
+    return response
+
+
 def _own_span_on(db, document_id: int, span_id: str) -> Span:
     span = readable_span(db, g.user, span_id)
     if span.document_id != document_id:
@@ -86,24 +115,100 @@ def _own_span_on(db, document_id: int, span_id: str) -> Span:
 @bp.post("/documents/<int:document_id>/spans")
 @login_required
 def create(document_id: int):
-    """Create a span from the selected token range (label, token_start, token_end)."""
+    """Create a span from the selected token range (label, token_start, token_end; the note
+    and `attr.*` fields too when a span gone elsewhere is added again)."""
     db = get_db()
     document = open_document(db, document_id)
     before = visible_spans(db, document_id)
+    label = request.form.get("label", "")
     span, _ = create_span(
         db,
         labels(),
         g.user,
         document_id,
         SpanInput(
-            request.form.get("label", ""),
+            label,
             token_start=_int_field("token_start"),
             token_end=_int_field("token_end"),
+            attributes=typed_attributes(label) if "attrs" in request.form else None,
+            note=request.form.get("note"),
         ),
+        extent=page_extent_check(),
     )
     after = visible_spans(db, document_id)
-    session["undo"] = push_undo(db, undo_stack(), "create", span, _absorbed(before, after, span))
-    return regions_response(db, document, before, after, span, status=201)
+    merged = _absorbed(before, after, span)
+    session["undo"] = push_undo(db, undo_stack(), "create", span, merged)
+    message = change_message("create", None, span, len(merged))
+    return regions_response(db, document, before, after, span, message=message, status=201)
+
+
+def page_extent_check() -> ExtentCheck:
+    """The overshoot guard with the configured limit (SPAN_CONFIRM_TOKENS) and the form's
+    `confirmed=1`."""
+    return ExtentCheck(
+        current_app.config["SPAN_CONFIRM_TOKENS"], request.form.get("confirmed") == "1"
+    )
+
+
+def typed_attributes(label: str) -> dict:
+    """The editor's `attr.*` fields that the label has (the editor posts those of the label
+    shown; a label change keeps only the new label's)."""
+    definition = labels().get(label)
+    return {
+        name[5:]: value
+        for name, value in request.form.items()
+        if name.startswith("attr.") and definition and definition.attribute(name[5:])
+    }
+
+
+def typed_span(current: Span) -> Span:
+    """`current` with the label, attributes and note the editor form sent."""
+    label = request.form.get("label") or current.label
+    if labels().get(label) is None:
+        label = current.label
+    return replace(
+        current,
+        label=label,
+        note=request.form.get("note", current.note),
+        attributes=typed_attributes(label) if "attrs" in request.form else current.attributes,
+    )
+
+
+def conflict_response(db, document: Document, span_id: str, error: AppError):
+    """The editor in place, holding what the user typed beside the span's stored state (or,
+    when it is gone, beside the spans now at its place), and the refusal in the flash."""
+    theirs = next((s for s in visible_spans(db, document.id) if s.id == span_id), None)
+    spans = visible_spans(db, document.id)
+    if theirs is None:
+        tokens = get_tokens(db, document.id)
+        ts = min(max(_int_field("token_start"), 0), len(tokens) - 1)
+        te = min(max(_int_field("token_end"), ts), len(tokens) - 1)
+        blank = Span(
+            span_id,
+            document.id,
+            layer_of(g.user),
+            "",
+            int(tokens.starts[ts]),
+            int(tokens.ends[te]),
+            ts,
+            te,
+            {},
+            "",
+            0,
+        )
+        mine = typed_span(replace(blank, label=labels().keys()[0]))
+        context = editor_context(document, mine, spans_at(spans, ts))
+        context["gone"] = True
+    else:
+        mine = replace(typed_span(theirs), version=theirs.version)
+        mine = replace(
+            mine, token_start=_int_field("token_start"), token_end=_int_field("token_end")
+        )
+        context = editor_context(document, mine, [])
+        context["theirs"] = theirs
+        context["theirs_excerpt"] = excerpt(document.text, theirs.start, theirs.end, 200)
+    body = render_template("_conflict.html", message=error.message, flash_kind="error", **context)
+    return make_response(body, 200)
 
 
 @bp.post("/documents/<int:document_id>/spans/<span_id>")
@@ -112,38 +217,44 @@ def update(document_id: int, span_id: str):
     """Change a span's label, attributes or note (form fields; `version` required)."""
     db = get_db()
     document = open_document(db, document_id)
-    current = _own_span_on(db, document_id, span_id)
+    try:
+        current = _own_span_on(db, document_id, span_id)
+    except AppError as exc:
+        if exc.status != 404 or "token_start" not in request.form:
+            raise
+        return conflict_response(db, document, span_id, exc)
     changes: dict = {"version": _int_field("version")}
-    label = request.form.get("label") or current.label
     if "label" in request.form:
-        changes["label"] = label
+        changes["label"] = request.form.get("label") or current.label
     if "note" in request.form:
         changes["note"] = request.form["note"]
     if "attrs" in request.form:
-        # The editor posts every attribute field of the label shown; keep those of the label kept.
-        definition = labels().get(label)
-        changes["attributes"] = {
-            name[5:]: value
-            for name, value in request.form.items()
-            if name.startswith("attr.") and definition and definition.attribute(name[5:])
-        }
+        changes["attributes"] = typed_attributes(changes.get("label", current.label))
     before = visible_spans(db, document_id)
-    span = update_span_fields(db, labels(), g.user, span_id, changes)
+    try:
+        span = update_span_fields(db, labels(), g.user, span_id, changes)
+    except AppError as exc:
+        if exc.status != 409 or "token_start" not in request.form:
+            raise
+        return conflict_response(db, document, span_id, exc)
     after = visible_spans(db, document_id)
-    session["undo"] = push_undo(db, undo_stack(), "update", span, _absorbed(before, after, span))
-    return regions_response(db, document, before, after, span, message="saved")
+    if request.form.get("autosave"):
+        return quietly_saved(span)
+    merged = _absorbed(before, after, span)
+    session["undo"] = push_undo(db, undo_stack(), "update", span, merged)
+    message = change_message("update", current.label, span, len(merged))
+    return regions_response(db, document, before, after, span, message=message)
 
 
 @bp.delete("/documents/<int:document_id>/spans/<span_id>")
 @login_required
 def delete(document_id: int, span_id: str):
-    """Delete a span (`?version=N` guards against deleting a newer state)."""
+    """Delete a span (the `X-Span-Version` header guards against deleting a newer state)."""
     db = get_db()
     document = open_document(db, document_id)
     _own_span_on(db, document_id, span_id)
     before = visible_spans(db, document_id)
-    version = _int_field("version", request.args) if "version" in request.args else None
-    span = delete_span_by_id(db, g.user, span_id, version)
+    span = delete_span_by_id(db, g.user, span_id, sent_version())
     session["undo"] = push_undo(db, undo_stack(), "delete", span)
     after = visible_spans(db, document_id)
     return regions_response(db, document, before, after, message="deleted (u to undo)")
@@ -172,6 +283,7 @@ def status(document_id: int):
     if new_status == "done":
         row = next_undone(queue_rows(db, g.user.name), document_id)
         target = url_for("pages.document", document_id=row.id) if row else url_for("pages.index")
+        flash(done_message(document, len(visible_spans(db, document_id)), row))
         if not request.headers.get("HX-Request"):
             return redirect(target)
         response = make_response("", 200)

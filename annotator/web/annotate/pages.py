@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from annotator.store.documents import list_documents
 from annotator.web.annotate.feedback import questions_context, queue_feedback_context
 from annotator.web.annotate.views import (
     editor_context,
+    is_quoted,
     next_undone,
     open_document,
     queue_rows,
@@ -23,6 +23,7 @@ from annotator.web.assets import HTMX_SRI, HTMX_URL
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import label_css
+from annotator.web.review.progress import progress_context
 
 bp = Blueprint("pages", __name__)
 
@@ -32,13 +33,18 @@ def _assets() -> dict:
     return {"htmx_url": HTMX_URL, "htmx_sri": HTMX_SRI}
 
 
+@bp.app_template_test("quoted")
+def _quoted(text: str) -> bool:
+    return is_quoted(text)
+
+
 @bp.get("/")
 @login_required
 def index():
-    """The annotator's queue; leads get their overview."""
+    """The annotator's queue; leads land on the progress grid, which says what needs them."""
     db = get_db()
     if g.user.role == "lead":
-        return render_template("lead_home.html", documents=list_documents(db))
+        return render_template("review/progress.html", **progress_context(db))
     rows = queue_rows(db, g.user.name)
     done = sum(r.status == "done" for r in rows)
     next_row = next_undone(rows, None)

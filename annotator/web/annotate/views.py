@@ -39,6 +39,11 @@ class QueueRow:
     length: int
     status: str  # new | in_progress | done
     spans: int
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    url: str | None = None
+    lang: str | None = None
 
 
 def queue_rows(db, annotator: str) -> list[QueueRow]:
@@ -54,6 +59,11 @@ def queue_rows(db, annotator: str) -> list[QueueRow]:
             length[d.id],
             d.status or "new",
             counts.get((d.id, annotator), 0),
+            d.outlet,
+            d.published,
+            d.author,
+            d.url,
+            d.lang,
         )
         for d in documents_for_annotator(db, annotator)
     ]
@@ -208,3 +218,37 @@ def editor_context(document: Document, span: Span | None, here: list[Span] | Non
 def undo_stack() -> list[dict]:
     """The session's undo stack (ids, versions and audit event ids of recent actions)."""
     return list(session.get("undo", []))
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 span`, `2 spans` (or the given plural)."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def change_message(action: str, old_label: str | None, span: Span, merged: int) -> str:
+    """What an action did, in words: the label change and the merges, with how to undo."""
+    scheme = labels()
+    parts = []
+    if action == "create":
+        parts.append(f"added: {scheme.get(span.label).name}")
+    elif old_label is not None and old_label != span.label:
+        parts.append(f"relabelled: {scheme.get(old_label).name} -> {scheme.get(span.label).name}")
+    else:
+        parts.append("saved")
+    if merged:
+        parts.append(f"merged with {plural(merged, 'span')}")
+    return " · ".join(parts) + " · u to undo"
+
+
+def done_message(document: Document, count: int, next_row: QueueRow | None) -> str:
+    """What "Mark done" saved and where it goes next."""
+    title = document.title or document.external_id
+    where = (
+        f"next: {next_row.title or next_row.external_id}" if next_row else "all done: your queue"
+    )
+    return f"Marked done: {title} with {plural(count, 'span')} · {where}"
+
+
+def is_quoted(text: str) -> bool:
+    """Whether an excerpt already starts and ends with quotation marks (then a <q> adds none)."""
+    return len(text) > 1 and text[0] in "„“”\"«»‚‘'" and text[-1] in "“”\"«»‘’'"

@@ -23,7 +23,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.web.responses import fragment_with_trigger, int_field
+from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
@@ -79,6 +79,7 @@ def rows_context(db, document: Document) -> dict:
         "kind_names": review.KIND_NAMES,
         "decisions": span_decisions(db, document.id),
         "threads": threads_on(db, g.user, document.id),
+        "undecided": len(review.undecided_spans(db, document.id)),
     }
 
 
@@ -120,6 +121,7 @@ def editor_context(db, document: Document, span: Span | None) -> dict:
         "document": document,
         "editing": span,
         "editing_excerpt": excerpt(document.text, span.start, span.end, 200) if span else "",
+        "editing_label": labels().get(span.label) if span else None,
         "n_tokens": len(get_tokens(db, document.id)),
         "scheme": labels(),
         "label_index": labels().index,
@@ -214,7 +216,11 @@ def accept_identical(document_id: int):
     db = get_db()
     doc = get_document(db, document_id)
     accepted = review.accept_all_identical(db, labels(), g.user, document_id)
-    return _decided(db, doc, f"accepted {len(accepted)} identical span(s) into gold")
+    return _decided(
+        db,
+        doc,
+        f"accepted {len(accepted)} identical span{'' if len(accepted) == 1 else 's'} into gold",
+    )
 
 
 @bp.post("/documents/<int:document_id>/gold")
@@ -245,17 +251,33 @@ def _gold_span_on(db, document_id: int, span_id: str) -> Span:
 @bp.post("/documents/<int:document_id>/gold/<span_id>")
 @lead_required
 def edit(document_id: int, span_id: str):
-    """Change a gold span's label or token boundaries (`version` required)."""
+    """Change a gold span's label, token boundaries, attributes or note (`version` required);
+    an autosave (`autosave=1`, the note and attributes as typed) answers without the editor."""
     db = get_db()
     doc = get_document(db, document_id)
-    _gold_span_on(db, document_id, span_id)
+    current = _gold_span_on(db, document_id, span_id)
     changes: dict = {"version": int_field(request.form.get("version"), "version")}
     if request.form.get("label"):
         changes["label"] = request.form["label"]
     for name in ("token_start", "token_end"):
-        if request.form.get(name, "") != "":
+        if request.form.get(name, "") != "" and int_field(request.form[name], name) != getattr(
+            current, name
+        ):
             changes[name] = int_field(request.form[name], name)
+    if "note" in request.form:
+        changes["note"] = request.form["note"]
+    if "attrs" in request.form:
+        definition = labels().get(changes.get("label", current.label))
+        changes["attributes"] = {
+            name[5:]: value
+            for name, value in request.form.items()
+            if name.startswith("attr.") and definition and definition.attribute(name[5:])
+        }
     span = update_span_fields(db, labels(), g.user, span_id, changes)
+    if request.form.get("autosave"):
+        return fragment_with_trigger(
+            "_autosaved.html", GOLD_CHANGED, span=span, message="note and attributes saved"
+        )
     return _decided(db, doc, "gold span saved", span)
 
 
@@ -266,17 +288,17 @@ def delete(document_id: int, span_id: str):
     db = get_db()
     doc = get_document(db, document_id)
     _gold_span_on(db, document_id, span_id)
-    version = int_field(request.args["version"], "version") if "version" in request.args else None
-    delete_span_by_id(db, g.user, span_id, version)
+    delete_span_by_id(db, g.user, span_id, sent_version())
     return _decided(db, doc, "gold span deleted")
 
 
 @bp.post("/documents/<int:document_id>/gold-status")
 @lead_required
 def gold_status(document_id: int):
-    """Set the document's gold status (not_started, in_progress, adjudicated)."""
+    """Set the document's gold status (not_started, in_progress, adjudicated); adjudicated with
+    places undecided answers 409 with X-Needs-Confirmation until `confirmed=1`."""
     db = get_db()
     doc = get_document(db, document_id)
     status = request.form.get("status", "")
-    review.change_gold_status(db, g.user, document_id, status)
+    review.change_gold_status(db, g.user, document_id, status, request.form.get("confirmed") == "1")
     return _decided(db, doc, f"gold status: {status.replace('_', ' ')}")

@@ -6,6 +6,7 @@ job of `annotator.services.jobs` computes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
@@ -15,10 +16,11 @@ from annotator.services import jobs as gamma_jobs
 from annotator.services.reports import dashboard_figures
 from annotator.services.timing import annotator_pace
 from annotator.store.agreement_data import annotator_names
-from annotator.store.documents import list_documents
+from annotator.store.documents import document_facets, list_documents
 from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
+from annotator.web.filters import document_filter, stratum
 from annotator.web.html.charts import Bar, Series, bars_svg, format_value, heatmap_svg, line_svg
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
@@ -41,6 +43,7 @@ def agreement():
     return render_template(
         "review/agreement.html",
         all_annotators=annotator_names(db),
+        facets=document_facets(db),
         **figures_context(db, labels(), *_chosen(db, labels())),
     )
 
@@ -48,7 +51,7 @@ def agreement():
 @bp.get("/agreement/figures")
 @lead_required
 def figures():
-    """The figures alone, for the filters (annotators, labels)."""
+    """The figures alone, for the filters (annotators, labels, outlet, month, language)."""
     db = get_db()
     return render_template(
         "review/_figures.html", **figures_context(db, labels(), *_chosen(db, labels()))
@@ -100,6 +103,42 @@ def gamma_context(db, chosen: list[str], chosen_labels: list[str], force: bool =
 def format_time(iso: str) -> str:
     """An ISO timestamp of the store as 'YYYY-MM-DD HH:MM:SS UTC'."""
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# Krippendorff's thresholds for alpha, and the fewest documents a bootstrap interval over
+# documents can mean anything with (two documents give a tight interval that looks precise).
+RELIABLE = 0.8
+TENTATIVE = 0.667
+MIN_INTERVAL_DOCUMENTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    word: str  # reliable | tentative | not yet usable | undefined
+    kind: str  # a CSS class
+    interval: tuple[float, float] | None  # shown only from MIN_INTERVAL_DOCUMENTS documents
+    warning: str  # instead of the interval when there are too few documents
+
+
+def alpha_verdict(value: float | None, ci95, documents: int) -> Verdict:
+    """One label's alpha in plain words, with its interval or a too-few-documents warning."""
+    if value is None:
+        word, kind = "undefined", "undefined"
+    elif value >= RELIABLE:
+        word, kind = "reliable", "reliable"
+    elif value >= TENTATIVE:
+        word, kind = "tentative", "tentative"
+    else:
+        word, kind = "not yet usable", "unusable"
+    if documents >= MIN_INTERVAL_DOCUMENTS:
+        interval = tuple(ci95) if ci95 else None
+        return Verdict(word, kind, interval, "")
+    missing = MIN_INTERVAL_DOCUMENTS - documents
+    warning = (
+        f"only {documents} document{'' if documents == 1 else 's'}: a trustworthy interval needs "
+        f"at least {MIN_INTERVAL_DOCUMENTS} ({missing} more)"
+    )
+    return Verdict(word, kind, None, warning)
 
 
 def explain_alpha(value: float | None) -> str:
@@ -192,9 +231,17 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     """Everything the figures fragment shows, for the chosen annotators and labels (as `_chosen`
     checked them)."""
     bootstrap = int(current_app.config.get("REVIEW_BOOTSTRAP", 1000))
+    doc_filter, by = document_filter(request.values), stratum(request.values)
     batch_size = int(current_app.config.get("REVIEW_BATCH_SIZE", 10))
     figures = dashboard_figures(
-        db, scheme, chosen, chosen_labels, bootstrap=bootstrap, batch_size=batch_size
+        db,
+        scheme,
+        chosen,
+        chosen_labels,
+        bootstrap=bootstrap,
+        chosen=doc_filter,
+        by=by,
+        batch_size=batch_size,
     )
     report, documents, gold = figures.report, figures.documents, figures.gold_scores
     alpha = report["krippendorff_alpha"]
@@ -205,7 +252,10 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         Bar(
             scheme.get(key).name,
             alpha["by_label"][key]["value"],
-            tuple(alpha["by_label"][key]["ci95"]) if alpha["by_label"][key]["ci95"] else None,
+            # Too few documents: no whisker that would look precise (the verdicts say why).
+            tuple(alpha["by_label"][key]["ci95"])
+            if alpha["by_label"][key]["ci95"] and report["documents"] >= MIN_INTERVAL_DOCUMENTS
+            else None,
             scheme.get(key).colour,
             alpha["by_label"][key]["units"],
         )
@@ -213,12 +263,26 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
     ]
     return {
         "report": report,
+        "strata": figures.strata,
+        "doc_filter": doc_filter,
         "gold_scores": gold,
         "chosen": chosen,
         "chosen_labels": chosen_labels,
         "scheme": scheme,
         "fmt": format_value,
         "explain_alpha": explain_alpha,
+        "verdicts": {
+            key: alpha_verdict(
+                alpha["by_label"][key]["value"], alpha["by_label"][key]["ci95"], report["documents"]
+            )
+            for key in chosen_labels
+        },
+        "pooled_verdict": alpha_verdict(
+            alpha["pooled"]["value"], alpha["pooled"]["ci95"], report["documents"]
+        ),
+        "thresholds": {"reliable": RELIABLE, "tentative": TENTATIVE},
+        "shared_pairs": [p for p in report["pairs"] if p["documents"]],
+        "empty_pairs": [p for p in report["pairs"] if not p["documents"]],
         "kappa_svg": heatmap_svg(
             report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
         ),

@@ -22,6 +22,23 @@
     const sent = answer.getElementById("flash");
     flash((sent && sent.textContent.trim()) || `The server refused this (${xhr.status}); nothing was changed.`);
   });
+  // A request the server wants confirmed first (an overshooting span, marking adjudicated with
+  // places undecided): ask with its message, then send the same request with confirmed=1.
+  document.addEventListener("htmx:responseError", (e) => {
+    const xhr = e.detail.xhr;
+    const config = e.detail.requestConfig;
+    if (!xhr.getResponseHeader("X-Needs-Confirmation") || !config) return;
+    const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const sent = answer.getElementById("flash");
+    if (!window.confirm((sent && sent.textContent.trim()) || "Go ahead?")) {
+      flash("Nothing was changed.");
+      return;
+    }
+    const values = {};
+    for (const [key, value] of config.formData.entries()) values[key] = value;
+    values.confirmed = "1";
+    htmx.ajax(config.verb.toUpperCase(), config.path, { source: config.elt, swap: "none", values: values });
+  });
   document.addEventListener("htmx:sendError", () => flash("No answer from the server: nothing was saved."));
 
   window.showFlash = flash;

@@ -87,19 +87,67 @@
     if (!r) return false;
     window.getSelection().removeAllRanges();
     kb = null;
-    htmx.ajax("POST", layout().dataset.createUrl, {
-      source: textEl(), swap: "none", values: { label: label, token_start: r[0], token_end: r[1] },
-    });
+    const values = { label: label, token_start: r[0], token_end: r[1] };
+    saveNow().then(() => htmx.ajax("POST", layout().dataset.createUrl, { source: textEl(), swap: "none", values: values }));
     return true;
   }
 
-  // A label key: create from the selection, else relabel the span in the editor.
+  // A label key makes a span from the selection; it never relabels the span in the editor
+  // (that is the editor's Label field), since a drag that selected nothing is the usual state.
   function applyLabel(label) {
     if (createSpan(label)) return;
-    const form = $("#editor form");
-    if (!form) return flash("Select some text first, then press a label key.");
-    htmx.ajax("POST", form.getAttribute("hx-post"), { source: form, swap: "none", values: { label: label } });
+    flash($("#editor form")
+      ? "Nothing is selected, so nothing was changed. Select text first; to change this span's label, use the Label field."
+      : "Select some text first, then press a label key.");
   }
+
+  // Note and attributes save as the user types (debounced; each save carries the version the
+  // last one returned), and before the editor closes or another span opens; a reload with a
+  // save still waiting asks first.
+  let timer = null;
+  let dirty = false;
+  let saving = Promise.resolve();
+  const editorForm = () => $("#editor form");
+
+  function saveNow() {
+    clearTimeout(timer);
+    timer = null;
+    const form = editorForm();
+    if (!dirty || !form) return saving;
+    dirty = false;
+    saving = saving.then(() => htmx.ajax("POST", form.getAttribute("hx-post"), {
+      source: form, swap: "none", values: { autosave: "1" },
+    }));
+    return saving;
+  }
+
+  document.addEventListener("input", (e) => {
+    const form = e.target.closest("#editor form");
+    if (!form || e.target.name === "label" || !e.target.name) return;
+    if (form.querySelector("#conflict")) return; // a conflict is resolved by its buttons
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(saveNow, 600);
+  });
+  document.addEventListener("htmx:sendError", () => { if (editorForm()) dirty = true; });
+  document.addEventListener("submit", () => { clearTimeout(timer); dirty = false; }, true);
+  window.addEventListener("beforeunload", (e) => {
+    if (dirty) { saveNow(); e.preventDefault(); e.returnValue = ""; }
+  });
+
+  // Links that open another span in the editor ("Also here", "Take theirs") wait for the save.
+  document.addEventListener("htmx:confirm", (e) => {
+    if (!dirty || e.detail.verb !== "get" || !e.detail.target || e.detail.target.id !== "editor") return;
+    e.preventDefault();
+    saveNow().then(() => e.detail.issueRequest(true));
+  });
+
+  // A delete sends nothing but the version, in a header (no span content in any URL).
+  document.addEventListener("htmx:configRequest", (e) => {
+    if (!e.detail.elt.closest || !e.detail.elt.closest("[data-delete]")) return;
+    const version = $("#editor-version");
+    if (version) e.detail.headers["X-Span-Version"] = version.value;
+  });
 
   function clickIn(selector) {
     const el = $(selector);
@@ -107,13 +155,13 @@
   }
 
   function openEditor(query) {
-    htmx.ajax("GET", `${layout().dataset.editorUrl}?${query}`, { target: "#editor", swap: "outerHTML" });
+    saveNow().then(() => htmx.ajax("GET", `${layout().dataset.editorUrl}?${query}`, { target: "#editor", swap: "outerHTML" }));
   }
 
   function closeEditor() {
     window.getSelection().removeAllRanges();
     kb = null;
-    if ($("#editor.open")) htmx.ajax("GET", layout().dataset.editorUrl, { target: "#editor", swap: "outerHTML" });
+    if ($("#editor.open")) saveNow().then(() => htmx.ajax("GET", layout().dataset.editorUrl, { target: "#editor", swap: "outerHTML" }));
   }
 
   // Outline the span being edited in the text and the list (after every swap: both re-render).
@@ -155,7 +203,7 @@
   });
 
   window.textPage = {
-    $, layout, textEl, flash, applyLabel, clickIn, openEditor, closeEditor,
+    $, layout, textEl, flash, applyLabel, selectedTokens, clickIn, openEditor, closeEditor,
     extendByKeyboard, moveByKeyboard,
     // The label button of a hotkey on this page, if any.
     labelForKey: (key) => Array.from(layout().querySelectorAll(".label-btn")).find((b) => b.dataset.hotkey.toLowerCase() === key.toLowerCase()),
