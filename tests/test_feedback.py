@@ -164,3 +164,24 @@ def test_release_note_must_be_text(client, adjudicated):
         "/api/documents/1/release", json={"note": 5}, headers={"X-CSRFToken": token}
     )
     assert response.status_code == 400 and "note" in response.json["error"]
+
+
+def test_gold_notes_copied_from_another_layer_stay_hidden(client, adjudicated, db):
+    """Accepting ben's span copies his note into gold; anna's feedback must not show it."""
+    from annotator.services.adjudication import accept_span
+
+    lea = get_user(db, "lea")
+    create_span(
+        db,
+        SCHEME,
+        get_user(db, "ben"),
+        1,
+        SpanInput(INTEL, token_start=140, token_end=142, note="ben-private-note", id="ben-noted"),
+    )
+    change_gold_status(db, lea, 1, "in_progress")
+    accept_span(db, SCHEME, lea, 1, "ben-noted")
+    change_gold_status(db, lea, 1, "adjudicated", confirmed=True)
+    release_document(db, lea, 1)
+    login(client, "anna")
+    for url in ("/api/documents/1/feedback", "/documents/1/feedback"):
+        assert "ben-private-note" not in client.get(url).get_data(as_text=True), url

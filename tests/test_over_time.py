@@ -98,3 +98,29 @@ def test_line_chart_escapes_and_draws_every_point():
     )
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "&lt;x&gt;" in svg
     assert svg.count('class="point"') == 1 and 'class="whisker"' in svg
+
+
+def test_cli_prints_the_history_and_takes_a_batch_size(db, db_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from annotator.cli import main as cli_main
+
+    scheme = load_label_scheme()
+    for name in ("anna", "ben"):
+        user = get_user(db, name)
+        for doc in (1, 2, 3):
+            create_span(
+                db, scheme, user, doc, SpanInput("EDITORIAL_FRAMING", token_start=5, token_end=9)
+            )
+            set_document_status(db, user, doc, "done")
+    runner = CliRunner()
+    args = ["agreement", "--no-gamma", "--bootstrap", "20", "--db", str(db_path)]
+    report = json.loads(runner.invoke(cli_main, [*args, "--json", "--batch-size", "2"]).output)
+    assert [b["documents"] for b in report["by_batch"]] == [2, 1]
+    text = runner.invoke(cli_main, args).output
+    assert "Agreement per batch of 10 documents" in text
+    assert "Agreement per label scheme version" in text
+    refused = runner.invoke(cli_main, [*args, "--batch-size", "0"])
+    assert refused.exit_code == 2

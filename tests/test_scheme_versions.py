@@ -104,3 +104,29 @@ def test_spans_and_statuses_carry_the_version_and_outdated_work_reopens(
     assert get_status(db, 1, "anna") == "in_progress" == get_status(db, 1, "ben")
     assert get_status(db, 2, "ben") == "done"
     assert reopen_outdated(db, get_user(db, "lea")) == []
+
+
+def test_migration_7_applies_on_an_existing_database_with_work(tmp_path):
+    from annotator import store
+    from annotator.services import accounts
+
+    path = tmp_path / "old.db"
+    old = store.connect(path, migrate_schema=False)
+    store.migrate(old, target=4)
+    assert "comment" not in old.table_names()
+    accounts.create_user(old, "anna", "annotator", "correct horse battery", actor="test")
+    old.conn.execute(
+        "INSERT INTO document (id, external_id, title, text, text_sha256, lang, created) "
+        "VALUES (1, 'd', 't', 'Ein Text.', 'x', 'de', 'now')"
+    )
+    old.conn.execute(
+        'INSERT INTO span (id, document_id, annotator, label, start, "end", token_start, '
+        "token_end, created, updated) VALUES ('s', 1, 'anna', 'EDITORIAL_FRAMING', 0, 3, 0, 0, "
+        "'now', 'now')"
+    )
+    old.conn.close()
+    db = store.connect(path)
+    assert {"comment", "feedback_release", "active_time", "label_scheme_state"} <= set(
+        db.table_names()
+    )
+    assert list_spans(db, 1)[0].scheme_version == 1

@@ -53,6 +53,13 @@ def _names(value: str | None) -> list[str] | None:
     is_flag=True,
     help="List every annotator pair even past 30 annotators (crowd mode summarises them).",
 )
+@click.option(
+    "--batch-size",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="Documents per batch of the report's by_batch (in the order they were finished).",
+)
 @db_option
 def agreement(
     as_json: bool,
@@ -63,6 +70,7 @@ def agreement(
     gamma_samples: int,
     by: str | None,
     all_pairs: bool,
+    batch_size: int,
     db_path: str,
 ) -> None:
     """Inter-annotator agreement over the documents annotators marked done."""
@@ -81,6 +89,7 @@ def agreement(
             gamma_samples=gamma_samples,
             by=by,
             all_pairs=all_pairs,
+            batch_size=batch_size,
         )
     except AppError as exc:
         raise fail(exc) from exc

@@ -123,6 +123,7 @@ def report_as_text(report: dict, max_documents: int | None = 20) -> str:
     if "by_stratum" in report:
         out += stratum_lines(report["by_stratum"])
     out += _suggestion_lines(report)
+    out += _history_lines(report)
     return "\n".join(out) + "\n"
 
 
@@ -175,6 +176,36 @@ def _suggestion_lines(report: dict) -> list[str]:
         for label, entry in report["krippendorff_alpha"]["by_label"].items()
     ]
     out += _table(["", "all spans", "typed by hand"], rows)
+    return out
+
+
+def _history_lines(report: dict) -> list[str]:
+    """Agreement per batch of finished documents and per scheme version, and drops in words."""
+    if not report.get("by_batch"):
+        return []
+    out = ["", f"Agreement per batch of {report['batch_size']} documents, in the order finished"]
+    rows = [
+        [
+            str(b["batch"]),
+            str(b["documents"]),
+            _fmt(b["krippendorff_alpha"]),
+            _ci(b["ci95"]),
+            _fmt(b["f1_overlap"]),
+        ]
+        for b in report["by_batch"]
+    ]
+    out += _table(["batch", "documents", "alpha", "95% CI", "F1 overlap"], rows)
+    for d in report.get("batch_drops", []):
+        out.append(
+            f"drop: alpha fell from {_fmt(d['before'])} in batch {d['from_batch']} to "
+            f"{_fmt(d['after'])} in batch {d['to_batch']}, below the interval {_ci(d['ci95'])}"
+        )
+    out += ["", "Agreement per label scheme version"]
+    rows = [
+        [version, str(v["documents"]), _fmt(v["krippendorff_alpha"]), _ci(v["ci95"])]
+        for version, v in report["by_scheme_version"].items()
+    ]
+    out += _table(["version", "documents", "alpha", "95% CI"], rows)
     return out
 
 

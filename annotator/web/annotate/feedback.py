@@ -95,7 +95,10 @@ def feedback_page(document_id: int):
         "feedback.html",
         own_html=_render_text(db, document, list_spans(db, document_id, g.user.name)),
         gold_html=_render_text(db, document, list_spans(db, document_id, GOLD)),
-        label_style=label_css([label.colour for label in labels().labels]),
+        # Two texts on one page: the highlight rules go to both blocks instead of the one #text.
+        label_style=label_css([label.colour for label in labels().labels]).replace(
+            "#text", ".fb-text"
+        ),
         **context,
     )
 

@@ -255,8 +255,8 @@ def line_svg(
     values = [v for s in series for v in s.values if v is not None]
     values += [lo for s in series for iv in s.intervals if iv for lo in iv[:1]]
     low = max(-1.0, min(0.0, math.floor(min(values, default=0.0) * 5) / 5))
-    left, top, plot_h = 44, 34, 200
-    step = 90 if len(points) > 1 else 0
+    left, top, plot_h = 44, 34, 240
+    step = 150 if len(points) > 1 else 0
     plot_w = max(step * (len(points) - 1), 1)
     width = left + plot_w + 150
     height = top + plot_h + 46
