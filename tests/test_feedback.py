@@ -171,7 +171,7 @@ def test_gold_notes_copied_from_another_layer_stay_hidden(client, adjudicated, d
     from annotator.services.adjudication import accept_span
 
     lea = get_user(db, "lea")
-    create_span(
+    bens, _ = create_span(
         db,
         SCHEME,
         get_user(db, "ben"),
@@ -179,7 +179,7 @@ def test_gold_notes_copied_from_another_layer_stay_hidden(client, adjudicated, d
         SpanInput(INTEL, token_start=140, token_end=142, note="ben-private-note", id="ben-noted"),
     )
     change_gold_status(db, lea, 1, "in_progress")
-    accept_span(db, SCHEME, lea, 1, "ben-noted")
+    accept_span(db, SCHEME, lea, 1, bens.id)  # the stored id: "ben-noted" is ben's own name for it
     change_gold_status(db, lea, 1, "adjudicated", confirmed=True)
     release_document(db, lea, 1)
     login(client, "anna")
