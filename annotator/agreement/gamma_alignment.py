@@ -356,7 +356,10 @@ def _solve_chunk(
 
     The set partitioning over the candidate unitary alignments decomposes by component; its LP
     relaxation is integral on almost all of them, and an integral LP optimum is an optimum of
-    the 0/1 program. Components left fractional go to milp together.
+    the 0/1 program. Components left fractional go to one milp together: they share no row, so
+    the program is block diagonal, and one call costs far less than one per component (HiGHS's
+    set-up dominated: 170 calls of ~50 columns took 4.5 s of a 7.8 s sample on the 1,000-document
+    case, one call 0.9 s).
     """
     n = units.n_annotators
     empty = len(units.starts)
@@ -388,21 +391,20 @@ def _solve_chunk(
     if fractional.any():
         anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
         comp = labels[anchor]
-        for label in np.unique(comp[fractional]):  # one milp per component: they are apart
-            bad = comp == label
-            sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
-            sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
-            result = milp(
-                costs[bad] + _TIE,
-                constraints=LinearConstraint(sub, 1, 1),
-                integrality=np.ones(bad.sum()),
-                bounds=Bounds(0, 1),
-                options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
-            )
-            if result.status != 0 or result.x is None:
-                raise GammaTooLarge("the time budget ran out in the integer program")
-            picked = picked & ~bad
-            picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+        bad = np.isin(comp, np.unique(comp[fractional]))  # every component left fractional
+        sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
+        sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
+        result = milp(
+            costs[bad] + _TIE,
+            constraints=LinearConstraint(sub, 1, 1),
+            integrality=np.ones(bad.sum()),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+        )
+        if result.status != 0 or result.x is None:
+            raise GammaTooLarge("the time budget ran out in the integer program")
+        picked = picked & ~bad
+        picked[np.flatnonzero(bad)[result.x > 0.5]] = True
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
 
