@@ -186,7 +186,13 @@ def _candidate_edges(
                 continue
             i1, j1 = _window_pairs(units, ia, ib, reach, budget)
             j2, i2 = _window_pairs(units, ib, ia, reach, budget)
-            keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
+            # each direction finds every pair whose neighbour is no longer than the searcher;
+            # keep the two apart (ties to the first) instead of deduplicating, then sort
+            lengths = units.ends - units.starts
+            one = lengths[j1] <= lengths[i1]
+            two = lengths[i2] < lengths[j2]
+            keys = np.concatenate((i1[one], i2[two])) * total + np.concatenate((j1[one], j2[two]))
+            keys.sort()
             i, j = keys // total, keys % total
             _, d = pair_dissimilarity(
                 units.starts[i],
@@ -372,6 +378,12 @@ def _solve_chunk(
     flat = parts.ravel()
     real = flat != empty
     cols = np.repeat(np.arange(len(parts)), n)[real]
+    by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
+    if by_dp is not None:
+        done_cols, picked_dp = by_dp
+        if done_cols.all():
+            chosen_parts = parts[picked_dp]
+            return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked_dp]
     a_mat = coo_matrix(
         (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(chosen), len(parts))
     ).tocsr()
@@ -405,8 +417,53 @@ def _solve_chunk(
             raise GammaTooLarge("the time budget ran out in the integer program")
         picked = picked & ~bad
         picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+    if by_dp is not None:
+        picked = np.where(done_cols, picked_dp, picked)
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+
+
+_DP_UNITS = 63  # components up to this many units go to the exact dynamic program (bit masks)
+_DP_STATES = 200_000  # states per component before it goes back to the LP
+
+
+def _solve_by_dp(
+    units: Units, chosen: np.ndarray, labels: np.ndarray, parts: np.ndarray, costs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns of the components the dynamic program solved, and the ones it picked
+    (None without numba: everything goes to the LP)."""
+    try:
+        from annotator.agreement.gamma_dp import solve_components
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    empty = len(units.starts)
+    comp_of_unit = labels[chosen]
+    order = np.lexsort((units.starts[chosen], comp_of_unit))  # bits in order along the text
+    sorted_comp = comp_of_unit[order]
+    local = np.zeros(empty + 1, dtype=np.int64)
+    local[chosen[order]] = np.arange(len(chosen)) - np.searchsorted(sorted_comp, sorted_comp)
+    size_of = np.zeros(labels.max() + 1, dtype=np.int64)
+    np.add.at(size_of, comp_of_unit, 1)
+    real = parts != empty
+    col_comp = labels[parts[np.arange(len(parts)), np.argmax(real, axis=1)]]
+    bit = local[np.where(real, parts, empty)]
+    masks = np.bitwise_or.reduce(
+        np.where(real, np.left_shift(np.uint64(1), bit.astype(np.uint64)), np.uint64(0)), axis=1
+    )
+    lowest = np.where(real, bit, np.iinfo(np.int64).max).min(axis=1)
+    idx = np.flatnonzero(size_of[col_comp] <= _DP_UNITS)
+    idx = idx[np.lexsort((lowest[idx], col_comp[idx]))]
+    comps, first = np.unique(col_comp[idx], return_index=True)
+    col_ptr = np.append(first, len(idx))
+    picked_sorted, solved = solve_components(
+        size_of[comps], col_ptr, masks[idx], costs[idx], lowest[idx], _DP_STATES
+    )
+    ok = np.repeat(solved, np.diff(col_ptr))
+    done = np.zeros(len(parts), dtype=bool)
+    picked = np.zeros(len(parts), dtype=bool)
+    done[idx[ok]] = True
+    picked[idx[picked_sorted & ok]] = True
+    return done, picked
 
 
 def best_alignment(
