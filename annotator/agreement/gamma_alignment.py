@@ -453,14 +453,16 @@ def _solve_by_dp(
     lowest = np.where(real, bit, np.iinfo(np.int64).max).min(axis=1)
     idx = np.flatnonzero(size_of[col_comp] <= _DP_UNITS)
     idx = idx[np.lexsort((lowest[idx], col_comp[idx]))]
+    done = np.zeros(len(parts), dtype=bool)
+    picked = np.zeros(len(parts), dtype=bool)
+    if not len(idx):  # every component of the chunk is too large for the bit masks
+        return done, picked
     comps, first = np.unique(col_comp[idx], return_index=True)
     col_ptr = np.append(first, len(idx))
     picked_sorted, solved = solve_components(
         size_of[comps], col_ptr, masks[idx], costs[idx], lowest[idx], _DP_STATES
     )
     ok = np.repeat(solved, np.diff(col_ptr))
-    done = np.zeros(len(parts), dtype=bool)
-    picked = np.zeros(len(parts), dtype=bool)
     done[idx[ok]] = True
     picked[idx[picked_sorted & ok]] = True
     return done, picked
