@@ -502,9 +502,8 @@ def test_samples_adapt_until_the_standard_error_is_under_the_bound() -> None:
 
 @pytest.mark.parametrize(("n", "k", "span"), [(3, 15, 300), (3, 40, 400), (5, 12, 300)])
 def test_dynamic_program_and_linear_program_find_the_same_disorder(monkeypatch, n, k, span):
-    """Components of up to 63 units go to the dynamic program, larger ones to the LP (3 x 40
-    units in 400 characters: one component past 63, nothing for the dynamic program); forcing
-    everything to the LP gives the same best disorder."""
+    """The dynamic program (components of 45, 120 and 60 units here) and the LP find the same
+    best disorder: forcing every component to the LP changes nothing."""
     from annotator.agreement import gamma_alignment
 
     rng = np.random.default_rng(n * k)

@@ -423,8 +423,9 @@ def _solve_chunk(
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
 
 
-_DP_UNITS = 63  # components up to this many units go to the exact dynamic program (bit masks)
-_DP_STATES = 200_000  # states per component before it goes back to the LP
+_DP_UNITS = 100_000  # components up to this many units try the exact dynamic program first
+_DP_STATES = 2_000  # states per component before it goes back to the LP (measured: dense
+# six-annotator components pass it and the LP is faster there; three-annotator corpora stay under)
 
 
 def _solve_by_dp(
@@ -447,11 +448,16 @@ def _solve_by_dp(
     real = parts != empty
     col_comp = labels[parts[np.arange(len(parts)), np.argmax(real, axis=1)]]
     bit = local[np.where(real, parts, empty)]
-    masks = np.bitwise_or.reduce(
-        np.where(real, np.left_shift(np.uint64(1), bit.astype(np.uint64)), np.uint64(0)), axis=1
-    )
     lowest = np.where(real, bit, np.iinfo(np.int64).max).min(axis=1)
-    idx = np.flatnonzero(size_of[col_comp] <= _DP_UNITS)
+    highest = np.where(real, bit, -1).max(axis=1)
+    relative = np.where(real, bit - lowest[:, None], 0).astype(np.uint64)
+    masks = np.bitwise_or.reduce(
+        np.where(real, np.left_shift(np.uint64(1), relative), np.uint64(0)), axis=1
+    )
+    # a component goes to the dynamic program when none of its columns spans over 64 units
+    wide = np.zeros(labels.max() + 1, dtype=bool)
+    wide[col_comp[highest - lowest >= 64]] = True
+    idx = np.flatnonzero(~wide[col_comp] & (size_of[col_comp] <= _DP_UNITS))
     idx = idx[np.lexsort((lowest[idx], col_comp[idx]))]
     done = np.zeros(len(parts), dtype=bool)
     picked = np.zeros(len(parts), dtype=bool)
