@@ -13,6 +13,7 @@ says it did not run. The ratio to pygamma is measured in this run on the six-ann
 continua it can solve and on the old 3 x 100 / 2 x 1,000 cases. Run:
 
     .venv/bin/python bench/bench_gamma.py [--skip-pygamma] [--skip-10k] [--budget SECONDS]
+        [--only PART_OF_A_CASE_NAME ...]
 """
 
 from __future__ import annotations
@@ -160,8 +161,13 @@ def _describe(result) -> str:
     )
 
 
+ONLY: list[str] = []  # --only: run just the cases whose name contains one of these
+
+
 def measure(name, units, boundaries, have_pygamma, adaptive=True) -> None:
     """Print our figures (30 samples and adaptive) and pygamma's where feasible."""
+    if ONLY and not any(part in name for part in ONLY):
+        return
     annotators = sorted({u.annotator for u in units})
     docs = len(boundaries) or 1
     print(f"{name}: {len(annotators)} annotators, {len(units)} units, {docs} documents", flush=True)
@@ -196,8 +202,10 @@ def main() -> None:
     parser.add_argument("--skip-pygamma", action="store_true")
     parser.add_argument("--skip-10k", action="store_true")
     parser.add_argument("--budget", type=float, default=120.0)
+    parser.add_argument("--only", action="append", default=[])
     args = parser.parse_args()
     BUDGET["seconds"] = args.budget
+    ONLY.extend(args.only)
     # compile (or load from numba's cache) the dynamic program once, outside every timing
     t0 = time.perf_counter()
     run_ours(synthetic_continuum(3, 20, seed=1), ["ann0", "ann1", "ann2"], [], adaptive=False)
