@@ -165,14 +165,16 @@ def run_gamma_job(
     request: GammaRequest,
     *,
     seconds: float = JOB_SECONDS,
-    memory_bytes: int = JOB_MEMORY_BYTES,
+    memory_bytes: int | None = None,
     kill_after: float | None = None,
 ) -> None:
-    """Run compute_gamma_job in a child process capped at `memory_bytes` of address space and
+    """Run compute_gamma_job in a child process capped at `memory_bytes` (default
+    JOB_MEMORY_BYTES) of address space and
     killed `kill_after` seconds in (default: the time budget plus a grace); if the child dies
     without storing anything, store why. Never raises (it runs in a thread nobody joins)."""
     if not Path(db_path).exists():
         return
+    memory_bytes = JOB_MEMORY_BYTES if memory_bytes is None else memory_bytes
     claimed = _claim_time(db_path, key)
     command = [
         sys.executable,
