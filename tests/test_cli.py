@@ -47,6 +47,16 @@ def test_every_command_has_help():
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
+def test_gamma_samples_help_states_the_adaptive_sampling():
+    """--gamma-samples is the minimum; the help states the bound and the cap gamma uses."""
+    from annotator.agreement.gamma import MAX_SAMPLES, TARGET_STANDARD_ERROR
+
+    result = CliRunner().invoke(main, ["agreement", "--help"])
+    text = " ".join(result.output.split())
+    assert "Minimum number of Monte-Carlo samples" in text
+    assert f"under {TARGET_STANDARD_ERROR}" in text and f"up to {MAX_SAMPLES}" in text
+
+
 def test_top_level_help_lists_every_command_without_loading_them():
     """`annotator --help` imports no command module, so no spaCy, scipy or web stack."""
     import subprocess

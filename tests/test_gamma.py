@@ -498,3 +498,26 @@ def test_samples_adapt_until_the_standard_error_is_under_the_bound() -> None:
     )
     again = gamma(units, annotators, samples=10, max_samples=400, standard_error=0.005)
     assert again == tight  # fixed seed: the same samples, the same figures
+
+
+@pytest.mark.parametrize(("n", "k", "span"), [(3, 15, 300), (3, 40, 400), (5, 12, 300)])
+def test_dynamic_program_and_linear_program_find_the_same_disorder(monkeypatch, n, k, span):
+    """The dynamic program (components of 45, 120 and 60 units here) and the LP find the same
+    best disorder: forcing every component to the LP changes nothing."""
+    from annotator.agreement import gamma_alignment
+
+    rng = np.random.default_rng(n * k)
+    units = sorted(
+        {
+            Unit(f"a{a}", "xy"[rng.integers(2)], int(s), int(s) + int(rng.integers(5, 30)))
+            for a in range(n)
+            for s in rng.integers(0, span, size=k)
+        }
+    )
+    arrays = _arrays(units, [f"a{a}" for a in range(n)])
+    mixed = best_alignment(arrays)
+    monkeypatch.setattr(gamma_alignment, "_DP_UNITS", 0)
+    by_lp = best_alignment(arrays)
+    assert mixed.disorder == pytest.approx(by_lp.disorder, abs=1e-9)
+    covered = sorted(int(i) for i in mixed.tuples.ravel() if i >= 0)
+    assert covered == list(range(len(arrays.starts)))

@@ -4,6 +4,7 @@ migration 4 applies to an existing database."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import threading
@@ -20,7 +21,12 @@ from annotator.services import accounts
 from annotator.services import jobs as gamma_jobs
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.agreement_data import agreement_documents
-from annotator.store.report_cache import claim_report, get_cached_report
+from annotator.store.report_cache import (
+    claim_report,
+    data_fingerprint,
+    fail_claim,
+    get_cached_report,
+)
 from annotator.store.spans import list_spans
 from annotator.store.users import get_user
 
@@ -85,6 +91,8 @@ def test_job_stores_what_gamma_report_computes(db, db_path):
     for key, value in direct.items():
         assert row.result[key] == value, key
     assert row.result["seconds"] >= 0
+    # computed in a child process, not in the (serving) process that asked for it
+    assert row.result["process_id"] != os.getpid()
     again = gamma_jobs.gamma_state(db, db_path, REQUEST)
     assert not again.started and again.status == "done" and again.row.result == row.result
 
@@ -200,18 +208,50 @@ def test_the_filter_is_part_of_the_key(db, db_path):
 
 
 def test_a_failing_job_stores_its_error(db, db_path, monkeypatch):
+    # compute_gamma_job is what the child process runs; here in this process so that the
+    # failure can be injected
     def broken(*args, **kwargs):
         raise ValueError("no feasible alignment")
 
     monkeypatch.setattr(gamma_jobs, "gamma_report", broken)
-    state = gamma_jobs.gamma_state(db, db_path, REQUEST)
-    row = wait_done(db, state.key)
+    key = REQUEST.key(data_fingerprint(db))
+    assert claim_report(db, key, stale_after=600)
+    gamma_jobs.compute_gamma_job(db_path, key, REQUEST)
+    row = get_cached_report(db, key)
     assert row.status == "error" and row.error == "ValueError: no feasible alignment"
     # An error is shown, not retried on every poll; recompute retries.
-    assert not gamma_jobs.gamma_state(db, db_path, REQUEST).started
     monkeypatch.undo()
+    assert not gamma_jobs.gamma_state(db, db_path, REQUEST).started
     assert gamma_jobs.gamma_state(db, db_path, REQUEST, force=True).started
-    assert wait_done(db, state.key).status == "done"
+    assert wait_done(db, key).status == "done"
+
+
+def test_a_job_past_its_memory_cap_stores_an_error(db, db_path):
+    """The child process cannot get the memory it needs under a 64 MB address-space cap (not
+    even for numpy and scipy): it stops, the reason is stored as the job's error, and this
+    process (the worker) carries on."""
+    key = REQUEST.key(data_fingerprint(db))
+    assert claim_report(db, key, stale_after=600)
+    gamma_jobs.run_gamma_job(db_path, key, REQUEST, memory_bytes=64 * 2**20)
+    row = get_cached_report(db, key)
+    assert row.status == "error"
+    assert "exit code 1, memory cap 64 MB" in row.error, row.error
+    # the same job with the default cap succeeds: the cap, not the data, made it fail
+    gamma_jobs.run_gamma_job(db_path, key, REQUEST)
+    assert get_cached_report(db, key).status == "done"
+
+
+def test_a_job_past_its_time_is_stopped(db, db_path):
+    key = REQUEST.key(data_fingerprint(db))
+    assert claim_report(db, key, stale_after=600)
+    gamma_jobs.run_gamma_job(db_path, key, REQUEST, kill_after=0.05)
+    row = get_cached_report(db, key)
+    assert row.status == "error" and "stopped after 0 s" in row.error, row.error
+
+
+def test_the_request_survives_the_command_line():
+    request = gamma_jobs.GammaRequest.of(["ben", "anna ü"], [LABELS[1], LABELS[0]], 12, 9)
+    assert gamma_jobs.GammaRequest.from_json(request.to_json()) == request
 
 
 def test_a_missing_database_is_not_created(tmp_path):
@@ -252,3 +292,18 @@ def test_the_job_only_reads(db, db_path):
     wait_done(db, gamma_jobs.gamma_state(db, db_path, REQUEST).key)
     assert [list_spans(db, d, "anna") for d in (1, 2, 3)] == before
     assert db.conn.execute("SELECT COUNT(*) FROM event").fetchone()[0] == events
+
+
+def test_a_dead_job_fails_only_its_own_claim(db):
+    """A child that died without a result marks the row failed only while the row still holds
+    that child's claim: a newer claim (a recompute, a restart) keeps running."""
+    key = REQUEST.key("claims")
+    assert claim_report(db, key, stale_after=600)
+    old = get_cached_report(db, key).computed
+    time.sleep(0.01)
+    assert claim_report(db, key, stale_after=0)  # restarted as if the first job had died
+    assert not fail_claim(db, key, old, "the first child died")
+    assert get_cached_report(db, key).status == "running"
+    assert fail_claim(db, key, get_cached_report(db, key).computed, "the second child died")
+    row = get_cached_report(db, key)
+    assert row.status == "error" and row.error == "the second child died"

@@ -186,7 +186,13 @@ def _candidate_edges(
                 continue
             i1, j1 = _window_pairs(units, ia, ib, reach, budget)
             j2, i2 = _window_pairs(units, ib, ia, reach, budget)
-            keys = np.unique(np.concatenate((i1, i2)) * total + np.concatenate((j1, j2)))
+            # each direction finds every pair whose neighbour is no longer than the searcher;
+            # keep the two apart (ties to the first) instead of deduplicating, then sort
+            lengths = units.ends - units.starts
+            one = lengths[j1] <= lengths[i1]
+            two = lengths[i2] < lengths[j2]
+            keys = np.concatenate((i1[one], i2[two])) * total + np.concatenate((j1[one], j2[two]))
+            keys.sort()
             i, j = keys // total, keys % total
             _, d = pair_dissimilarity(
                 units.starts[i],
@@ -356,7 +362,10 @@ def _solve_chunk(
 
     The set partitioning over the candidate unitary alignments decomposes by component; its LP
     relaxation is integral on almost all of them, and an integral LP optimum is an optimum of
-    the 0/1 program. Components left fractional go to milp together.
+    the 0/1 program. Components left fractional go to one milp together: they share no row, so
+    the program is block diagonal, and one call costs far less than one per component (HiGHS's
+    set-up dominated: 170 calls of ~50 columns took 4.5 s of a 7.8 s sample on the 1,000-document
+    case, one call 0.9 s).
     """
     n = units.n_annotators
     empty = len(units.starts)
@@ -369,6 +378,12 @@ def _solve_chunk(
     flat = parts.ravel()
     real = flat != empty
     cols = np.repeat(np.arange(len(parts)), n)[real]
+    by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
+    if by_dp is not None:
+        done_cols, picked_dp = by_dp
+        if done_cols.all():
+            chosen_parts = parts[picked_dp]
+            return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked_dp]
     a_mat = coo_matrix(
         (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(chosen), len(parts))
     ).tocsr()
@@ -388,23 +403,75 @@ def _solve_chunk(
     if fractional.any():
         anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
         comp = labels[anchor]
-        for label in np.unique(comp[fractional]):  # one milp per component: they are apart
-            bad = comp == label
-            sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
-            sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
-            result = milp(
-                costs[bad] + _TIE,
-                constraints=LinearConstraint(sub, 1, 1),
-                integrality=np.ones(bad.sum()),
-                bounds=Bounds(0, 1),
-                options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
-            )
-            if result.status != 0 or result.x is None:
-                raise GammaTooLarge("the time budget ran out in the integer program")
-            picked = picked & ~bad
-            picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+        bad = np.isin(comp, np.unique(comp[fractional]))  # every component left fractional
+        sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
+        sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
+        result = milp(
+            costs[bad] + _TIE,
+            constraints=LinearConstraint(sub, 1, 1),
+            integrality=np.ones(bad.sum()),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+        )
+        if result.status != 0 or result.x is None:
+            raise GammaTooLarge("the time budget ran out in the integer program")
+        picked = picked & ~bad
+        picked[np.flatnonzero(bad)[result.x > 0.5]] = True
+    if by_dp is not None:
+        picked = np.where(done_cols, picked_dp, picked)
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+
+
+_DP_UNITS = 100_000  # components up to this many units try the exact dynamic program first
+_DP_STATES = 2_000  # states per component before it goes back to the LP (measured: dense
+# six-annotator components pass it and the LP is faster there; three-annotator corpora stay under)
+
+
+def _solve_by_dp(
+    units: Units, chosen: np.ndarray, labels: np.ndarray, parts: np.ndarray, costs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns of the components the dynamic program solved, and the ones it picked
+    (None without numba: everything goes to the LP)."""
+    try:
+        from annotator.agreement.gamma_dp import solve_components
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    empty = len(units.starts)
+    comp_of_unit = labels[chosen]
+    order = np.lexsort((units.starts[chosen], comp_of_unit))  # bits in order along the text
+    sorted_comp = comp_of_unit[order]
+    local = np.zeros(empty + 1, dtype=np.int64)
+    local[chosen[order]] = np.arange(len(chosen)) - np.searchsorted(sorted_comp, sorted_comp)
+    size_of = np.zeros(labels.max() + 1, dtype=np.int64)
+    np.add.at(size_of, comp_of_unit, 1)
+    real = parts != empty
+    col_comp = labels[parts[np.arange(len(parts)), np.argmax(real, axis=1)]]
+    bit = local[np.where(real, parts, empty)]
+    lowest = np.where(real, bit, np.iinfo(np.int64).max).min(axis=1)
+    highest = np.where(real, bit, -1).max(axis=1)
+    relative = np.where(real, bit - lowest[:, None], 0).astype(np.uint64)
+    masks = np.bitwise_or.reduce(
+        np.where(real, np.left_shift(np.uint64(1), relative), np.uint64(0)), axis=1
+    )
+    # a component goes to the dynamic program when none of its columns spans over 64 units
+    wide = np.zeros(labels.max() + 1, dtype=bool)
+    wide[col_comp[highest - lowest >= 64]] = True
+    idx = np.flatnonzero(~wide[col_comp] & (size_of[col_comp] <= _DP_UNITS))
+    idx = idx[np.lexsort((lowest[idx], col_comp[idx]))]
+    done = np.zeros(len(parts), dtype=bool)
+    picked = np.zeros(len(parts), dtype=bool)
+    if not len(idx):  # every component of the chunk is too large for the bit masks
+        return done, picked
+    comps, first = np.unique(col_comp[idx], return_index=True)
+    col_ptr = np.append(first, len(idx))
+    picked_sorted, solved = solve_components(
+        size_of[comps], col_ptr, masks[idx], costs[idx], lowest[idx], _DP_STATES
+    )
+    ok = np.repeat(solved, np.diff(col_ptr))
+    done[idx[ok]] = True
+    picked[idx[picked_sorted & ok]] = True
+    return done, picked
 
 
 def best_alignment(

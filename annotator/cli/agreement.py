@@ -39,8 +39,10 @@ def _names(value: str | None) -> list[str] | None:
     default=30,
     show_default=True,
     type=click.IntRange(2, 10000),
-    help="Monte-Carlo samples for gamma's expected disorder (the minimum: more are drawn until "
-    "its standard error is small).",
+    # the bound and the cap are annotator.agreement.gamma's TARGET_STANDARD_ERROR and
+    # MAX_SAMPLES, written out so that --help does not import numpy and scipy
+    help="Minimum number of Monte-Carlo samples for gamma's expected disorder: more are drawn"
+    " until the standard error of gamma is under 0.01, up to 300 (or this number if larger).",
 )
 @click.option(
     "--by",

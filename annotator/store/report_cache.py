@@ -119,3 +119,16 @@ def fail_report(db: sqlite_utils.Database, key: str, error: str) -> None:
             "computed = excluded.computed, status = 'error', result = NULL, error = excluded.error",
             [key, now(), error],
         )
+
+
+def fail_claim(db: sqlite_utils.Database, key: str, claimed: str, error: str) -> bool:
+    """Store `error` for `key` only if it still holds the claim made at `claimed` (the row's
+    `computed` while running): a job that died without a result, not a newer claim. True if
+    stored."""
+    with write_transaction(db):
+        cursor = db.conn.execute(
+            "UPDATE report_cache SET computed = ?, status = 'error', result = NULL, error = ? "
+            "WHERE key = ? AND status = 'running' AND computed = ?",
+            [now(), error, key, claimed],
+        )
+        return cursor.rowcount == 1

@@ -1,0 +1,144 @@
+"""Exact set partitioning of alignment components by dynamic programming (compiled).
+
+A component's units in text order, and its candidate unitary alignments (columns, each a bit
+mask relative to its lowest unit, with a cost): the best alignment covers every unit exactly
+once at least cost. The program always covers the lowest unit not yet covered, with a column
+whose lowest unit it is, so a state is that unit and which of the next 64 units are covered
+already; every state is reached in order and the search is the exact shortest path over
+them. It needs every column to span at most 64 units of the order (checked by the caller);
+units lie on a line and columns are local, so the states stay few (a component whose states
+pass a cap goes back to the LP). This replaces one LP per chunk and
+a milp for the components the LP left fractional: on 1,000 documents x 3 annotators one sample
+went from 2-3 s of HiGHS to some 0.1 s here.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+# numba caches compiled code next to this file; where that is not writable (an installed
+# wheel), under the user's cache directory, so only the first process ever compiles
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "annotator-numba")
+)
+
+import numba as nb  # noqa: E402
+from numba import types  # noqa: E402
+from numba.typed import Dict, List  # noqa: E402
+
+_STATE = types.UniTuple(types.int64, 2)  # (lowest unit not covered, mask of the next 64)
+
+
+@nb.njit(cache=True)
+def _solve_one(m, masks, costs, cptr, max_states):  # pragma: no cover - compiled
+    # columns sorted by lowest unit i; cptr[i]:cptr[i + 1] are those whose lowest unit is i,
+    # masks relative to it (bit b: unit i + b). A state is (i, mask): units below i covered,
+    # i not, the units i..i+63 covered as in mask (no column reaches past 64 units on).
+    index = Dict.empty(key_type=_STATE, value_type=types.int64)
+    st_mask = List.empty_list(types.uint64)
+    st_cost = List.empty_list(types.float64)
+    st_parent = List.empty_list(types.int64)
+    st_col = List.empty_list(types.int64)
+    buckets = List()
+    for _ in range(m + 1):
+        buckets.append(List.empty_list(types.int64))
+    one = np.uint64(1)
+    index[(np.int64(0), np.int64(0))] = 0
+    st_mask.append(np.uint64(0))
+    st_cost.append(0.0)
+    st_parent.append(-1)
+    st_col.append(-1)
+    buckets[0].append(0)
+    for i in range(m):
+        for s in buckets[i]:
+            mask = st_mask[s]
+            base = st_cost[s]
+            for c in range(cptr[i], cptr[i + 1]):
+                if masks[c] & mask:
+                    continue
+                nm = mask | masks[c]
+                shift = 0  # to the next unit not covered
+                while shift < 64 and (nm >> np.uint64(shift)) & one:
+                    shift += 1
+                j = i + shift
+                nm = nm >> np.uint64(shift) if shift < 64 else np.uint64(0)
+                if j > m:
+                    continue  # a column past the last unit: not of this component
+                key = (np.int64(j), np.int64(nm))
+                nc = base + costs[c]
+                if key in index:
+                    t = index[key]
+                    if nc < st_cost[t]:
+                        st_cost[t] = nc
+                        st_parent[t] = s
+                        st_col[t] = c
+                else:
+                    t = len(st_mask)
+                    if t >= max_states:
+                        return np.empty(0, dtype=np.int64)
+                    index[key] = t
+                    st_mask.append(nm)
+                    st_cost.append(nc)
+                    st_parent.append(s)
+                    st_col.append(c)
+                    buckets[j].append(t)
+    final = (np.int64(m), np.int64(0))
+    if final not in index:
+        return np.empty(0, dtype=np.int64)
+    t = index[final]
+    out = List.empty_list(types.int64)
+    while st_parent[t] >= 0:
+        out.append(st_col[t])
+        t = st_parent[t]
+    res = np.empty(len(out), dtype=np.int64)
+    for k in range(len(out)):
+        res[k] = out[k]
+    return res
+
+
+@nb.njit(cache=True)
+def _solve_all(sizes, col_ptr, masks, costs, cptr, cptr_off, max_states):  # pragma: no cover
+    picked = np.zeros(len(masks), dtype=np.bool_)
+    solved = np.ones(len(sizes), dtype=np.bool_)
+    for k in range(len(sizes)):
+        lo, hi = col_ptr[k], col_ptr[k + 1]
+        local = cptr[cptr_off[k] : cptr_off[k] + sizes[k] + 1]
+        res = _solve_one(sizes[k], masks[lo:hi], costs[lo:hi], local, max_states)
+        if len(res) == 0:
+            solved[k] = False
+            continue
+        for c in res:
+            picked[lo + c] = True
+    return picked, solved
+
+
+def solve_components(
+    sizes: np.ndarray,
+    col_ptr: np.ndarray,
+    masks: np.ndarray,
+    costs: np.ndarray,
+    lowest: np.ndarray,
+    max_states: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best partitions of many components: component k has sizes[k] units and the columns
+    col_ptr[k]:col_ptr[k + 1] (sorted by their lowest unit `lowest`, bit masks `masks`).
+    Returns the picked columns and which components were solved (not past `max_states`)."""
+    counts = np.diff(col_ptr)
+    comp = np.repeat(np.arange(len(sizes)), counts)
+    stride = int(sizes.max()) + 2 if len(sizes) else 1
+    keys = comp * stride + lowest
+    cptr_off = np.concatenate(([0], np.cumsum(sizes + 1)[:-1])).astype(np.int64)
+    grid_comp = np.repeat(np.arange(len(sizes)), sizes + 1)
+    grid_i = np.arange(int((sizes + 1).sum())) - np.repeat(cptr_off, sizes + 1)
+    cptr = np.searchsorted(keys, grid_comp * stride + grid_i) - col_ptr[grid_comp]
+    return _solve_all(
+        sizes.astype(np.int64),
+        col_ptr.astype(np.int64),
+        masks.astype(np.uint64),
+        costs.astype(np.float64),
+        cptr.astype(np.int64),
+        cptr_off,
+        max_states,
+    )
