@@ -27,6 +27,9 @@ LAYOUTS = {
     "brat": ["anna/doc.ann", "anna/doc.txt"],
     "ptc": ["article1.txt", "article1.labels.tsv"],
     "toxic": ["comments.csv", "annotations.csv", "spans.csv"],
+    "html": ["page.html"],
+    "warc": ["archive.warc"],
+    "feed": ["feed.xml"],
 }
 FOLDER_FORMATS = {"brat", "ptc", "toxic"}
 
