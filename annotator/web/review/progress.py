@@ -56,7 +56,10 @@ def _ask(question: NeedsConfirmation):
     """The question in place of the grid: what would be hidden, to confirm or cancel."""
     fields = [(k, v) for k, v in request.form.items(multi=True) if k != "confirmed"]
     return render_template(
-        "review/_assign_confirm.html", question=question.message, fields=fields, action=request.path
+        "review/_assign_confirm.html",
+        question=question.message,
+        fields=fields,
+        action=request.full_path.rstrip("?"),  # the grid's document filter goes along
     )
 
 
