@@ -216,17 +216,6 @@ def _candidate_edges(
 _CHUNK_UNITS = 3_000  # components solved together per LP, bounding the arrays of one pass
 
 
-def _pair_cost(units: Units, i: np.ndarray, j: np.ndarray, diss: Dissimilarity) -> np.ndarray:
-    """Combined dissimilarity of unit pairs by index; 0 where either is the empty unit (index
-    len(units.starts)), whose pairs are counted apart."""
-    empty = len(units.starts)
-    real = (i < empty) & (j < empty)
-    ii, jj = np.where(real, i, 0), np.where(real, j, 0)
-    s, e, c = units.starts, units.ends, units.cats
-    _, d = pair_dissimilarity(s[ii], e[ii], c[ii], s[jj], e[jj], c[jj], diss)
-    return np.where(real, d, 0.0)
-
-
 def _neighbours(units: Units, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate edges as lists per (unit, annotator): nbr[ptr[u * n + a] : ptr[u * n + a + 1]]."""
     n = units.n_annotators
@@ -236,14 +225,6 @@ def _neighbours(units: Units, rows: np.ndarray, cols: np.ndarray) -> tuple[np.nd
     order = np.argsort(key, kind="stable")
     ptr = np.searchsorted(key[order], np.arange(len(units.starts) * n + 1))
     return ptr, dst[order]
-
-
-def _gather(ptr: np.ndarray, nbr: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # for each cell, the run nbr[ptr[cell]:ptr[cell + 1]]: (position of the cell, neighbour)
-    lo = ptr[cells]
-    counts = ptr[cells + 1] - lo
-    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    return np.repeat(np.arange(len(cells)), counts), nbr[first + np.arange(counts.sum())]
 
 
 def _enumerate_sparse(
@@ -257,91 +238,47 @@ def _enumerate_sparse(
     """Candidate unitary alignments over the units `chosen` (whole components): rows of unit
     indices (len(units.starts) = empty), summed real-pair dissimilarities, unit counts.
 
-    Grown annotator by annotator. A partial alignment P of k units with r annotators still to
-    come is dropped as soon as no completion can be optimal: a completion T has k' <= k + r
-    units, and if a member v costs more than C(n, 2) + k' - 1 against the others, T without v
-    plus v alone is strictly cheaper (see _member_limit); member sums only grow as units join,
-    so a member of P over C(n, 2) + k + r - 1 already rules out every completion. The total
-    likewise must stay within _budget(k + r). A new unit must be a candidate neighbour of the
-    alignment's first unit, so rows only ever meet their neighbours; no dense matrix is built.
+    Grown annotator by annotator from each unit as the row's first real unit (a compiled
+    depth-first search, gamma_dp.enumerate_alignments). A partial alignment P of k units with
+    r annotators still to come is dropped as soon as no completion can be optimal: a completion
+    T has k' <= k + r units, and if a member v costs more than C(n, 2) + k' - 1 against the
+    others, T without v plus v alone is strictly cheaper (see _member_limit); member sums only
+    grow as units join, so a member of P over C(n, 2) + k + r - 1 already rules out every
+    completion. The total likewise must stay within _budget(k + r). A new unit must be a
+    candidate neighbour of the row's first unit, so rows only ever meet their neighbours; no
+    dense matrix is built. A complete row is dropped when a split into two makes it strictly
+    cheaper: splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair
+    costs by C(n, 2) + k1 * k2 - cross(T1, T2) (every pair between the parts becomes two
+    empty pairs, and one more all-empty row of C(n, 2) pairs appears); checked for every
+    split with a smaller side of up to 3 units.
     """
-    n = units.n_annotators
-    empty = len(units.starts)
-    de = diss.delta_empty
-    c2 = n * (n - 1) // 2
-    tol = 1 + 1e-9
-    parts = np.zeros((1, 0), dtype=np.int64)
-    sums = np.zeros(1)
-    ks = np.zeros(1, dtype=np.int64)
-    member = np.zeros((1, 0))
-    anchor = np.full(1, -1)  # first real unit of each row, -1 while all empty
-    for a in range(n):
-        mine = chosen[units.owners[chosen] == a]
-        r = n - 1 - a
-        fresh = np.flatnonzero(anchor < 0)
-        held = np.flatnonzero(anchor >= 0)
-        at, hc = _gather(ptr, nbr, anchor[held] * n + a)
-        grown = len(fresh) * len(mine) + len(hc) + len(parts)
-        if budget is not None and grown > budget.candidates:
-            raise GammaTooLarge(
-                f"{grown:,} partial unitary alignments exceed the budget of {budget.candidates:,}"
-            )
-        rows = np.concatenate((np.repeat(fresh, len(mine)), held[at], np.arange(len(parts))))
-        opts = np.concatenate((np.tile(mine, len(fresh)), hc, np.full(len(parts), empty)))
-        against = [_pair_cost(units, parts[rows, prev], opts, diss) for prev in range(a)]
-        own = sum(against, np.zeros(len(rows)))
-        new_ks = ks[rows] + (opts != empty)
-        new_sums = sums[rows] + own
-        limit = (c2 + new_ks - 1 + r) * de * tol
-        keep = (own <= limit) & (new_sums <= _budget(new_ks + r, n) * de * tol)
-        if a:
-            new_member = member[rows] + np.column_stack(against)
-            keep &= np.all(new_member <= limit[:, None], axis=1)
-        else:
-            new_member = np.zeros((len(rows), 0))
-        rows, opts = rows[keep], opts[keep]
-        parts = np.column_stack((parts[rows], opts))
-        member = np.column_stack((new_member[keep], own[keep]))
-        sums, ks = new_sums[keep], new_ks[keep]
-        anchor = np.where(anchor[rows] >= 0, anchor[rows], np.where(opts != empty, opts, -1))
-    keep = (ks >= 1) & (sums <= _budget(ks, n) * de * tol)
-    keep &= np.all(member <= ((c2 + ks - 1) * de * tol)[:, None], axis=1)
-    parts, sums, ks = parts[keep], sums[keep], ks[keep]
-    keep = np.ones(len(parts), dtype=bool)
-    step = max(1, _SPLIT_ROWS // (n * n))  # rows x n x n pair costs at a time, bounded memory
-    for lo in range(0, len(parts), step):
-        part = parts[lo : lo + step]
-        pair = _pair_cost(
-            units, np.repeat(part, n, axis=1).ravel(), np.tile(part, (1, n)).ravel(), diss
-        ).reshape(len(part), n, n)
-        keep[lo : lo + step] = _split_free(pair, part != empty, n, de)
-    return parts[keep], sums[keep], ks[keep]
+    from annotator.agreement.gamma_dp import enumerate_alignments
+
+    limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
+    parts, sums, ks, ok = enumerate_alignments(
+        units.n_annotators,
+        units.starts,
+        units.ends,
+        units.cats,
+        units.owners,
+        chosen.astype(np.int64),
+        ptr.astype(np.int64),
+        nbr.astype(np.int64),
+        float(diss.alpha),
+        float(diss.beta),
+        float(diss.delta_empty),
+        int(limit),
+        int(min(limit * _STEPS_PER_CANDIDATE, np.iinfo(np.int64).max)),
+    )
+    if not ok:
+        raise GammaTooLarge(
+            f"the candidate unitary alignments of one chunk exceed the budget of {limit:,}"
+            " (or the search for them twenty times that)"
+        )
+    return parts, sums, ks
 
 
-_SPLIT_ROWS = 4_000_000  # pair costs held at once by the split check (32 MB of floats)
-
-
-def _split_free(pair: np.ndarray, real: np.ndarray, n: int, de: float) -> np.ndarray:
-    """Rows no split into two unitary alignments makes strictly cheaper.
-
-    Splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair costs by
-    C(n, 2) + k1 * k2 - cross(T1, T2) (every pair between the parts becomes two empty pairs,
-    and one more all-empty row of C(n, 2) pairs appears): a T whose cross cost exceeds that is
-    never in a best alignment. Checked for every split with a smaller side of up to 3 units.
-    """
-    c2 = n * (n - 1) // 2
-    keep = np.ones(len(pair), dtype=bool)
-    for size in range(1, min(3, n // 2) + 1):
-        for side in combinations(range(n), size):
-            if size * 2 == n and 0 not in side:
-                continue  # the same split seen from its other side
-            mask = np.zeros(n, dtype=bool)
-            mask[list(side)] = True
-            cross = pair[:, mask][:, :, ~mask].sum(axis=(1, 2))
-            k1 = real[:, mask].sum(axis=1)
-            k2 = real[:, ~mask].sum(axis=1)
-            keep &= ~((k1 > 0) & (k2 > 0) & (cross > (c2 + k1 * k2) * de * (1 + 1e-9)))
-    return keep
+_STEPS_PER_CANDIDATE = 20  # partial alignments tried per candidate allowed
 
 
 def _remaining(deadline: float | None) -> float:
@@ -391,9 +328,11 @@ def _solve_chunk(
         costs + _TIE,
         A_eq=a_mat,
         b_eq=np.ones(len(chosen)),
-        bounds=(0, 1),
+        bounds=(0, None),  # x <= 1 is implied: every column covers a unit whose row sums to 1
         method="highs-ds",
-        options={"time_limit": _remaining(deadline)},
+        # presolve costs more than it saves on these small, sparse programs (measured: the
+        # six-annotator bench case 2.6 s with it, 1.9 s without)
+        options={"time_limit": _remaining(deadline), "presolve": False},
     )
     if relaxed.status != 0:
         raise GammaTooLarge("the time budget ran out in the linear program")
@@ -404,6 +343,7 @@ def _solve_chunk(
         anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
         comp = labels[anchor]
         bad = np.isin(comp, np.unique(comp[fractional]))  # every component left fractional
+        bad &= _may_be_optimal(a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, bad)
         sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
         sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
         result = milp(
@@ -415,12 +355,66 @@ def _solve_chunk(
         )
         if result.status != 0 or result.x is None:
             raise GammaTooLarge("the time budget ran out in the integer program")
-        picked = picked & ~bad
+        fractional_comps = np.isin(comp, np.unique(comp[fractional]))
+        picked = picked & ~fractional_comps
         picked[np.flatnonzero(bad)[result.x > 0.5]] = True
     if by_dp is not None:
         picked = np.where(done_cols, picked_dp, picked)
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+
+
+def _may_be_optimal(
+    a_mat,
+    costs: np.ndarray,
+    x: np.ndarray,
+    duals: np.ndarray,
+    comp: np.ndarray,
+    open_cols: np.ndarray,
+) -> np.ndarray:
+    """Columns of the components left fractional that can still be in a best alignment.
+
+    Reduced-cost fixing, exact: with optimal LP duals y, any 0/1 solution of a component costs
+    its LP value plus the reduced costs c_j - A_j^T y (all >= 0) of the columns it uses, so a
+    column whose reduced cost exceeds the gap between a feasible solution and the LP value is
+    never in an optimum. The feasible solution keeps the LP's integral columns and solves the
+    few units they leave exactly; the LP is nearly integral here, so the gap is small and few
+    columns remain for the integer program.
+    """
+    reduced = costs - a_mat.T @ duals
+    by_col = a_mat.tocsc()
+    rows_of_col = np.repeat(np.arange(len(costs)), np.diff(by_col.indptr))
+    keep = open_cols.copy()
+    integral = x > 1 - 1e-7
+    taken = np.zeros(a_mat.shape[0], dtype=bool)
+    taken[by_col.indices[np.isin(rows_of_col, np.flatnonzero(integral & open_cols))]] = True
+    # columns over units left free by the integral ones: a small exact problem
+    clash = np.zeros(len(costs), dtype=bool)
+    np.logical_or.at(clash, rows_of_col, taken[by_col.indices])
+    rest = np.flatnonzero(open_cols & ~clash)
+    if len(rest):
+        rest_rows = np.unique(by_col.indices[np.isin(rows_of_col, rest)])
+        part = milp(
+            costs[rest],
+            constraints=LinearConstraint(a_mat[rest_rows][:, rest], 1, 1),
+            integrality=np.ones(len(rest)),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0},
+        )
+        if part.status != 0 or part.x is None:
+            return keep
+        rest_picked = np.zeros(len(costs), dtype=bool)
+        rest_picked[rest[part.x > 0.5]] = True
+    else:
+        rest_picked = np.zeros(len(costs), dtype=bool)
+    solution = (integral & open_cols) | rest_picked
+    for c in np.unique(comp[open_cols]):
+        cols = open_cols & (comp == c)
+        rows = np.unique(by_col.indices[np.isin(rows_of_col, np.flatnonzero(cols))])
+        upper = float(costs[cols & solution].sum())
+        gap = upper - float(duals[rows].sum())
+        keep[cols] = reduced[cols] <= gap + 1e-9 * (1 + abs(upper))
+    return keep
 
 
 _DP_UNITS = 100_000  # components up to this many units try the exact dynamic program first

@@ -142,3 +142,178 @@ def solve_components(
         cptr_off,
         max_states,
     )
+
+
+@nb.njit(cache=True)
+def _diss(i, j, starts, ends, cats, alpha, beta, de):  # pragma: no cover - compiled
+    ratio = (abs(starts[i] - starts[j]) + abs(ends[i] - ends[j])) / (
+        (ends[i] - starts[i]) + (ends[j] - starts[j])
+    )
+    positional = ratio * ratio * de
+    return alpha * positional + (beta * de if cats[i] != cats[j] else 0.0)
+
+
+@nb.njit(cache=True)
+def _budget(k, n):  # pragma: no cover - compiled
+    return (k - 1) * (n * (n - 1) // 2) + k * (k - 1) // 2
+
+
+@nb.njit(cache=True)
+def _split_free(k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol):
+    # pragma: no cover - compiled; see gamma_alignment._split_free for the rule
+    # cross(S) = sum of member sums over S - 2 * pair costs inside S
+    for i in range(k):
+        if side >= 1 and k >= 2:
+            if msum[i] > (c2 + (k - 1)) * de * tol:
+                return False
+        for j in range(i + 1, k):
+            if side >= 2 and k >= 3:
+                dij = _diss(members[i], members[j], starts, ends, cats, alpha, beta, de)
+                cross = msum[i] + msum[j] - 2 * dij
+                if cross > (c2 + 2 * (k - 2)) * de * tol:
+                    return False
+                for m in range(j + 1, k):
+                    if side >= 3 and k >= 4:
+                        dim = _diss(members[i], members[m], starts, ends, cats, alpha, beta, de)
+                        djm = _diss(members[j], members[m], starts, ends, cats, alpha, beta, de)
+                        cross = msum[i] + msum[j] + msum[m] - 2 * (dij + dim + djm)
+                        if cross > (c2 + 3 * (k - 3)) * de * tol:
+                            return False
+    return True
+
+
+@nb.njit(cache=True)
+def enumerate_alignments(
+    n, starts, ends, cats, owners, chosen, ptr, nbr, alpha, beta, de, max_rows, max_steps
+):  # pragma: no cover - compiled
+    """Candidate unitary alignments anchored at each unit of `chosen` (see
+    gamma_alignment._enumerate_sparse for the bounds): rows of unit indices (len(starts) =
+    empty), summed pair costs, unit counts; an empty result with ok=False past max_rows."""
+    empty = len(starts)
+    c2 = n * (n - 1) // 2
+    tol = 1 + 1e-9
+    side = min(3, n // 2)
+    cap = 1024
+    rows = np.empty((cap, n), dtype=np.int64)
+    sums = np.empty(cap)
+    ks = np.empty(cap, dtype=np.int64)
+    count = 0
+    steps = 0
+    members = np.empty(n, dtype=np.int64)
+    msum = np.empty(n)
+    pos = np.empty(n, dtype=np.int64)
+    choice = np.empty(n, dtype=np.int64)
+    added = np.zeros(n, dtype=np.bool_)
+    dlev = np.empty((n, n))
+    msum_at = np.empty((n, n))
+    total_at = np.empty(n)
+    for u in chosen:
+        a0 = owners[u]
+        pos[:] = empty
+        pos[a0] = u
+        members[0] = u
+        msum[0] = 0.0
+        k = 1
+        total = 0.0
+        level = a0 + 1
+        if level < n:
+            choice[level] = -1
+            added[level] = False
+        while True:
+            steps += 1
+            if steps > max_steps:
+                return rows[:0], sums[:0], ks[:0], False
+            if level >= n:  # a complete row: the last level's choice is in place
+                ok = k >= 1 and total <= _budget(k, n) * de * tol
+                if ok:
+                    for m in range(k):
+                        if msum[m] > (c2 + k - 1) * de * tol:
+                            ok = False
+                            break
+                if ok:
+                    ok = _split_free(
+                        k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
+                    )
+                if ok:
+                    if count == cap:
+                        if cap >= max_rows:
+                            return rows[:0], sums[:0], ks[:0], False
+                        cap = min(cap * 2, max_rows)
+                        grown = np.empty((cap, n), dtype=np.int64)
+                        grown[:count] = rows[:count]
+                        rows = grown
+                        grown_s = np.empty(cap)
+                        grown_s[:count] = sums[:count]
+                        sums = grown_s
+                        grown_k = np.empty(cap, dtype=np.int64)
+                        grown_k[:count] = ks[:count]
+                        ks = grown_k
+                    rows[count] = pos
+                    sums[count] = total
+                    ks[count] = k
+                    count += 1
+                level -= 1
+                if level <= a0:
+                    break
+                continue
+            # undo this level's previous choice
+            if added[level]:  # restored from copies: subtracting would leave rounding behind
+                k -= 1
+                total = total_at[level]
+                for m in range(k):
+                    msum[m] = msum_at[level, m]
+                added[level] = False
+                pos[level] = empty
+            choice[level] += 1
+            lo = ptr[u * n + level]
+            cnt = ptr[u * n + level + 1] - lo
+            if choice[level] > cnt:  # every neighbour and the empty unit tried
+                level -= 1
+                if level <= a0:
+                    break
+                continue
+            r = n - 1 - level
+            if choice[level] < cnt:
+                v = nbr[lo + choice[level]]
+                new_k = k + 1
+                limit = (c2 + new_k - 1 + r) * de * tol
+                own = 0.0
+                for m in range(k):
+                    d = _diss(v, members[m], starts, ends, cats, alpha, beta, de)
+                    dlev[level, m] = d
+                    own += d
+                if own > limit or total + own > _budget(new_k + r, n) * de * tol:
+                    continue
+                fits = True
+                for m in range(k):
+                    if msum[m] + dlev[level, m] > limit:
+                        fits = False
+                        break
+                if not fits:
+                    continue
+                total_at[level] = total
+                for m in range(k):
+                    msum_at[level, m] = msum[m]
+                    msum[m] += dlev[level, m]
+                members[k] = v
+                msum[k] = own
+                k = new_k
+                total += own
+                added[level] = True
+                pos[level] = v
+            else:  # the empty unit: the bounds only tighten as annotators run out
+                limit = (c2 + k - 1 + r) * de * tol
+                if total > _budget(k + r, n) * de * tol:
+                    continue
+                fits = True
+                for m in range(k):
+                    if msum[m] > limit:
+                        fits = False
+                        break
+                if not fits:
+                    continue
+            level += 1
+            if level < n:
+                choice[level] = -1
+                added[level] = False
+    return rows[:count], sums[:count], ks[:count], True
