@@ -10,6 +10,8 @@ sampler, the number of samples and the seed are parameters and are reported with
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -298,6 +300,62 @@ def _aligned(
     return disorder, [combine_cat_parts(p) for p in cat_parts]
 
 
+def available_cores() -> int:
+    """The cores this process may run on (for `workers`)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_WORKER_ARGS: tuple = ()
+
+
+def _align_in_worker(drawn: list[Units]) -> tuple[float, list[float]] | str:
+    try:
+        return _aligned(drawn, *_WORKER_ARGS)
+    except GammaTooLarge as exc:
+        return str(exc)
+
+
+class _SampleAligner:
+    """Aligns sampled continua in order, here or in `workers` forked processes.
+
+    Forked (not spawned) so the workers start in milliseconds with everything imported; only
+    callers that run single-threaded (the CLI, the dashboard's job process) ask for workers: a
+    request thread keeps workers = 1. An outcome is (disorder, categorical disorders) or the
+    message of GammaTooLarge.
+    """
+
+    def __init__(self, workers: int, args: tuple) -> None:
+        self.workers = workers
+        self.args = args
+        self.pool = None
+
+    def __enter__(self) -> _SampleAligner:
+        global _WORKER_ARGS
+        if self.workers > 1:
+            _WORKER_ARGS = self.args  # inherited by the forked workers
+            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def align(self, continua: list[list[Units]]):
+        """Outcomes in the order of `continua`."""
+        if self.pool is None:
+            for drawn in continua:
+                try:
+                    yield _aligned(drawn, *self.args)
+                except GammaTooLarge as exc:
+                    yield str(exc)
+            return
+        yield from self.pool.imap(_align_in_worker, continua)
+
+
 def _gamma_standard_error(observed: float, chance: list[float]) -> float | None:
     # gamma = 1 - D_o / mean(D_e): its standard error from that of the mean (delta method)
     if len(chance) < 2:
@@ -322,6 +380,7 @@ def gamma_of_documents(
     budget: GammaBudget | None = None,
     single: Units | None = None,
     single_bounds: tuple[float, float] = (0.0, 0.0),
+    workers: int = 1,
 ) -> GammaResult:
     """gamma over documents aligned and sampled each alone, each with its own annotators.
 
@@ -329,7 +388,8 @@ def gamma_of_documents(
     units per annotator of the documents (for one document, Mathet's definition). The expected
     disorder takes `samples` Monte-Carlo samples, then more until the standard error of gamma
     is at most `standard_error`, up to `max_samples` (None: exactly `samples`). Past the
-    budget the result has status "too_large" with the figures computed until then.
+    budget the result has status "too_large" with the figures computed until then. With
+    `workers` > 1 the samples are aligned in that many forked processes (same figures).
     """
     budget = budget or GammaBudget()
     deadline = time.monotonic() + budget.seconds
@@ -369,39 +429,47 @@ def gamma_of_documents(
     chance: list[float] = []
     chance_cat: list[list[float]] = []
     reason = None
-    while len(chance) < cap:
+
+    def draw() -> list[Units]:
         if single is not None:
             lo, hi = single_bounds
-            drawn = [
-                shuffle_sample(single, lo, hi, rng)
-                if sampler == "shuffle"
-                else statistical_sample(single, rng)
-            ]
-        else:
-            drawn = [
-                batch_shuffle_sample(b, rng)
-                if sampler == "shuffle"
-                else _batch_statistical_sample(b, rng)
-                for b in batches
-            ]
-        try:
-            disorder, cat = _aligned(drawn, dissimilarity, codes, budget, deadline)
-        except GammaTooLarge as exc:
-            if len(chance) < samples:
-                return replace(
-                    result,
-                    samples=len(chance),
-                    expected_disorder=float(np.mean(chance)) if chance else None,
-                    status=TOO_LARGE,
-                    reason=f"too large for an exact alignment of the samples: {exc}",
-                )
-            reason = f"stopped after {len(chance)} samples: {exc}"
-            break
-        chance.append(disorder)
-        chance_cat.append(cat)
-        se = _gamma_standard_error(observed, chance)
-        if len(chance) >= samples and se is not None and se <= standard_error:
-            break
+            if sampler == "shuffle":
+                return [shuffle_sample(single, lo, hi, rng)]
+            return [statistical_sample(single, rng)]
+        return [
+            batch_shuffle_sample(b, rng)
+            if sampler == "shuffle"
+            else _batch_statistical_sample(b, rng)
+            for b in batches
+        ]
+
+    with _SampleAligner(workers, (dissimilarity, codes, budget, deadline)) as aligner:
+        stop = False
+        while not stop and len(chance) < cap:
+            # samples are drawn in order from one generator and aligned a round at a time (in
+            # parallel with workers > 1); the stopping rule then runs sample by sample, so the
+            # figures do not depend on the number of workers
+            wanted = max(samples - len(chance), 1 if workers <= 1 else 2 * workers)
+            wanted = min(wanted, cap - len(chance))
+            for outcome in aligner.align([draw() for _ in range(wanted)]):
+                if isinstance(outcome, str):
+                    if len(chance) < samples:
+                        return replace(
+                            result,
+                            samples=len(chance),
+                            expected_disorder=float(np.mean(chance)) if chance else None,
+                            status=TOO_LARGE,
+                            reason=f"too large for an exact alignment of the samples: {outcome}",
+                        )
+                    reason = f"stopped after {len(chance)} samples: {outcome}"
+                    stop = True
+                    break
+                chance.append(outcome[0])
+                chance_cat.append(outcome[1])
+                se = _gamma_standard_error(observed, chance)
+                if len(chance) >= samples and se is not None and se <= standard_error:
+                    stop = True
+                    break
     expected = float(np.mean(chance))
     expected_cat = np.mean(np.array(chance_cat), axis=0)
     cat_values = [_ratio(o, float(e)) for o, e in zip(observed_cat, expected_cat, strict=True)]
@@ -432,6 +500,7 @@ def gamma(
     sampler: Sampler = "shuffle",
     boundaries: Sequence[float] = (),
     budget: GammaBudget | None = None,
+    workers: int = 1,
 ) -> GammaResult:
     """gamma and gamma-cat of a continuum; bounds default to [min(0, starts), max(ends)].
 
@@ -448,6 +517,7 @@ def gamma(
         seed=seed,
         sampler=sampler,
         budget=budget,
+        workers=workers,
     )
     if len(boundaries) > 1:
         cuts = np.asarray(boundaries, dtype=np.float64)
@@ -510,6 +580,7 @@ def gamma_report(
     dissimilarity: Dissimilarity = DEFAULT_DISSIMILARITY,
     all_annotators: bool = False,
     budget: GammaBudget | None = None,
+    workers: int = 1,
 ) -> dict:
     """The `gamma` key of the agreement report: gamma over the corpus, each document alone.
 
@@ -532,6 +603,7 @@ def gamma_report(
         seed=seed,
         sampler=sampler,
         budget=budget,
+        workers=workers,
     )
     report = asdict(result)
     used = [c for c in continua if c.units]

@@ -295,7 +295,36 @@ def _solve_chunk(
     budget: GammaBudget | None,
     deadline: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best alignments of the components made of the units `chosen`, all in one LP.
+    """Best alignments of the components made of the units `chosen`: the exact dynamic
+    program where its states stay few, one LP (and milp) for the components it leaves."""
+    n = units.n_annotators
+    empty = len(units.starts)
+    de = diss.delta_empty
+    c2 = n * (n - 1) // 2
+    parts, sums, ks = _enumerate_sparse(units, chosen, ptr, nbr, diss, budget)
+    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    picked = np.zeros(len(parts), dtype=bool)
+    by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
+    left = np.ones(len(parts), dtype=bool)
+    if by_dp is not None:
+        done_cols, picked_dp = by_dp
+        picked |= picked_dp & done_cols
+        left = ~done_cols
+    if left.any():
+        idx = np.flatnonzero(left)
+        picked[idx[_solve_by_lp(units, parts[idx], costs[idx], labels, deadline)]] = True
+    chosen_parts = parts[picked]
+    return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+
+
+def _solve_by_lp(
+    units: Units,
+    parts: np.ndarray,
+    costs: np.ndarray,
+    labels: np.ndarray,
+    deadline: float | None,
+) -> np.ndarray:
+    """The columns of a best alignment of the whole components these columns belong to.
 
     The set partitioning over the candidate unitary alignments decomposes by component; its LP
     relaxation is integral on almost all of them, and an integral LP optimum is an optimum of
@@ -306,28 +335,19 @@ def _solve_chunk(
     """
     n = units.n_annotators
     empty = len(units.starts)
-    de = diss.delta_empty
-    c2 = n * (n - 1) // 2
-    parts, sums, ks = _enumerate_sparse(units, chosen, ptr, nbr, diss, budget)
-    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
-    row_of = np.full(empty + 1, -1)
-    row_of[chosen] = np.arange(len(chosen))
     flat = parts.ravel()
     real = flat != empty
+    members = np.unique(flat[real])
+    row_of = np.full(empty + 1, -1)
+    row_of[members] = np.arange(len(members))
     cols = np.repeat(np.arange(len(parts)), n)[real]
-    by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
-    if by_dp is not None:
-        done_cols, picked_dp = by_dp
-        if done_cols.all():
-            chosen_parts = parts[picked_dp]
-            return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked_dp]
     a_mat = coo_matrix(
-        (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(chosen), len(parts))
+        (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(members), len(parts))
     ).tocsr()
     relaxed = linprog(
         costs + _TIE,
         A_eq=a_mat,
-        b_eq=np.ones(len(chosen)),
+        b_eq=np.ones(len(members)),
         bounds=(0, None),  # x <= 1 is implied: every column covers a unit whose row sums to 1
         method="highs-ds",
         # presolve costs more than it saves on these small, sparse programs (measured: the
@@ -342,8 +362,10 @@ def _solve_chunk(
     if fractional.any():
         anchor = parts[np.arange(len(parts)), np.argmax(parts != empty, axis=1)]
         comp = labels[anchor]
-        bad = np.isin(comp, np.unique(comp[fractional]))  # every component left fractional
-        bad &= _may_be_optimal(a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, bad)
+        fractional_comps = np.isin(comp, np.unique(comp[fractional]))
+        bad = fractional_comps & _may_be_optimal(
+            a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, fractional_comps
+        )
         sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
         sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
         result = milp(
@@ -355,13 +377,9 @@ def _solve_chunk(
         )
         if result.status != 0 or result.x is None:
             raise GammaTooLarge("the time budget ran out in the integer program")
-        fractional_comps = np.isin(comp, np.unique(comp[fractional]))
         picked = picked & ~fractional_comps
         picked[np.flatnonzero(bad)[result.x > 0.5]] = True
-    if by_dp is not None:
-        picked = np.where(done_cols, picked_dp, picked)
-    chosen_parts = parts[picked]
-    return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+    return picked
 
 
 def _may_be_optimal(

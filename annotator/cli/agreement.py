@@ -92,9 +92,17 @@ def agreement(
             by=by,
             all_pairs=all_pairs,
             batch_size=batch_size,
+            gamma_workers=_cores() if with_gamma else 1,
         )
     except AppError as exc:
         raise fail(exc) from exc
     click.echo(
         json.dumps(report, ensure_ascii=False, indent=2) if as_json else report_as_text(report)
     )
+
+
+def _cores() -> int:
+    # gamma's samples are aligned on every core this command may use (it runs single-threaded)
+    from annotator.agreement.gamma import available_cores
+
+    return available_cores()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator import store
-from annotator.agreement.gamma import DEFAULT_SEED, gamma_report
+from annotator.agreement.gamma import DEFAULT_SEED, available_cores, gamma_report
 from annotator.agreement.gamma_alignment import GammaBudget
 from annotator.store.agreement_data import agreement_documents
 from annotator.store.report_cache import (
@@ -138,6 +138,7 @@ def compute_gamma_job(
             samples=request.samples,
             seed=request.seed,
             budget=GammaBudget(seconds=seconds),
+            workers=available_cores(),  # this is the job's own process: the cores are free
         )
         # The data may have moved on since the request; the next request sees a new key anyway.
         report["data_fingerprint"] = fingerprint

@@ -40,14 +40,19 @@ def build_agreement_report(
     by: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     all_pairs: bool = False,
+    gamma_workers: int = 1,
 ) -> dict:
     """DESIGN section 8's report over the annotators' done documents, with `alpha_u` (and
     `gamma` when asked: it costs seconds on a large corpus), `by_batch` and `by_scheme_version`,
     and `by_stratum` when `by` names a stratum (outlet, month, lang); past CROWD_ANNOTATORS
-    annotators the pairs are summarised under `pair_summary` unless `all_pairs`."""
+    annotators the pairs are summarised under `pair_summary` unless `all_pairs`. gamma's
+    samples are aligned in `gamma_workers` forked processes (only from a single-threaded
+    caller such as the CLI)."""
     chosen, chosen_labels = _checked(db, scheme, annotators, labels)
     documents = agreement_documents(db, chosen)
-    report = _report(documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs)
+    report = _report(
+        documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs, gamma_workers
+    )
     _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     if by is not None:
         report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
@@ -204,7 +209,7 @@ def _checked(db, scheme: LabelScheme, annotators, labels) -> tuple[list[str], li
 
 
 def _report(
-    documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs=False
+    documents, chosen, chosen_labels, bootstrap, gamma, gamma_samples, all_pairs=False, workers=1
 ) -> dict:
     report = agreement_report(
         documents, chosen, chosen_labels, bootstrap=bootstrap, all_pairs=all_pairs
@@ -214,5 +219,7 @@ def _report(
         # scipy.optimize (the exact alignment) loads only when gamma is asked for.
         from annotator.agreement.gamma import gamma_report
 
-        report["gamma"] = gamma_report(documents, chosen, chosen_labels, samples=gamma_samples)
+        report["gamma"] = gamma_report(
+            documents, chosen, chosen_labels, samples=gamma_samples, workers=workers
+        )
     return report
