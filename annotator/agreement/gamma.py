@@ -524,9 +524,12 @@ def gamma(
         last = end if end is not None else max([u.end for u in units], default=cuts[-1])
         edges = [*cuts.tolist(), max(float(last), float(cuts[-1]))]
         docs: list[list[Unit]] = [[] for _ in cuts]
-        for u in units:
-            if u.annotator in annotators:
-                docs[max(int(np.searchsorted(cuts, u.start, "right")) - 1, 0)].append(u)
+        wanted = set(annotators)
+        kept = [u for u in units if u.annotator in wanted]
+        starts = np.fromiter((u.start for u in kept), dtype=np.float64, count=len(kept))
+        where = np.maximum(np.searchsorted(cuts, starts, "right") - 1, 0)
+        for u, d in zip(kept, where.tolist(), strict=True):
+            docs[d].append(u)
         documents = [
             DocumentContinuum(d, annotators, edges[i], edges[i + 1]) for i, d in enumerate(docs)
         ]

@@ -261,9 +261,9 @@ def _enumerate_sparse(
         units.ends,
         units.cats,
         units.owners,
-        chosen.astype(np.int64),
-        ptr.astype(np.int64),
-        nbr.astype(np.int64),
+        chosen.astype(np.int64, copy=False),
+        ptr.astype(np.int64, copy=False),  # the whole continuum's: never copied per chunk
+        nbr.astype(np.int64, copy=False),
         float(diss.alpha),
         float(diss.beta),
         float(diss.delta_empty),
@@ -449,17 +449,21 @@ def _solve_by_dp(
         from annotator.agreement.gamma_dp import solve_components
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
+    # everything here is sized by the chunk, not the continuum (a corpus has hundreds of chunks)
     empty = len(units.starts)
-    comp_of_unit = labels[chosen]
+    comps_here, comp_of_unit, size_here = np.unique(
+        labels[chosen], return_inverse=True, return_counts=True
+    )
     order = np.lexsort((units.starts[chosen], comp_of_unit))  # bits in order along the text
     sorted_comp = comp_of_unit[order]
-    local = np.zeros(empty + 1, dtype=np.int64)
-    local[chosen[order]] = np.arange(len(chosen)) - np.searchsorted(sorted_comp, sorted_comp)
-    size_of = np.zeros(labels.max() + 1, dtype=np.int64)
-    np.add.at(size_of, comp_of_unit, 1)
+    rank = np.arange(len(chosen)) - np.searchsorted(sorted_comp, sorted_comp)
+    by_unit = np.argsort(chosen[order])
+    unit_keys, unit_rank = chosen[order][by_unit], rank[by_unit]
     real = parts != empty
-    col_comp = labels[parts[np.arange(len(parts)), np.argmax(real, axis=1)]]
-    bit = local[np.where(real, parts, empty)]
+    first_real = parts[np.arange(len(parts)), np.argmax(real, axis=1)]
+    col_comp = np.searchsorted(comps_here, labels[first_real])  # chunk-local component
+    at = np.searchsorted(unit_keys, np.where(real, parts, unit_keys[0]))
+    bit = unit_rank[np.minimum(at, len(unit_keys) - 1)]
     lowest = np.where(real, bit, np.iinfo(np.int64).max).min(axis=1)
     highest = np.where(real, bit, -1).max(axis=1)
     relative = np.where(real, bit - lowest[:, None], 0).astype(np.uint64)
@@ -467,8 +471,9 @@ def _solve_by_dp(
         np.where(real, np.left_shift(np.uint64(1), relative), np.uint64(0)), axis=1
     )
     # a component goes to the dynamic program when none of its columns spans over 64 units
-    wide = np.zeros(labels.max() + 1, dtype=bool)
+    wide = np.zeros(len(comps_here), dtype=bool)
     wide[col_comp[highest - lowest >= 64]] = True
+    size_of = size_here
     idx = np.flatnonzero(~wide[col_comp] & (size_of[col_comp] <= _DP_UNITS))
     idx = idx[np.lexsort((lowest[idx], col_comp[idx]))]
     done = np.zeros(len(parts), dtype=bool)

@@ -134,11 +134,11 @@ def solve_components(
     grid_i = np.arange(int((sizes + 1).sum())) - np.repeat(cptr_off, sizes + 1)
     cptr = np.searchsorted(keys, grid_comp * stride + grid_i) - col_ptr[grid_comp]
     return _solve_all(
-        sizes.astype(np.int64),
-        col_ptr.astype(np.int64),
-        masks.astype(np.uint64),
-        costs.astype(np.float64),
-        cptr.astype(np.int64),
+        sizes.astype(np.int64, copy=False),
+        col_ptr.astype(np.int64, copy=False),
+        masks.astype(np.uint64, copy=False),
+        costs.astype(np.float64, copy=False),
+        cptr.astype(np.int64, copy=False),
         cptr_off,
         max_states,
     )
