@@ -216,30 +216,38 @@ def measure(name, units, boundaries, have_pygamma, adaptive=True) -> None:
 
 
 def measure_by_document(name, units, boundaries, length, have_pygamma) -> None:
-    """pygamma-agreement has no documents: each document is run alone, by it and by us, with
-    the same 30 samples; the times are summed and the observed disorders compared."""
+    """pygamma-agreement has no documents: each document is run alone, by it and by us (one
+    process, workers=1, so CPU seconds compare like with like on a shared machine), with the
+    same 30 samples; the CPU times are summed and the observed disorders compared."""
     if ONLY and not any(part in name for part in ONLY):
         return
     annotators = sorted({u.annotator for u in units})
-    print(f"{name}, document by document against pygamma-agreement:", flush=True)
+    print(f"{name}, document by document against pygamma-agreement (CPU seconds):", flush=True)
     ours_total = theirs_total = 0.0
+    saved = WORKERS["n"]
+    WORKERS["n"] = 1
     for d, lo in enumerate(boundaries):
         doc = [Unit(u.annotator, u.category, u.start - lo, u.end - lo) for u in units
                if lo <= u.start < lo + length]  # fmt: skip
-        seconds, result = run_ours(doc, annotators, [], adaptive=False)
+        c0 = time.process_time()
+        _, result = run_ours(doc, annotators, [], adaptive=False)
+        seconds = time.process_time() - c0
         ours_total += seconds
         line = f"    document {d + 1} ({len(doc)} units): ours {seconds:.2f} s, {_describe(result)}"
         if have_pygamma:
-            their, value, observed = run_pygamma(doc)
+            c0 = time.process_time()
+            _, value, observed = run_pygamma(doc)
+            their = time.process_time() - c0
             theirs_total += their
             line += (
                 f"; pygamma {their:.1f} s, gamma {value:.4f}, observed {observed:.6f}"
                 f" (difference {abs(observed - result.observed_disorder):.1e})"
             )
         print(line, flush=True)
+    WORKERS["n"] = saved
     if have_pygamma:
         print(
-            f"    total: ours {ours_total:.2f} s, pygamma-agreement {theirs_total:.1f} s,"
+            f"    total CPU: ours {ours_total:.2f} s, pygamma-agreement {theirs_total:.1f} s,"
             f" ratio {theirs_total / ours_total:.0f}x",
             flush=True,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from itertools import combinations, product
 from pathlib import Path
@@ -30,8 +31,21 @@ from annotator.agreement.gamma_alignment import (
 from annotator.core.records import AgreementDocument, SpanData
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
-REFERENCE = json.loads((DATA / "gamma_reference_cases.json").read_text())
-FIXTURES = REFERENCE["dkpro_pygamma_fixtures"]
+
+
+@functools.cache
+def _reference() -> dict:
+    # read on first use (a test, or collection below), never when the module is imported
+    return json.loads((DATA / "gamma_reference_cases.json").read_text())
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """The reference cases as parameters, read at collection."""
+    if "fig10_case" in metafunc.fixturenames:
+        metafunc.parametrize("fig10_case", _reference()["positional_dissimilarity_fig10"])
+    if "entry" in metafunc.fixturenames:
+        fixtures = _reference()["dkpro_pygamma_fixtures"]
+        metafunc.parametrize("entry", fixtures, ids=[Path(e["file"]).stem for e in fixtures])
 
 
 def _units(rows: list[dict]) -> list[Unit]:
@@ -54,14 +68,12 @@ def _csv(name: str) -> list[Unit]:
         return [Unit(r[0], r[1], float(r[2]), float(r[3])) for r in csv.reader(f)]
 
 
-@pytest.mark.parametrize("case", REFERENCE["positional_dissimilarity_fig10"])
-def test_positional_dissimilarity_figure_10(case) -> None:
-    (s1, e1), (s2, e2) = case["u1"], case["u2"]
+def test_positional_dissimilarity_figure_10(fig10_case) -> None:
+    (s1, e1), (s2, e2) = fig10_case["u1"], fig10_case["u2"]
     positional, _ = pair_dissimilarity(s1, e1, 0, s2, e2, 0, Dissimilarity())
-    assert positional == pytest.approx(case["d_pos"])
+    assert positional == pytest.approx(fig10_case["d_pos"])
 
 
-@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
 def test_dkpro_fixture_pair_dissimilarities(entry) -> None:
     data, diss = _fixture(entry)
     by_annotator: dict[str, list[dict]] = {}
@@ -77,7 +89,6 @@ def test_dkpro_fixture_pair_dissimilarities(entry) -> None:
         assert combined == pytest.approx(pair["combined"], rel=1e-5, abs=1e-6)
 
 
-@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
 def test_dkpro_fixture_best_alignment_disorder(entry) -> None:
     data, diss = _fixture(entry)
     alignment = best_alignment(_arrays(_units(data["continuum"])), diss)
@@ -89,7 +100,6 @@ def test_dkpro_fixture_best_alignment_disorder(entry) -> None:
         assert aligned.disorder == pytest.approx(sample["bestAlignmentDisorder"], abs=1e-5)
 
 
-@pytest.mark.parametrize("entry", FIXTURES, ids=lambda e: Path(e["file"]).stem)
 def test_dkpro_fixture_gamma_in_pygamma_range(entry) -> None:
     data, diss = _fixture(entry)
     units = _units(data["continuum"])
@@ -106,7 +116,7 @@ def test_dkpro_fixture_gamma_in_pygamma_range(entry) -> None:
 
 
 def test_pygamma_alex_paul_suzan() -> None:
-    expected = REFERENCE["pygamma_AlexPaulSuzan"]["expected_from_tests/test_gammas.py"]
+    expected = _reference()["pygamma_AlexPaulSuzan"]["expected_from_tests/test_gammas.py"]
     units = _csv("AlexPaulSuzan.csv")
     annotators = sorted({u.annotator for u in units})
     diss = Dissimilarity(alpha=3, beta=1, delta_empty=1)
@@ -124,7 +134,7 @@ def test_pygamma_alex_paul_suzan() -> None:
 
 
 def test_pygamma_3by100() -> None:
-    expected = REFERENCE["pygamma_3by100"]["expected_from_tests/test_gammas.py"]
+    expected = _reference()["pygamma_3by100"]["expected_from_tests/test_gammas.py"]
     units = _csv("3by100.csv")
     diss = Dissimilarity(alpha=3, beta=1, delta_empty=1)
     assert len(best_alignment(_arrays(units), diss).tuples) == expected["n_unitary_alignments"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from itertools import combinations
 from pathlib import Path
@@ -22,14 +23,17 @@ from annotator.agreement.u_alpha import u_alpha_family
 from annotator.core.records import AgreementDocument, SpanData
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "agreement_reference"
-CASES = {
-    c["id"]: c
-    for c in json.loads((DATA / "unitizing_reference_cases.json").read_text())["alpha_U_1995_2004"]
-}
+
+
+@functools.cache
+def _cases() -> dict[str, dict]:
+    # read on first use inside a test, never when the module is imported
+    cases = json.loads((DATA / "unitizing_reference_cases.json").read_text())["alpha_U_1995_2004"]
+    return {c["id"]: c for c in cases}
 
 
 def _case(case_id: str, stretch: int = 1) -> tuple[list[Unit], list[str], int, int]:
-    case = CASES[case_id]
+    case = _cases()[case_id]
     units = [
         Unit(str(r), c, b * stretch, (b + length) * stretch) for b, length, r, c in case["units"]
     ]
@@ -40,7 +44,7 @@ def test_krippendorff_2004_worked_example() -> None:
     units, raters, length, begin = _case("krippendorff2004_c_k")
     assert alpha_u(units, raters, length, begin=begin) == pytest.approx(0.8591, abs=0.0005)
     parts = alpha_u_by_category(units, raters, length, begin=begin)
-    expected = CASES["krippendorff2004_c_k"]["expected"]
+    expected = _cases()["krippendorff2004_c_k"]["expected"]
     for category in ("c", "k"):
         observed, chance = parts[category]
         assert observed == pytest.approx(expected[category]["D_o"], abs=5e-5)
@@ -77,7 +81,7 @@ def test_dkpro_single_unit_three_raters() -> None:
 def test_krippendorff_1995_observed_disagreements() -> None:
     units, raters, length, begin = _case("krippendorff1995_examples_A_to_D")
     parts = alpha_u_by_category(units, raters, length, begin=begin)
-    for category, value in CASES["krippendorff1995_examples_A_to_D"]["expected"]["D_o"].items():
+    for category, value in _cases()["krippendorff1995_examples_A_to_D"]["expected"]["D_o"].items():
         assert parts[category][0] == pytest.approx(value, abs=1e-5)
 
 
@@ -85,7 +89,7 @@ def test_krippendorff_1995_expected_at_stretch() -> None:
     # DKPro stretches the 24-unit continuum by 50,000 to approach the paper's continuous D_e
     units, raters, length, begin = _case("krippendorff1995_examples_A_to_D", stretch=50_000)
     parts = alpha_u_by_category(units, raters, length, begin=begin)
-    expected = CASES["krippendorff1995_examples_A_to_D"]["expected"]
+    expected = _cases()["krippendorff1995_examples_A_to_D"]["expected"]
     for category, value in expected["D_e_at_stretch_50000_tol_0.005"].items():
         assert parts[category][1] == pytest.approx(value, abs=0.005)
     for category, value in expected["alpha_at_stretch_50000_tol_0.02"].items():
