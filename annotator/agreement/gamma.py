@@ -41,6 +41,8 @@ MAX_SAMPLES = 300
 TARGET_STANDARD_ERROR = 0.01
 OK = "ok"
 TOO_LARGE = "too_large"
+# below this many seconds for the observed alignment the samples are aligned here, not forked
+_PARALLEL_FROM_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,10 +422,13 @@ def gamma_of_documents(
     n_annotators = single.n_annotators if single is not None else 2
     if not observed_units or n_annotators < 2 or n_units == 0 or samples < 1:
         return result
+    started = time.perf_counter()
     try:
         observed, observed_cat = _aligned(observed_units, dissimilarity, codes, budget, deadline)
     except GammaTooLarge as exc:
         return replace(result, status=TOO_LARGE, reason=f"too large for an exact alignment: {exc}")
+    if time.perf_counter() - started < _PARALLEL_FROM_SECONDS:
+        workers = 1  # a sample costs about what the observed alignment did: not worth a fork
     result = replace(result, observed_disorder=observed)
     rng = np.random.default_rng(seed)
     chance: list[float] = []

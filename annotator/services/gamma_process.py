@@ -3,13 +3,17 @@ DB KEY REQUEST SECONDS MEMORY_BYTES` caps its address space, then computes and s
 
 A separate process because an exact alignment may need more memory or time than a serving
 worker can spare: the cap (RLIMIT_AS) turns an oversized computation into a MemoryError in this
-process, stored as the job's error, while the gunicorn worker that started it only waits.
+process, stored as the job's error, while the gunicorn worker that started it only waits. It
+runs at a lower priority (nice 10), so its sample workers use the cores requests leave idle.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+
+JOB_NICENESS = 10
 
 
 def cap_memory(limit_bytes: int) -> None:
@@ -24,6 +28,9 @@ def main(argv: list[str]) -> int:
     """Run one job from the command line the parent built; 0 once something is stored."""
     db_path, key, request_json, seconds, memory_bytes = argv
     cap_memory(int(memory_bytes))
+    # below the serving workers: the job (and the workers it forks for gamma's samples) takes
+    # the cores only while requests leave them idle
+    os.nice(JOB_NICENESS)
     # imported under the cap: numpy and scipy count against it too
     from annotator.services.jobs import GammaRequest, compute_gamma_job
 

@@ -144,6 +144,7 @@ def compute_gamma_job(
         report["data_fingerprint"] = fingerprint
         report["seconds"] = round(time.perf_counter() - started, 3)
         report["process_id"] = os.getpid()
+        report["niceness"] = os.nice(0)
         finish_report(db, key, report, prefix=request.prefix)
     except MemoryError:
         _store_failure(db, key, "MemoryError: gamma ran out of the job's memory cap")
