@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 
+from annotator.web.words import gold_status_name, status_name
+
 LANGUAGES = ("en", "de")
 # The package's catalogues (the app's root is annotator/web; the catalogues belong to the package).
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["interface_language"] = interface_language
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["status_name"] = status_name
+    app.jinja_env.globals["gold_status_name"] = gold_status_name
 
     @app.after_request
     def remember_choice(response):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from annotator.agreement.span_relations import FEEDBACK_NAMES
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD, Document
 from annotator.services import comments, feedback
@@ -17,6 +16,7 @@ from annotator.web.db import get_db, labels
 from annotator.web.html.charts import format_value
 from annotator.web.html.text import SpanRange, excerpt, label_css, render_text
 from annotator.web.responses import fragment_with_trigger
+from annotator.web.words import feedback_badges, feedback_names
 
 bp = Blueprint("feedback_pages", __name__)
 
@@ -78,7 +78,8 @@ def places_context(db, document: Document) -> dict:
     context.update(
         feedback=result,
         release=result.release,
-        class_names=FEEDBACK_NAMES,
+        class_names=feedback_names(),
+        badge_names=feedback_badges(),
         fmt=format_value,
     )
     return context

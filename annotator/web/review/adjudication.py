@@ -26,6 +26,7 @@ from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, lab
 from annotator.web.params import unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop
+from annotator.web.words import kind_names, relation_names
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
 
@@ -77,7 +78,8 @@ def rows_context(db, document: Document) -> dict:
         "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
         "starts": tokens.starts,
         "ends": tokens.ends,
-        "kind_names": review.KIND_NAMES,
+        "kind_names": kind_names(),
+        "relation_names": relation_names(),
         "decisions": span_decisions(db, document.id),
         "threads": threads_on(db, g.user, document.id),
         "undecided": len(review.undecided_spans(db, document.id)),
