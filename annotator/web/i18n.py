@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 
-from annotator.web.words import gold_status_name, status_name
+from annotator.web.words import gold_status_name, script_words, status_name
 
 LANGUAGES = ("en", "de")
 # The package's catalogues (the app's root is annotator/web; the catalogues belong to the package).
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["status_name"] = status_name
     app.jinja_env.globals["gold_status_name"] = gold_status_name
+    app.jinja_env.globals["script_words"] = script_words
 
     @app.after_request
     def remember_choice(response):

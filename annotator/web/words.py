@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from annotator.web.html.charts import format_value
+
 
 def status_names() -> dict[str, str]:
     """An annotator's status on a document (store.statuses), in words."""
@@ -74,3 +76,38 @@ def feedback_badges() -> dict[str, str]:
         "extra": _("extra"),
         "missed": _("missed"),
     }
+
+
+def format_figure(value: float | None, digits: int = 2) -> str:
+    """A figure with fixed decimals, or "n/a" in the interface language."""
+    return _("n/a") if value is None else format_value(value, digits)
+
+
+def script_words() -> dict[str, str]:
+    """The messages the page's scripts show, keyed by their English (base.html renders them as
+    JSON; app.js's `window.word` looks them up, English when a key is missing)."""
+    english = [
+        _("The server refused this (%(status)s); nothing was changed."),
+        _("Go ahead?"),
+        _("Nothing was changed."),
+        _("No answer from the server: nothing was saved."),
+        _(
+            "Nothing is selected, so nothing was changed. Select text first; to change this "
+            "span's label, use the Label field."
+        ),
+        _("Select some text first, then press a label key."),
+        _("Open a span and select its new extent, then press b."),
+        _("Select the words of the gold span in the text first."),
+    ]
+    keys = [
+        "The server refused this (%(status)s); nothing was changed.",
+        "Go ahead?",
+        "Nothing was changed.",
+        "No answer from the server: nothing was saved.",
+        "Nothing is selected, so nothing was changed. Select text first; to change this span's "
+        "label, use the Label field.",
+        "Select some text first, then press a label key.",
+        "Open a span and select its new extent, then press b.",
+        "Select the words of the gold span in the text first.",
+    ]
+    return dict(zip(keys, english, strict=True))

@@ -13,10 +13,9 @@ from annotator.store.spans import list_spans
 from annotator.web.annotate.views import layout_of, open_document, visible_spans
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
-from annotator.web.html.charts import format_value
 from annotator.web.html.text import SpanRange, excerpt, label_css, render_text
 from annotator.web.responses import fragment_with_trigger
-from annotator.web.words import feedback_badges, feedback_names
+from annotator.web.words import feedback_badges, feedback_names, format_figure
 
 bp = Blueprint("feedback_pages", __name__)
 
@@ -46,7 +45,7 @@ def queue_feedback_context(db) -> dict:
         "feedback_documents": count,
         "released": released,
         "open_questions": comments.open_questions(db, g.user),
-        "fmt": format_value,
+        "fmt": format_figure,
         "label_index": labels().index,
         "scheme": labels(),
     }
@@ -80,7 +79,7 @@ def places_context(db, document: Document) -> dict:
         release=result.release,
         class_names=feedback_names(),
         badge_names=feedback_badges(),
-        fmt=format_value,
+        fmt=format_figure,
     )
     return context
 
