@@ -39,7 +39,7 @@ def _hides_work(m: re.Match) -> str:
     shown = _HIDDEN_ITEM.sub(_hidden_item, m["shown"])
     more = m["more"]
     if more:
-        shown += "; " + _("and %(num)s more", num=more)
+        shown += "; " + _("and %(num)d more", num=int(more))
     return _(
         "This hides finished work from its annotators: %(shown)s. Their spans stay stored, "
         "but the documents leave their queues.",

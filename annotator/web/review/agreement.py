@@ -328,7 +328,7 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         ),
         "bars_svg": bars_svg(
             bars,
-            title=gettext("Krippendorff's alpha per label with 95% intervals"),
+            title=gettext("Krippendorff's alpha per label with %(level)s%% intervals", level=95),
             count_unit=gettext("units"),
         ),
         "over_time_svg": over_time_svg(report),
