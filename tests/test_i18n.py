@@ -5,6 +5,10 @@ the one its .po file gives; every extracted string has a German translation."""
 from __future__ import annotations
 
 import gettext
+import html as html_lib
+import json
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
+from annotator.core.labels import load_label_scheme
+from annotator.store.documents import get_document, list_documents
+from annotator.store.users import user_names
 from tests.browser_support import build_database, chromium, live_server, new_page
+from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "annotator" / "translations" / "de" / "LC_MESSAGES"
@@ -86,3 +94,226 @@ def test_german_browser_gets_german_buttons_and_guidelines(tmp_path):
             page.locator("#help .guideline").first.locator("p.guideline-text")
         ).to_have_attribute("lang", "en")
         page.context.close()
+
+
+# --- every page in German: no English interface text left ---------------------------------------
+
+# Subtrees whose text is not the interface's: the corpus text and excerpts of it (<q>), commands
+# and keys, the other language's guideline (lang="en"), the language switch, user content.
+SKIPPED_TAGS = {"script", "style", "code", "kbd", "q", "textarea"}
+SKIPPED_CLASSES = {"comment-text", "note", "span-note", "attrs", "author", "decision-note"}
+SHOWN_ATTRIBUTES = ("title", "aria-label", "hx-confirm", "placeholder", "alt")
+WORD = re.compile(r"[^\W\d_]{2,}(?:[-'’][^\W\d_]+)*")
+# Names that read the same in both languages: the product in page titles, a citation, formats.
+SAME_IN_BOTH = [
+    " · annotator",
+    "gamma (Mathet et al. 2015)",
+    "JSONL (Prodigy)",
+    "doccano JSONL",
+    "spaCy DocBin",
+]
+QUESTION = "Gehört der Satz zum Zitat?"
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees (and the tooltips and confirmations), outside skipped subtrees."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []
+        self.segments: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        skipped = (
+            (self.stack and self.stack[-1])
+            or tag in SKIPPED_TAGS
+            or "lang" in attrs
+            or bool(classes & SKIPPED_CLASSES)
+        )
+        if not skipped:
+            self.segments += [attrs[a] for a in SHOWN_ATTRIBUTES if attrs.get(a)]
+        if tag not in self.VOID:
+            self.stack.append(bool(skipped))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]) and data.strip():
+            self.segments.append(data)
+
+
+def visible_segments(html: str) -> set[str]:
+    """The page's visible text pieces, whitespace collapsed (the <html lang> itself aside)."""
+    parser = VisibleText()
+    parser.feed(html.replace('<html lang="de">', "<html>").replace('<html lang="en">', "<html>"))
+    return {" ".join(s.split()) for s in parser.segments if s.strip()}
+
+
+def corpus_and_user_strings(db) -> list[str]:
+    """What the pages show from the data rather than the interface: label names and keys, the
+    scheme's descriptions, documents' titles and metadata, user names, comments, notes."""
+    scheme = load_label_scheme()
+    found = {QUESTION, "INTEL includes the attribution", "patterns"}
+    for label in scheme.labels:
+        found |= {label.name, label.key, label.description_en, label.description_de}
+        for a in label.attributes:
+            found |= {a.name, a.description or "", *(a.choices or [])}
+    for summary in list_documents(db):
+        d = get_document(db, summary.id)
+        found |= {str(v) for v in (d.title, d.external_id, d.outlet, d.author, d.url, d.lang) if v}
+    found |= set(user_names(db))
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def untranslated(english: set[str], german: set[str], content: list[str]) -> list[str]:
+    """Pieces shown identically in both languages that still hold two or more words once the
+    data (names, titles, labels) is taken out: interface text nobody translated."""
+    left = []
+    for piece in sorted(english & german):
+        rest = piece
+        for s in content + SAME_IN_BOTH:
+            rest = rest.replace(s, " ")
+        if len(WORD.findall(rest)) >= 2:
+            left.append(piece)
+    return left
+
+
+@pytest.fixture
+def walk_db(db):
+    """Spans of anna and ben on documents 1 and 2 (done), gold on 1 adjudicated and released
+    with a note, a question thread, and a suggestion source switched on."""
+    from annotator.services.adjudication import change_gold_status
+    from annotator.services.annotations import SpanInput, create_span, set_document_status
+    from annotator.services.comments import comment_on_document, comment_on_span
+    from annotator.services.feedback import release_document
+    from annotator.services.suggestions import ProposedSpan, store_proposals, switch_source
+    from annotator.store.users import get_user
+
+    scheme = load_label_scheme()
+    users = {n: get_user(db, n) for n in ("anna", "ben", "lea")}
+    made = {}
+    for name, doc, label, ts, te in [
+        ("anna", 1, "STATE_PROPAGANDA", 20, 30),
+        ("ben", 1, "STATE_PROPAGANDA", 22, 30),
+        ("anna", 1, "INTEL_ESTIMATE", 60, 80),
+        ("ben", 1, "EDITORIAL_FRAMING", 60, 70),
+        ("anna", 2, "EDITORIAL_FRAMING", 5, 9),
+        ("ben", 2, "EDITORIAL_FRAMING", 5, 9),
+        ("lea", 1, "STATE_PROPAGANDA", 20, 30),
+    ]:
+        span, _ = create_span(
+            db, scheme, users[name], doc, SpanInput(label, token_start=ts, token_end=te)
+        )
+        made.setdefault(name, span)
+    for name, doc in [("anna", 1), ("ben", 1), ("anna", 2), ("ben", 2)]:
+        set_document_status(db, users[name], doc, "done")
+    comment_on_span(db, users["anna"], made["anna"].id, QUESTION)
+    comment_on_document(db, users["anna"], 1, QUESTION)
+    change_gold_status(db, users["lea"], 1, "adjudicated", confirmed=True)
+    release_document(db, users["lea"], 1, "INTEL includes the attribution")
+    store_proposals(db, scheme, 3, "patterns", [ProposedSpan("STATE_PROPAGANDA", 0, 40, 0.9)])
+    switch_source(db, users["lea"], "patterns", True)
+    return db, made
+
+
+def walk(client, who: str, requests) -> dict[str, str]:
+    """Each (method, url, data, headers) answered, keyed by who asked and the request."""
+    pages = {}
+    for method, url, data, headers in requests:
+        response = client.open(url, method=method, data=data, headers=headers)
+        assert response.status_code < 500, (url, response.status_code)
+        pages[f"{who} {method} {url}"] = response.get_data(as_text=True)
+    return pages
+
+
+def pages_in(app, language_headers: dict, made) -> dict[str, str]:
+    """Every HTML page and the htmx regions with their own words, as anonymous, anna and lea."""
+    from tests.conftest import csrf_token_of
+
+    anonymous = app.test_client()
+    pages = walk(anonymous, "anonymous", [("GET", "/login", None, language_headers)])
+    anna = app.test_client()
+    login(anna, "anna")
+    hx = {"HX-Request": "true", **language_headers}
+    pages |= walk(
+        anna,
+        "anna",
+        [
+            ("GET", "/", None, language_headers),
+            ("GET", "/documents/1", None, language_headers),
+            ("GET", "/documents/3", None, language_headers),
+            ("GET", f"/documents/1/editor?span={made['anna'].id}", None, hx),
+            ("GET", "/documents/1/feedback", None, language_headers),
+            ("GET", "/review", None, language_headers),  # 403
+            ("GET", "/documents/999", None, language_headers),  # 404 from the service
+            ("GET", "/no-such-page", None, language_headers),  # 404 from the router
+        ],
+    )
+    lea = app.test_client()
+    login(lea, "lea")
+    token = csrf_token_of(lea.get("/review").get_data(as_text=True))
+    posting = {"X-CSRFToken": token, **hx}
+    pages |= walk(
+        lea,
+        "lea",
+        [
+            ("GET", "/review", None, language_headers),
+            ("GET", "/review/agreement", None, language_headers),
+            ("GET", "/review/agreement/gamma", None, hx),
+            ("GET", "/review/documents/1", None, language_headers),
+            ("GET", "/review/documents/2", None, language_headers),
+            ("GET", f"/review/documents/1/editor?span={made['lea'].id}", None, hx),
+            ("GET", "/review/export", None, language_headers),
+            ("GET", "/review/suggestions", None, language_headers),
+            ("GET", "/documents/1", None, language_headers),
+            # the confirmation that assigning one annotator per document hides finished work
+            ("POST", "/review/assignments", {"n": "1"}, posting),
+        ],
+    )
+    return pages
+
+
+def test_no_page_shows_english_interface_text_in_german(app, walk_db):
+    db, made = walk_db
+    english = pages_in(app, {}, made)
+    german = pages_in(app, GERMAN, made)
+    content = corpus_and_user_strings(db)
+    left = {}
+    for key, page in english.items():
+        assert '<html lang="en">' in page or "<html" not in page, key
+        found = untranslated(visible_segments(page), visible_segments(german[key]), content)
+        if found:
+            left[key] = found
+    assert left == {}, "\n".join(f"{k}: {v}" for k, v in left.items())
+    # The walk saw what it should: the confirmation, the error pages, the feedback view.
+    assert "Fertige Arbeit ausblenden?" in german["lea POST /review/assignments"]
+    assert "Fehler 403" in german["anna GET /review"]
+    assert "Dokument 999 nicht gefunden" in german["anna GET /documents/999"]
+    assert "Diese Seite gibt es nicht." in german["anna GET /no-such-page"]
+    feedback = german["anna GET /documents/1/feedback"]
+    assert "Ihre Spannen gegen die entschiedene Goldstandard-Ebene" in feedback
+
+
+def test_the_scripts_messages_come_in_the_interface_language(app):
+    client = app.test_client()
+    for headers, expected in ((GERMAN, "Nichts wurde geändert."), ({}, "Nothing was changed.")):
+        page = client.get("/login", headers=headers).get_data(as_text=True)
+        words = json.loads(
+            html_lib.unescape(re.search(r"name=\"script-words\" content='([^']*)'", page)[1])
+        )
+        assert words["Nothing was changed."] == expected
+    german = json.loads(
+        html_lib.unescape(
+            re.search(
+                r"name=\"script-words\" content='([^']*)'",
+                client.get("/login", headers=GERMAN).get_data(as_text=True),
+            )[1]
+        )
+    )
+    assert [k for k, v in german.items() if k == v] == []

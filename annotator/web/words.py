@@ -30,7 +30,12 @@ def status_name(status: str) -> str:
 
 def gold_status_name(status: str) -> str:
     """A document's gold status in words."""
-    words = {"new": _("new"), "in_progress": _("in progress"), "adjudicated": _("adjudicated")}
+    words = {
+        "not_started": _("not started"),
+        "new": _("new"),
+        "in_progress": _("in progress"),
+        "adjudicated": _("adjudicated"),
+    }
     return words.get(status, status.replace("_", " "))
 
 
