@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
@@ -20,7 +21,7 @@ from playwright.sync_api import expect
 from annotator.core.labels import load_label_scheme
 from annotator.store.documents import get_document, list_documents
 from annotator.store.users import user_names
-from tests.browser_support import build_database, chromium, live_server, new_page
+from tests.browser_support import build_database, chromium, drag_select, live_server, new_page
 from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,43 +58,57 @@ def test_compiled_catalogue_is_current():
     assert shipped == expected
 
 
+def extracted_messages() -> dict[str, str]:
+    """Every msgid pybabel extracts with babel.cfg (plural entries by their singular), with
+    where it was found."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    return {
+        (message if isinstance(message, str) else message[0]): f"{path}:{line}"
+        for path, line, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map)
+    }
+
+
+def is_translated(message) -> bool:
+    """A msgstr for every form, and not fuzzy (compiling leaves fuzzy entries out)."""
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms) and "fuzzy" not in message.flags
+
+
 def test_every_extracted_string_has_a_german_translation():
     """Extract as pybabel does (babel.cfg) and compare with the German catalogue."""
     with (CATALOGUE / "messages.po").open("rb") as f:
         catalogue = read_po(f)
-    method_map = [("annotator/**.py", "python"), ("annotator/web/templates/**.html", "jinja2")]
-    found = {
-        (message if isinstance(message, str) else message[0]): f"{path}:{line}"
-        for path, line, message, _, _ in extract_from_dir(str(ROOT), method_map)
-    }
-    assert "Log in" in found and "Log out" in found
+    found = extracted_messages()
+    assert "Log in" in found and "%(num)d span" in found and "Mark done" in found
     untranslated = {
-        m: where for m, where in found.items() if not (catalogue.get(m) and catalogue.get(m).string)
+        m: where
+        for m, where in found.items()
+        if not (catalogue.get(m) and is_translated(catalogue.get(m)))
     }
-    assert untranslated == {}
+    assert untranslated == {}, "no German for (scripts/i18n.sh, then translate):\n" + "\n".join(
+        f"{where}: {m!r}" for m, where in sorted(untranslated.items(), key=lambda kv: kv[1])
+    )
 
 
-@pytest.mark.browser
-def test_german_browser_gets_german_buttons_and_guidelines(tmp_path):
-    db_path = build_database(tmp_path / "annotator.db")
-    with live_server(db_path) as url, chromium() as browser:
-        page = new_page(browser, url, width=1366, height=768, locale="de-DE")
-        page.goto("/login")
-        expect(page.locator("button[type=submit]")).to_have_text("Anmelden")
-        page.fill("input[name=username]", "anna")
-        page.fill("input[name=password]", "correct horse battery")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/")
-        expect(page.locator(".logout button")).to_have_text("Abmelden")
-        page.goto("/documents/1")
-        first = page.locator("#help .guideline").first.locator("p.guideline-text")
-        assert first.get_attribute("lang") == "de"
-        page.click('.language a[hreflang="en"]')
-        expect(page.locator(".logout button")).to_have_text("Log out")
-        expect(
-            page.locator("#help .guideline").first.locator("p.guideline-text")
-        ).to_have_attribute("lang", "en")
-        page.context.close()
+def test_german_keeps_every_placeholder():
+    """A translation that drops or renames %(name)s would raise or show the wrong figure."""
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    wrong = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set().union(*(placeholder.findall(i) for i in ids))
+        for form in forms:
+            if set(placeholder.findall(form)) - expected or (
+                expected - {"num"} - set(placeholder.findall(form))
+            ):
+                wrong.append((ids[0], form))
+    assert wrong == []
 
 
 # --- every page in German: no English interface text left ---------------------------------------
@@ -184,8 +199,7 @@ def untranslated(english: set[str], german: set[str], content: list[str]) -> lis
     return left
 
 
-@pytest.fixture
-def walk_db(db):
+def populate(db):
     """Spans of anna and ben on documents 1 and 2 (done), gold on 1 adjudicated and released
     with a note, a question thread, and a suggestion source switched on."""
     from annotator.services.adjudication import change_gold_status
@@ -219,7 +233,13 @@ def walk_db(db):
     release_document(db, users["lea"], 1, "INTEL includes the attribution")
     store_proposals(db, scheme, 3, "patterns", [ProposedSpan("STATE_PROPAGANDA", 0, 40, 0.9)])
     switch_source(db, users["lea"], "patterns", True)
-    return db, made
+    return made
+
+
+@pytest.fixture
+def walk_db(db):
+    """The test database with `populate`'s data; the first span of each user."""
+    return db, populate(db)
 
 
 def walk(client, who: str, requests) -> dict[str, str]:
@@ -317,3 +337,103 @@ def test_the_scripts_messages_come_in_the_interface_language(app):
         )
     )
     assert [k for k, v in german.items() if k == v] == []
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def assert_no_sideways_scroll(page, width: int, what: str) -> None:
+    """German is longer than English: nothing may push the page wider than the screen."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{what} at {width} px is {wide} px wide"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_german_browser_gets_a_german_interface_and_the_switch_is_remembered(
+    tmp_path, width, height
+):
+    from annotator import store
+
+    db_path = build_database(tmp_path / "annotator.db")
+    db = store.connect(db_path)
+    populate(db)
+    db.conn.close()
+    shot = f"{width}x{height}"
+    with live_server(db_path) as url, chromium() as browser:
+        page = new_page(browser, url, width=width, height=height, locale="de-DE")
+        page.goto("/login")
+        expect(page.locator("button[type=submit]")).to_have_text("Anmelden")
+        page.screenshot(path=str(ARTIFACTS / f"i18n-login-de-{shot}.png"), full_page=True)
+        page.fill("input[name=username]", "anna")
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        expect(page.locator(".logout button")).to_have_text("Abmelden")
+        expect(page.locator("#queue h1")).to_have_text("Ihre Warteschlange")
+        assert_no_sideways_scroll(page, width, "the queue")
+        page.screenshot(path=str(ARTIFACTS / f"i18n-queue-de-{shot}.png"), full_page=True)
+
+        page.goto("/documents/4")
+        page.wait_for_selector("#text span[data-i]")
+        expect(page.locator("#mark-done")).to_have_text("Als fertig markieren")
+        expect(page.locator("#undo")).to_contain_text("Rückgängig")
+        expect(page.locator("#spans h2")).to_contain_text("Spannen")
+        expect(page.locator("#help summary")).to_contain_text("Richtlinien und Tasten")
+        first = page.locator("#help .guideline").first.locator("p.guideline-text")
+        assert first.get_attribute("lang") == "de"
+        # A label key without a selection: the script's message, in German.
+        page.locator("#text").click(position={"x": 2, "y": 2})
+        page.keyboard.press("1")
+        expect(page.locator("#flash")).to_have_text(
+            "Wählen Sie zuerst Text aus, dann drücken Sie eine Label-Taste."
+        )
+        drag_select(page, 3, 5)
+        page.keyboard.press("1")
+        expect(page.locator("#flash")).to_contain_text("hinzugefügt: State propaganda quote")
+        expect(page.locator("#flash")).to_contain_text("u macht es rückgängig")
+        expect(page.locator("#toolbar .count")).to_have_text("1 Spanne")
+        expect(page.locator("#editor .editor-actions button[type=submit]")).to_have_text(
+            "Speichern"
+        )
+        assert_no_sideways_scroll(page, width, "the document page")
+        page.screenshot(path=str(ARTIFACTS / f"i18n-document-de-{shot}.png"), full_page=True)
+
+        page.goto("/documents/1/feedback")
+        expect(page.locator("#feedback-places h2").first).to_contain_text(
+            "Ihre Spannen, eine nach der anderen"
+        )
+        assert_no_sideways_scroll(page, width, "the feedback page")
+        page.screenshot(path=str(ARTIFACTS / f"i18n-feedback-de-{shot}.png"), full_page=True)
+
+        # The header's switch: English, remembered on the next page without asking again.
+        page.click('.language a[hreflang="en"]')
+        expect(page.locator(".logout button")).to_have_text("Log out")
+        page.goto("/")
+        expect(page.locator("#queue h1")).to_have_text("Your queue")
+        page.goto("/documents/4")
+        expect(page.locator("#toolbar .count")).to_have_text("1 span")
+        expect(
+            page.locator("#help .guideline").first.locator("p.guideline-text")
+        ).to_have_attribute("lang", "en")
+        page.screenshot(path=str(ARTIFACTS / f"i18n-document-en-{shot}.png"), full_page=True)
+        page.context.close()
+
+        lead = new_page(browser, url, width=width, height=height, locale="de-DE")
+        lead.goto("/login")
+        lead.fill("input[name=username]", "lea")
+        lead.fill("input[name=password]", "correct horse battery")
+        lead.click("button[type=submit]")
+        lead.wait_for_url(lambda address: "/login" not in address)
+        for path, name, heading in [
+            ("/review", "progress", "Was auf Sie wartet"),
+            ("/review/agreement", "agreement", "Sind die Labels schon verlässlich?"),
+            ("/review/documents/1", "disagreement", "Annotator:innen nebeneinander"),
+            ("/review/export", "export", "Trainingsdaten exportieren"),
+            ("/review/suggestions", "suggestions", "Vorschläge je Annotator:in"),
+        ]:
+            lead.goto(path)
+            expect(lead.locator("h2", has_text=heading).first).to_be_visible()
+            assert_no_sideways_scroll(lead, width, path)
+            lead.screenshot(path=str(ARTIFACTS / f"i18n-{name}-de-{shot}.png"), full_page=True)
+        lead.context.close()
