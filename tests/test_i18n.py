@@ -437,3 +437,38 @@ def test_german_browser_gets_a_german_interface_and_the_switch_is_remembered(
             assert_no_sideways_scroll(lead, width, path)
             lead.screenshot(path=str(ARTIFACTS / f"i18n-{name}-de-{shot}.png"), full_page=True)
         lead.context.close()
+
+
+def test_refusals_and_questions_are_german_on_pages_and_english_in_the_api(app, tokens):
+    from tests.conftest import bearer, csrf_token_of
+
+    client = app.test_client()
+    login(client, "anna")
+    token = csrf_token_of(client.get("/documents/1").get_data(as_text=True))
+    hx = {"HX-Request": "true", "X-CSRFToken": token, **GERMAN}
+    # A span over the whole first paragraphs: the question the page's confirm() dialog shows.
+    asked = client.post(
+        "/documents/1/spans",
+        data={"label": "STATE_PROPAGANDA", "token_start": 0, "token_end": 120},
+        headers=hx,
+    )
+    assert asked.headers.get("X-Needs-Confirmation") == "1"
+    body = asked.get_data(as_text=True)
+    assert "Diese Spanne ist ungewöhnlich lang: sie reicht über" in body
+    assert "Trotzdem anlegen?" in body
+    made = client.post(
+        "/documents/1/spans",
+        data={"label": "STATE_PROPAGANDA", "token_start": 3, "token_end": 5},
+        headers=hx,
+    )
+    assert made.status_code == 201
+    assert "hinzugefügt: State propaganda quote · u macht es rückgängig" in made.get_data(
+        as_text=True
+    )
+    undone = client.post("/documents/1/undo", headers=hx).get_data(as_text=True)
+    assert "Anlegen rückgängig gemacht" in undone
+    nothing = client.post("/documents/1/undo", headers=hx)
+    assert "nichts rückgängig zu machen" in nothing.get_data(as_text=True)
+    # The JSON API keeps its English messages (its contract), whatever the browser's language.
+    api = client.get("/api/documents/999", headers={**bearer(tokens["anna"]), **GERMAN})
+    assert api.status_code == 404 and api.json["error"] == "document 999 not found"
