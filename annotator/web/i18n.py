@@ -1,6 +1,10 @@
 """The interface language, German or English (Flask-Babel over the catalogues in
 annotator/translations): `?lang=de|en` (the header's switch) chooses and is remembered in a
 cookie, else the browser's Accept-Language; English when neither names a language we have.
+
+Templates mark their words with _()/ngettext, the web layer's Python with gettext; words.py holds
+the vocabularies of the lower layers and the scripts' messages, messages.py the services' messages
+shown in pages. scripts/i18n.sh extracts, updates and compiles the catalogues (.mo committed).
 """
 
 from __future__ import annotations

@@ -89,8 +89,8 @@ def format_figure(value: float | None, digits: int = 2) -> str:
 
 
 def script_words() -> dict[str, str]:
-    """The messages the page's scripts show, keyed by their English (base.html renders them as
-    JSON; app.js's `window.word` looks them up, English when a key is missing)."""
+    """The messages the page's scripts show, keyed by their English (base.html puts them in a
+    meta tag as JSON; app.js's `window.word` looks them up, English when a key is missing)."""
     english = [
         _("The server refused this (%(status)s); nothing was changed."),
         _("Go ahead?"),
