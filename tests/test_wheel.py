@@ -96,6 +96,9 @@ for path in ("/review", "/review/agreement", "/review/documents/1", "/review/exp
     page = client.get(path)
     assert page.status_code == 200, (path, page.status_code)
 assert client.get("/static/annotator.css").status_code == 200
+# The compiled German catalogue travels in the wheel (no compile step at install).
+german = client.get("/review", headers={{"Accept-Language": "de"}}).get_data(as_text=True)
+assert "Was auf Sie wartet" in german, "no German from the installed wheel"
 print("ok")
 """
     password = next(

@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 
 from annotator.core.errors import AppError
@@ -134,7 +135,7 @@ def login():
         )
         if attempt.retry_after:
             minutes = math.ceil(attempt.retry_after / 60)
-            error = f"Too many failed logins. Try again in {minutes} minute(s)."
+            error = gettext("Too many failed logins. Try again in %(num)s minute(s).", num=minutes)
             status, headers = 429, {"Retry-After": str(attempt.retry_after)}
         elif attempt.user is not None:
             session.clear()
@@ -142,7 +143,7 @@ def login():
             session["epoch"] = attempt.user.session_epoch
             return redirect(_safe_next(request.args.get("next") or request.form.get("next")))
         else:
-            error = "Wrong user name or password."
+            error = gettext("Wrong user name or password.")
             status = 401
     page = render_template("login.html", error=error, next=request.args.get("next", ""))
     return page, status, headers

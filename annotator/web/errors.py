@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from annotator.core.errors import AppError, NeedsConfirmation
+from annotator.web.messages import shown_message
 
 
 def wants_json() -> bool:
@@ -17,6 +18,7 @@ def render_error(message: str, status: int):
     """The error response for the current request's kind."""
     if wants_json():
         return jsonify(error=message), status
+    message = shown_message(message)
     if request.headers.get("HX-Request"):
         return render_template("_error.html", message=message), status
     # Not `message`: base.html would show it a second time in the flash region.

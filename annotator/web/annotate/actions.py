@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
@@ -51,6 +52,7 @@ from annotator.web.annotate.views import (
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import excerpt
+from annotator.web.messages import shown_message
 from annotator.web.responses import sent_version
 
 bp = Blueprint("actions", __name__)
@@ -100,7 +102,9 @@ def _absorbed(before: list[Span], after: list[Span], span: Span) -> list[str]:
 def quietly_saved(span: Span):
     """An autosave's answer: the editor stays as it is (the user is typing in it); only its
     version field and the flash change, and the span list refreshes (spansChanged)."""
-    body = render_template("_autosaved.html", span=span, message="note and attributes saved")
+    body = render_template(
+        "_autosaved.html", span=span, message=gettext("note and attributes saved")
+    )
     response = make_response(body, 200)
     response.headers["HX-Trigger"] = SPANS_CHANGED
     return response
@@ -208,7 +212,9 @@ def conflict_response(db, document: Document, span_id: str, error: AppError):
         context = editor_context(document, mine, [])
         context["theirs"] = theirs
         context["theirs_excerpt"] = excerpt(document.text, theirs.start, theirs.end, 200)
-    body = render_template("_conflict.html", message=error.message, flash_kind="error", **context)
+    body = render_template(
+        "_conflict.html", message=shown_message(error.message), flash_kind="error", **context
+    )
     return make_response(body, 200)
 
 
@@ -262,7 +268,7 @@ def delete(document_id: int, span_id: str):
     span = delete_span_by_id(db, g.user, span_id, sent_version())
     session["undo"] = push_undo(db, undo_stack(), "delete", span)
     after = visible_spans(db, document_id)
-    return regions_response(db, document, before, after, message="deleted (u to undo)")
+    return regions_response(db, document, before, after, message=gettext("deleted (u to undo)"))
 
 
 @bp.post("/documents/<int:document_id>/undo")
@@ -275,6 +281,7 @@ def undo(document_id: int):
     entry, session["undo"] = pop_undo(undo_stack(), document_id)
     message, session["undo"] = undo_entry(db, labels(), g.user, entry, session["undo"])
     after = visible_spans(db, document_id)
+    message = shown_message(message)
     return regions_response(db, document, before, after, message=message)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from annotator.agreement.span_relations import FEEDBACK_NAMES
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD, Document
 from annotator.services import comments, feedback
@@ -14,9 +13,9 @@ from annotator.store.spans import list_spans
 from annotator.web.annotate.views import layout_of, open_document, visible_spans
 from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
-from annotator.web.html.charts import format_value
 from annotator.web.html.text import SpanRange, excerpt, label_css, render_text
 from annotator.web.responses import fragment_with_trigger
+from annotator.web.words import feedback_badges, feedback_names, format_figure
 
 bp = Blueprint("feedback_pages", __name__)
 
@@ -46,7 +45,7 @@ def queue_feedback_context(db) -> dict:
         "feedback_documents": count,
         "released": released,
         "open_questions": comments.open_questions(db, g.user),
-        "fmt": format_value,
+        "fmt": format_figure,
         "label_index": labels().index,
         "scheme": labels(),
     }
@@ -78,8 +77,9 @@ def places_context(db, document: Document) -> dict:
     context.update(
         feedback=result,
         release=result.release,
-        class_names=FEEDBACK_NAMES,
-        fmt=format_value,
+        class_names=feedback_names(),
+        badge_names=feedback_badges(),
+        fmt=format_figure,
     )
     return context
 

@@ -7,6 +7,7 @@ answer re-renders the text blocks it changed.
 from __future__ import annotations
 
 from flask import Blueprint, g, session
+from flask_babel import gettext
 
 from annotator.core.errors import AppError
 from annotator.services.suggestions import accept_suggestion, reject_suggestion
@@ -44,7 +45,7 @@ def accept(document_id: int, suggestion_id: int):
         before,
         after,
         span,
-        message=f"accepted ({suggestion.source}; u to undo)",
+        message=gettext("accepted (%(source)s; u to undo)", source=suggestion.source),
         status=201,
         also=[(suggestion.token_start, suggestion.token_end)],
     )
@@ -64,6 +65,6 @@ def reject(document_id: int, suggestion_id: int):
         document,
         spans,
         spans,
-        message="suggestion rejected",
+        message=gettext("suggestion rejected"),
         also=[(suggestion.token_start, suggestion.token_end)],
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, request, session
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from annotator.core.errors import AppError
@@ -264,9 +265,9 @@ def undo_stack() -> list[dict]:
     return list(session.get("undo", []))
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`1 span`, `2 spans` (or the given plural)."""
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+def spans_count(count: int) -> str:
+    """`1 span`, `2 spans` in the interface language."""
+    return ngettext("%(num)d span", "%(num)d spans", count)
 
 
 def change_message(action: str, old_label: str | None, span: Span, merged: int) -> str:
@@ -274,23 +275,36 @@ def change_message(action: str, old_label: str | None, span: Span, merged: int) 
     scheme = labels()
     parts = []
     if action == "create":
-        parts.append(f"added: {scheme.get(span.label).name}")
+        parts.append(gettext("added: %(label)s", label=scheme.get(span.label).name))
     elif old_label is not None and old_label != span.label:
-        parts.append(f"relabelled: {scheme.get(old_label).name} -> {scheme.get(span.label).name}")
+        parts.append(
+            gettext(
+                "relabelled: %(old)s -> %(new)s",
+                old=scheme.get(old_label).name,
+                new=scheme.get(span.label).name,
+            )
+        )
     else:
-        parts.append("saved")
+        parts.append(gettext("saved"))
     if merged:
-        parts.append(f"merged with {plural(merged, 'span')}")
-    return " · ".join(parts) + " · u to undo"
+        parts.append(gettext("merged with %(spans)s", spans=spans_count(merged)))
+    return " · ".join([*parts, gettext("u to undo")])
 
 
 def done_message(document: Document, count: int, next_row: QueueRow | None) -> str:
     """What "Mark done" saved and where it goes next."""
     title = document.title or document.external_id
     where = (
-        f"next: {next_row.title or next_row.external_id}" if next_row else "all done: your queue"
+        gettext("next: %(title)s", title=next_row.title or next_row.external_id)
+        if next_row
+        else gettext("all done: your queue")
     )
-    return f"Marked done: {title} with {plural(count, 'span')} · {where}"
+    return gettext(
+        "Marked done: %(title)s with %(spans)s · %(where)s",
+        title=title,
+        spans=spans_count(count),
+        where=where,
+    )
 
 
 def is_quoted(text: str) -> bool:

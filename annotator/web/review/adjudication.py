@@ -7,6 +7,7 @@ Actions answer with the flash (and the gold editor) as out-of-band fragments and
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext, ngettext
 
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD, Document, Span
@@ -26,6 +27,7 @@ from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, lab
 from annotator.web.params import unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop
+from annotator.web.words import gold_status_name, kind_names, relation_names
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
 
@@ -77,7 +79,8 @@ def rows_context(db, document: Document) -> dict:
         "excerpt": lambda s, e: excerpt(document.text, s, e, 120),
         "starts": tokens.starts,
         "ends": tokens.ends,
-        "kind_names": review.KIND_NAMES,
+        "kind_names": kind_names(),
+        "relation_names": relation_names(),
         "decisions": span_decisions(db, document.id),
         "threads": threads_on(db, g.user, document.id),
         "undecided": len(review.undecided_spans(db, document.id)),
@@ -196,7 +199,7 @@ def accept(document_id: int, span_id: str):
     db = get_db()
     doc = get_document(db, document_id)
     span, created = review.accept_span(db, labels(), g.user, document_id, span_id)
-    message = "accepted into gold" if created else "already in gold"
+    message = gettext("accepted into gold") if created else gettext("already in gold")
     return _decided(db, doc, message, span, 201 if created else 200)
 
 
@@ -207,7 +210,9 @@ def reject(document_id: int, span_id: str):
     db = get_db()
     doc = get_document(db, document_id)
     span = review.reject_span(db, g.user, document_id, span_id)
-    return _decided(db, doc, f"rejected {span.annotator}'s span (not taken into gold)")
+    return _decided(
+        db, doc, gettext("rejected %(name)s's span (not taken into gold)", name=span.annotator)
+    )
 
 
 @bp.post("/documents/<int:document_id>/accept-identical")
@@ -220,7 +225,11 @@ def accept_identical(document_id: int):
     return _decided(
         db,
         doc,
-        f"accepted {len(accepted)} identical span{'' if len(accepted) == 1 else 's'} into gold",
+        ngettext(
+            "accepted %(num)d identical span into gold",
+            "accepted %(num)d identical spans into gold",
+            len(accepted),
+        ),
     )
 
 
@@ -239,7 +248,7 @@ def draw(document_id: int):
         int_field(request.form.get("token_start"), "token_start"),
         int_field(request.form.get("token_end"), "token_end"),
     )
-    return _decided(db, doc, "gold span added", span, 201)
+    return _decided(db, doc, gettext("gold span added"), span, 201)
 
 
 def _gold_span_on(db, document_id: int, span_id: str) -> Span:
@@ -277,9 +286,9 @@ def edit(document_id: int, span_id: str):
     span = update_span_fields(db, labels(), g.user, span_id, changes)
     if request.form.get("autosave"):
         return fragment_with_trigger(
-            "_autosaved.html", GOLD_CHANGED, span=span, message="note and attributes saved"
+            "_autosaved.html", GOLD_CHANGED, span=span, message=gettext("note and attributes saved")
         )
-    return _decided(db, doc, "gold span saved", span)
+    return _decided(db, doc, gettext("gold span saved"), span)
 
 
 @bp.delete("/documents/<int:document_id>/gold/<span_id>")
@@ -290,7 +299,7 @@ def delete(document_id: int, span_id: str):
     doc = get_document(db, document_id)
     _gold_span_on(db, document_id, span_id)
     delete_span_by_id(db, g.user, span_id, sent_version())
-    return _decided(db, doc, "gold span deleted")
+    return _decided(db, doc, gettext("gold span deleted"))
 
 
 @bp.post("/documents/<int:document_id>/gold-status")
@@ -302,4 +311,4 @@ def gold_status(document_id: int):
     doc = get_document(db, document_id)
     status = request.form.get("status", "")
     review.change_gold_status(db, g.user, document_id, status, request.form.get("confirmed") == "1")
-    return _decided(db, doc, f"gold status: {status.replace('_', ' ')}")
+    return _decided(db, doc, gettext("gold status: %(status)s", status=gold_status_name(status)))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext, ngettext
 
 from annotator.core.labels import LabelScheme
 from annotator.services import jobs as gamma_jobs
@@ -21,8 +22,9 @@ from annotator.store.report_cache import DONE
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.filters import document_filter, stratum
-from annotator.web.html.charts import Bar, Series, bars_svg, format_value, heatmap_svg, line_svg
+from annotator.web.html.charts import Bar, Series, bars_svg, heatmap_svg, line_svg
 from annotator.web.params import unique
+from annotator.web.words import format_figure
 
 bp = Blueprint("agreement", __name__, url_prefix="/review")
 
@@ -103,7 +105,7 @@ def gamma_context(
         "gamma_result": state.row.result if state.row and state.row.status == DONE else None,
         "chosen": chosen,
         "chosen_labels": chosen_labels,
-        "fmt": format_value,
+        "fmt": format_figure,
         "when": format_time,
     }
 
@@ -131,20 +133,25 @@ class Verdict:
 def alpha_verdict(value: float | None, ci95, documents: int) -> Verdict:
     """One label's alpha in plain words, with its interval or a too-few-documents warning."""
     if value is None:
-        word, kind = "undefined", "undefined"
+        word, kind = gettext("undefined"), "undefined"
     elif value >= RELIABLE:
-        word, kind = "reliable", "reliable"
+        word, kind = gettext("reliable"), "reliable"
     elif value >= TENTATIVE:
-        word, kind = "tentative", "tentative"
+        word, kind = gettext("tentative"), "tentative"
     else:
-        word, kind = "not yet usable", "unusable"
+        word, kind = gettext("not yet usable"), "unusable"
     if documents >= MIN_INTERVAL_DOCUMENTS:
         interval = tuple(ci95) if ci95 else None
         return Verdict(word, kind, interval, "")
     missing = MIN_INTERVAL_DOCUMENTS - documents
-    warning = (
-        f"only {documents} document{'' if documents == 1 else 's'}: a trustworthy interval needs "
-        f"at least {MIN_INTERVAL_DOCUMENTS} ({missing} more)"
+    warning = ngettext(
+        "only %(num)d document: a trustworthy interval needs at least %(needed)d "
+        "(%(missing)d more)",
+        "only %(num)d documents: a trustworthy interval needs at least %(needed)d "
+        "(%(missing)d more)",
+        documents,
+        needed=MIN_INTERVAL_DOCUMENTS,
+        missing=missing,
     )
     return Verdict(word, kind, None, warning)
 
@@ -152,17 +159,23 @@ def alpha_verdict(value: float | None, ci95, documents: int) -> Verdict:
 def explain_alpha(value: float | None) -> str:
     """What an alpha (or kappa) value means, in one sentence a newcomer can read."""
     if value is None:
-        return "undefined here: no variation to compare (nobody marked anything, or one document)."
+        return gettext(
+            "undefined here: no variation to compare (nobody marked anything, or one document)."
+        )
     verdict = (
-        "reliable (Krippendorff: from 0.8)"
+        gettext("reliable (Krippendorff: from 0.8)")
         if value >= 0.8
-        else "tentative conclusions only (Krippendorff: 0.667 to 0.8)"
+        else gettext("tentative conclusions only (Krippendorff: 0.667 to 0.8)")
         if value >= 0.667
-        else "too low for conclusions (Krippendorff: below 0.667)"
+        else gettext("too low for conclusions (Krippendorff: below 0.667)")
     )
-    return (
-        f"{value:.2f}: the annotators agree on {max(value, 0) * 100:.0f}% of what chance would not "
-        f"explain (1 perfect, 0 chance level); {verdict}."
+    shown, percent = f"{value:.2f}", f"{max(value, 0) * 100:.0f}"
+    return gettext(
+        "%(value)s: the annotators agree on %(percent)s%% of what chance would not explain "
+        "(1 perfect, 0 chance level); %(verdict)s.",
+        value=shown,
+        percent=percent,
+        verdict=verdict,
     )
 
 
@@ -196,7 +209,7 @@ def _document_rows(db, report: dict, documents, chosen_labels: list[str]) -> lis
 def _gold_rows(gold: dict, scheme: LabelScheme, chosen_labels: list[str]) -> list[dict]:
     rows = []
     for entry in gold["by_annotator"]:
-        parts = [("*", "all labels", entry["exact"]["micro"], entry["overlap"]["micro"])]
+        parts = [("*", gettext("all labels"), entry["exact"]["micro"], entry["overlap"]["micro"])]
         parts += [
             (k, scheme.get(k).name, entry["exact"]["by_label"][k], entry["overlap"]["by_label"][k])
             for k in chosen_labels
@@ -228,10 +241,12 @@ def over_time_svg(report: dict):
                 "#0072B2",
                 intervals=tuple(tuple(b["ci95"]) if b["ci95"] else None for b in batches),
             ),
-            Series("overlap F1", tuple(b["f1_overlap"] for b in batches), "#D55E00", "6 4"),
+            Series(
+                gettext("overlap F1"), tuple(b["f1_overlap"] for b in batches), "#D55E00", "6 4"
+            ),
         ],
-        title="Agreement per batch of finished documents",
-        subtitle="batch (documents in it)",
+        title=gettext("Agreement per batch of finished documents"),
+        subtitle=gettext("batch (documents in it)"),
     )
 
 
@@ -278,7 +293,7 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "chosen": chosen,
         "chosen_labels": chosen_labels,
         "scheme": scheme,
-        "fmt": format_value,
+        "fmt": format_figure,
         "explain_alpha": explain_alpha,
         "verdicts": {
             key: alpha_verdict(
@@ -296,14 +311,26 @@ def figures_context(db, scheme: LabelScheme, chosen: list[str], chosen_labels: l
         "kappa_svg": None
         if crowd
         else heatmap_svg(
-            report["annotators"], kappa, pair_docs, title="Cohen's kappa (pooled over labels)"
+            report["annotators"],
+            kappa,
+            pair_docs,
+            title=gettext("Cohen's kappa (pooled over labels)"),
+            count_unit=gettext("docs"),
         ),
         "overlap_svg": None
         if crowd
         else heatmap_svg(
-            report["annotators"], overlap, pair_docs, title="Overlap F1 (micro over labels)"
+            report["annotators"],
+            overlap,
+            pair_docs,
+            title=gettext("Overlap F1 (micro over labels)"),
+            count_unit=gettext("docs"),
         ),
-        "bars_svg": bars_svg(bars, title="Krippendorff's alpha per label with 95% intervals"),
+        "bars_svg": bars_svg(
+            bars,
+            title=gettext("Krippendorff's alpha per label with %(level)s%% intervals", level=95),
+            count_unit=gettext("units"),
+        ),
         "over_time_svg": over_time_svg(report),
         "pace": annotator_pace(db, chosen),
         "doc_rows": _document_rows(db, report, documents, chosen_labels),

@@ -17,6 +17,7 @@ from flask import (
     send_file,
     stream_with_context,
 )
+from flask_babel import gettext
 
 from annotator.core.errors import AppError
 from annotator.formats.registry import DOWNLOAD_FORMATS, FORMATS
@@ -60,8 +61,11 @@ def export():
     first = next(records, None)
     if first is None:
         # An empty file would download without a word; say why there is nothing instead.
-        what = "adjudicated document" if layer == "gold" else "document marked done"
-        message = f"Nothing to export: no {what} in this selection yet."
+        message = (
+            gettext("Nothing to export: no adjudicated document in this selection yet.")
+            if layer == "gold"
+            else gettext("Nothing to export: no document marked done in this selection yet.")
+        )
         return render_template(
             "review/export.html", annotators=annotator_names(db), message=message
         )

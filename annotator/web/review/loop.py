@@ -5,6 +5,7 @@ under an older label scheme version."""
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext, ngettext
 
 from annotator.core.records import Document
 from annotator.services import comments, feedback, scheme_versions
@@ -78,7 +79,7 @@ def release(document_id: int):
     return fragment_with_trigger(
         "review/_release.html",
         LOOP_CHANGED,
-        **release_context(db, document, "feedback released to the annotators"),
+        **release_context(db, document, gettext("feedback released to the annotators")),
     )
 
 
@@ -88,7 +89,9 @@ def release_all():
     """Release every adjudicated document not released yet."""
     db = get_db()
     ids = feedback.release_all(db, g.user)
-    message = f"released feedback on {len(ids)} document{'' if len(ids) == 1 else 's'}"
+    message = ngettext(
+        "released feedback on %(num)d document", "released feedback on %(num)d documents", len(ids)
+    )
     return fragment_with_trigger("review/_loop.html", LOOP_CHANGED, **loop_context(db, message))
 
 
@@ -99,9 +102,11 @@ def reopen_outdated():
     db = get_db()
     layers = scheme_versions.reopen_outdated(db, g.user)
     documents = len({d for d, _ in layers})
-    message = (
-        f"reopened {len(layers)} layer{'' if len(layers) == 1 else 's'} "
-        f"on {documents} document{'' if documents == 1 else 's'}"
+    message = " ".join(
+        [
+            ngettext("reopened %(num)d layer", "reopened %(num)d layers", len(layers)),
+            ngettext("on %(num)d document", "on %(num)d documents", documents),
+        ]
     )
     return fragment_with_trigger("review/_loop.html", LOOP_CHANGED, **loop_context(db, message))
 

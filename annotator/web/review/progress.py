@@ -16,6 +16,7 @@ from annotator.store.statuses import gold_statuses, statuses
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db
 from annotator.web.filters import document_filter
+from annotator.web.messages import shown_message
 from annotator.web.responses import fragment_with_trigger, int_field
 from annotator.web.review import loop
 
@@ -57,7 +58,7 @@ def _ask(question: NeedsConfirmation):
     fields = [(k, v) for k, v in request.form.items(multi=True) if k != "confirmed"]
     return render_template(
         "review/_assign_confirm.html",
-        question=question.message,
+        question=shown_message(question.message),
         fields=fields,
         action=request.full_path.rstrip("?"),  # the grid's document filter goes along
     )

@@ -80,7 +80,7 @@
   function moveBoundaries() {
     const form = $("#editor form");
     const r = page.selectedTokens();
-    if (!form || !r) return page.flash("Open a span and select its new extent, then press b.");
+    if (!form || !r) return page.flash(window.word("Open a span and select its new extent, then press b."));
     window.getSelection().removeAllRanges();
     htmx.ajax("POST", form.getAttribute("hx-post"), {
       source: form, swap: "none", values: { token_start: r[0], token_end: r[1] },

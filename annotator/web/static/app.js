@@ -4,6 +4,18 @@
   "use strict";
   const $ = (sel) => document.querySelector(sel);
 
+  // A message in the interface language: base.html's meta carries the scripts' messages as JSON keyed
+  // by their English; `%(name)s` placeholders take `values`. Unknown keys stay English.
+  const words = (() => {
+    try { return JSON.parse(($('meta[name="script-words"]') || {}).content || "{}"); } catch (_) { return {}; }
+  })();
+  function word(english, values) {
+    let text = words[english] || english;
+    for (const [k, v] of Object.entries(values || {})) text = text.split(`%(${k})s`).join(String(v));
+    return text;
+  }
+  window.word = word;
+
   document.addEventListener("htmx:configRequest", (e) => {
     e.detail.headers["X-CSRFToken"] = $('meta[name="csrf-token"]').content;
   });
@@ -20,7 +32,7 @@
     const xhr = e.detail.xhr;
     const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
     const sent = answer.getElementById("flash");
-    flash((sent && sent.textContent.trim()) || `The server refused this (${xhr.status}); nothing was changed.`);
+    flash((sent && sent.textContent.trim()) || word("The server refused this (%(status)s); nothing was changed.", { status: xhr.status }));
   });
   // A request the server wants confirmed first (an overshooting span, marking adjudicated with
   // places undecided): ask with its message, then send the same request with confirmed=1.
@@ -30,8 +42,8 @@
     if (!xhr.getResponseHeader("X-Needs-Confirmation") || !config) return;
     const answer = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
     const sent = answer.getElementById("flash");
-    if (!window.confirm((sent && sent.textContent.trim()) || "Go ahead?")) {
-      flash("Nothing was changed.");
+    if (!window.confirm((sent && sent.textContent.trim()) || word("Go ahead?"))) {
+      flash(word("Nothing was changed."));
       return;
     }
     const values = {};
@@ -39,7 +51,7 @@
     values.confirmed = "1";
     htmx.ajax(config.verb.toUpperCase(), config.path, { source: config.elt, swap: "none", values: values });
   });
-  document.addEventListener("htmx:sendError", () => flash("No answer from the server: nothing was saved."));
+  document.addEventListener("htmx:sendError", () => flash(word("No answer from the server: nothing was saved.")));
 
   window.showFlash = flash;
 })();

@@ -32,7 +32,7 @@
     }
     if (e.target.closest("#set-to-selection")) {
       const r = page.selectedTokens();
-      if (!r) return page.flash("Select the words of the gold span in the text first.");
+      if (!r) return page.flash(window.word("Select the words of the gold span in the text first."));
       window.getSelection().removeAllRanges();
       return setBoundaries(r[0], r[1]);
     }

@@ -96,9 +96,9 @@
   // (that is the editor's Label field), since a drag that selected nothing is the usual state.
   function applyLabel(label) {
     if (createSpan(label)) return;
-    flash($("#editor form")
+    flash(window.word($("#editor form")
       ? "Nothing is selected, so nothing was changed. Select text first; to change this span's label, use the Label field."
-      : "Select some text first, then press a label key.");
+      : "Select some text first, then press a label key."));
   }
 
   // Note and attributes save as the user types (debounced; each save carries the version the
