@@ -17,7 +17,6 @@ resamples per-document sums instead of tokens.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 
 import numpy as np
 
@@ -27,9 +26,9 @@ from annotator.agreement.coefficients import (
     binary_fleiss,
     binary_fleiss_varying,
 )
-from annotator.agreement.pair_summary import crowd_mode, summarise_pairs
+from annotator.agreement.pair_summary import crowd_mode, summarise_table
+from annotator.agreement.pair_table import PairTable, pair_table
 from annotator.agreement.span_matching import (
-    PairSpanCounts,
     SpanColumns,
     collect_spans,
     global_coordinates,
@@ -106,13 +105,6 @@ class _Corpus:
         """Spans of annotator a restricted to the documents in the mask `docs`."""
         rows = self.by_owner[a]
         return self.spans.take(rows[docs[self.spans.doc[rows]]])
-
-
-def _covered_tokens(spans: SpanColumns, n_labels: int) -> np.ndarray:
-    """Tokens covered per label (spans of one owner, merged, so lengths add up)."""
-    return np.bincount(
-        spans.label, weights=spans.token_end - spans.token_start + 1, minlength=n_labels
-    ).astype(np.int64)
 
 
 def _bootstrap_alpha(
@@ -211,36 +203,19 @@ def agreement_report(
 
     fleiss = _fleiss_block(corpus, done_count, sum_k, sum_k2)
 
-    pairs = []
-    f1_sum = np.zeros(len(documents))
-    f1_pairs = np.zeros(len(documents), dtype=np.int64)
-    done = corpus.done.astype(np.int64)
-    shared_counts = done @ done.T
-    empty_entry: dict | None = None
     crowd = crowd_mode(n_ann, all_pairs)
-    if crowd:  # only the pairs that share a document: a sparse crowd's few among n^2 / 2
-        first, second = np.nonzero(np.triu(shared_counts, k=1))
-        candidates = zip(first.tolist(), second.tolist(), strict=True)
-    else:
-        candidates = combinations(range(n_ann), 2)
-    for a, b in candidates:
-        if shared_counts[a, b] == 0:
-            # No shared document: every figure is undefined; one template serves all such pairs
-            # (most pairs of a sparse crowd).
-            if crowd:
-                continue
-            if empty_entry is None:
-                empty_entry, _ = _pair_figures(corpus, a, b, np.zeros(len(documents), bool))
-            pairs.append({**empty_entry, "a": corpus.annotators[a], "b": corpus.annotators[b]})
-            continue
-        both = corpus.done[a] & corpus.done[b]
-        entry, counts = _pair_figures(corpus, a, b, both)
-        pairs.append(entry)
-        # Per-document overlap F1 of this pair, where defined, for the documents' means.
-        span_total = counts.a_spans_by_doc + counts.b_spans_by_doc
-        defined = both & (span_total > 0)
-        f1_sum[defined] += 2.0 * counts.overlap_by_doc[defined] / span_total[defined]
-        f1_pairs[defined] += 1
+    table = pair_table(
+        corpus.spans, corpus.done, n_tokens, corpus.doc_offset, n_labels, all_pairs=not crowd
+    )
+    # Per-document overlap F1 of each pair that finished it, where defined, for the means.
+    defined = table.triple_spans > 0
+    f1_doc = table.triple_doc[defined]
+    f1_sum = np.bincount(
+        f1_doc,
+        weights=2.0 * table.triple_overlap[defined] / table.triple_spans[defined],
+        minlength=len(documents),
+    )
+    f1_pairs = np.bincount(f1_doc, minlength=len(documents))
 
     doc_alpha = (
         binary_alpha(disagreement.sum(axis=1), ones.sum(axis=1), values * n_labels)
@@ -265,23 +240,48 @@ def agreement_report(
         "documents": int(multi.sum()),
         "krippendorff_alpha": alpha,
         "fleiss_kappa": fleiss,
-        "pairs": [] if crowd else pairs,
+        "pairs": [] if crowd else [_pair_entry(corpus, table, r) for r in range(len(table))],
         "by_document": by_document,
     }
     if crowd:
-        report["pair_summary"] = summarise_pairs(
-            corpus.annotators, pairs, PAIR_FIGURES, "f1_overlap"
+        report["pair_summary"] = summarise_table(
+            corpus.annotators,
+            table.first,
+            table.second,
+            table.documents,
+            _micro_figures(table, n_labels),
+            "f1_overlap",
+            lambda r: _pair_entry(corpus, table, r),
         )
     return report
 
 
-# The pair figures a crowd summary describes, read from one pair entry.
-PAIR_FIGURES = {
-    "cohen_kappa": lambda p: p["cohen_kappa"]["pooled"],
-    "f1_exact": lambda p: p["f1_exact"]["micro"],
-    "f1_overlap": lambda p: p["f1_overlap"]["micro"],
-    "f1_partial": lambda p: p["f1_partial"]["micro"],
-}
+# The pair figures a crowd summary describes.
+PAIR_FIGURES = ("cohen_kappa", "f1_exact", "f1_overlap", "f1_partial")
+
+
+def _micro_figures(table: PairTable, n_labels: int) -> dict[str, np.ndarray]:
+    """Per pair the pooled kappa and the micro F1s (NaN where undefined), each computed as in
+    the pair's entry (same scalar functions, so the summary and the entries agree exactly)."""
+    figures = {key: np.full(len(table), np.nan) for key in PAIR_FIGURES}
+    shared, cover_a, cover_b = (
+        table.shared_tokens.sum(axis=1),
+        table.cover_a.sum(axis=1),
+        table.cover_b.sum(axis=1),
+    )
+    pp, pr = table.partial_precision, table.partial_recall
+    for r in range(len(table)):
+        na, nb = table.a_spans[r].sum(), table.b_spans[r].sum()
+        values = (
+            binary_cohen(shared[r], cover_a[r], cover_b[r], table.items[r] * n_labels),
+            matched_f1(table.exact[r].sum(), na, nb),
+            matched_f1(table.overlap[r].sum(), na, nb),
+            partial_f1(pp[r].sum(), pr[r].sum(), int(na), int(nb)),
+        )
+        for key, value in zip(PAIR_FIGURES, values, strict=True):
+            if value is not None:
+                figures[key][r] = value
+    return figures
 
 
 def _fleiss_figures(
@@ -340,21 +340,18 @@ def _fleiss_block(
     }
 
 
-def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[dict, PairSpanCounts]:
-    """The report entry of one annotator pair over the documents both marked done."""
+def _pair_entry(corpus: _Corpus, table: PairTable, r: int) -> dict:
+    """The report entry of the pair in row r of the table (the documents both marked done)."""
     n_labels, labels = len(corpus.labels), corpus.labels
-    spans_a, spans_b = corpus.owner_spans(a, both), corpus.owner_spans(b, both)
-    counts = pair_span_counts(
-        spans_a, spans_b, n_labels, len(corpus.documents), corpus.doc_offset, corpus.total_tokens
-    )
-    items = int(corpus.n_tokens[both].sum())
-    shared = counts.shared_tokens
-    cover_a, cover_b = _covered_tokens(spans_a, n_labels), _covered_tokens(spans_b, n_labels)
-    na, nb = int(counts.a_spans.sum()), int(counts.b_spans.sum())
-    entry = {
-        "a": corpus.annotators[a],
-        "b": corpus.annotators[b],
-        "documents": int(both.sum()),
+    items = int(table.items[r])
+    shared, cover_a, cover_b = table.shared_tokens[r], table.cover_a[r], table.cover_b[r]
+    a_spans, b_spans = table.a_spans[r], table.b_spans[r]
+    pp, pr = table.partial_precision[r], table.partial_recall[r]
+    na, nb = int(a_spans.sum()), int(b_spans.sum())
+    return {
+        "a": corpus.annotators[table.first[r]],
+        "b": corpus.annotators[table.second[r]],
+        "documents": int(table.documents[r]),
         "cohen_kappa": {
             "pooled": binary_cohen(shared.sum(), cover_a.sum(), cover_b.sum(), items * n_labels),
             "by_label": {
@@ -362,33 +359,26 @@ def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[di
                 for i, label in enumerate(labels)
             },
         },
-        "f1_exact": _f1_block(counts.exact, counts, labels),
-        "f1_overlap": _f1_block(counts.overlap, counts, labels),
+        "f1_exact": _f1_block(table.exact[r], a_spans, b_spans, labels),
+        "f1_overlap": _f1_block(table.overlap[r], a_spans, b_spans, labels),
         "f1_partial": {
-            "micro": partial_f1(
-                counts.partial_precision.sum(), counts.partial_recall.sum(), na, nb
-            ),
+            "micro": partial_f1(pp.sum(), pr.sum(), na, nb),
             "by_label": {
-                label: partial_f1(
-                    counts.partial_precision[i],
-                    counts.partial_recall[i],
-                    int(counts.a_spans[i]),
-                    int(counts.b_spans[i]),
-                )
+                label: partial_f1(pp[i], pr[i], int(a_spans[i]), int(b_spans[i]))
                 for i, label in enumerate(labels)
             },
         },
     }
-    return entry, counts
 
 
-def _f1_block(matched: np.ndarray, counts: PairSpanCounts, labels: list[str]) -> dict:
+def _f1_block(
+    matched: np.ndarray, a_spans: np.ndarray, b_spans: np.ndarray, labels: list[str]
+) -> dict:
     """Micro and per-label F1 = 2m / (|A| + |B|) of one matching."""
     return {
-        "micro": matched_f1(matched.sum(), counts.a_spans.sum(), counts.b_spans.sum()),
+        "micro": matched_f1(matched.sum(), a_spans.sum(), b_spans.sum()),
         "by_label": {
-            label: matched_f1(matched[i], counts.a_spans[i], counts.b_spans[i])
-            for i, label in enumerate(labels)
+            label: matched_f1(matched[i], a_spans[i], b_spans[i]) for i, label in enumerate(labels)
         },
     }
 
