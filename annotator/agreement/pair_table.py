@@ -67,9 +67,7 @@ def _triples(done: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return owner[i], owner[j], doc[i]
 
 
-def _overlap_edges(
-    start: np.ndarray, end: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _overlap_edges(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All (p, q), p < q, of intervals sorted by start that share a coordinate: q starts
     within p (no candidate is ever discarded, however long a span is)."""
     hi = np.searchsorted(start, end, side="right")

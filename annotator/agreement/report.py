@@ -16,7 +16,8 @@ resamples per-document sums instead of tokens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,7 +41,7 @@ from annotator.agreement.span_matching import (
 )
 from annotator.core.records import AgreementDocument, SpanData
 
-__all__ = ["agreement_report", "score_against_gold"]
+__all__ = ["SubsetFigures", "agreement_report", "score_against_gold"]
 
 
 def _number(x: float | None) -> float | None:
@@ -121,20 +122,43 @@ def _bootstrap_alpha(
     """
     n_docs, n_labels = disagreement.shape
     stats = np.concatenate([disagreement, ones, values[:, None]], axis=1)
-    rng = np.random.default_rng(seed)
-    block = max(1, min(resamples, 4_000_000 // max(n_docs, 1)))
     out = []
-    for first in range(0, resamples, block):
-        size = min(block, resamples - first)
-        draws = rng.integers(0, n_docs, size=(size, n_docs))
-        rows = np.repeat(np.arange(size), n_docs) * n_docs
-        weights = np.bincount(rows + draws.ravel(), minlength=size * n_docs).reshape(size, n_docs)
-        sums = weights.astype(np.float64) @ stats
+    for weights in _resample_weights(n_docs, resamples, seed):
+        sums = weights @ stats
         d, o, n = sums[:, :n_labels], sums[:, n_labels : 2 * n_labels], sums[:, -1]
         per_label = binary_alpha(d, o, n[:, None])
         pooled = binary_alpha(d.sum(axis=1), o.sum(axis=1), n * n_labels)
         out.append(np.concatenate([per_label, pooled[:, None]], axis=1))
     return np.concatenate(out, axis=0)
+
+
+_BLOCK = 4_000_000  # resample weights held at a time (resamples x documents)
+
+
+def _resample_weights(n_docs: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """How often each document is drawn, per resample, in blocks of resamples (rows)."""
+    if n_docs * resamples <= _BLOCK:  # one small block: the same for every batch of this size
+        yield _small_weights(n_docs, resamples, seed)
+        return
+    rng = np.random.default_rng(seed)
+    block = max(1, min(resamples, _BLOCK // max(n_docs, 1)))
+    for first in range(0, resamples, block):
+        yield _draw(rng, min(block, resamples - first), n_docs)
+
+
+def _draw(rng: np.random.Generator, size: int, n_docs: int) -> np.ndarray:
+    draws = rng.integers(0, n_docs, size=(size, n_docs))
+    rows = np.repeat(np.arange(size), n_docs) * n_docs
+    counts = np.bincount(rows + draws.ravel(), minlength=size * n_docs)
+    return counts.reshape(size, n_docs).astype(np.float64)
+
+
+@lru_cache(maxsize=16)
+def _small_weights(n_docs: int, resamples: int, seed: int) -> np.ndarray:
+    """The weights of a single block (cached: a report per batch draws the same ones)."""
+    weights = _draw(np.random.default_rng(seed), resamples, n_docs)
+    weights.flags.writeable = False
+    return weights
 
 
 def _interval(samples: np.ndarray, point: float | None) -> list[float] | None:
@@ -381,6 +405,78 @@ def _f1_block(
             label: matched_f1(matched[i], a_spans[i], b_spans[i]) for i, label in enumerate(labels)
         },
     }
+
+
+class SubsetFigures:
+    """What a report per batch (or per scheme version) shows of a subset of the documents:
+    how many, alpha pooled with its interval, the mean of the pairs' overlap F1. Computed from
+    per-document sums taken once from the whole corpus, each figure exactly as
+    `agreement_report` computes it on the subset (same arrays, same order of sums)."""
+
+    def __init__(
+        self,
+        documents: Sequence[AgreementDocument],
+        annotators: Sequence[str],
+        labels: Sequence[str],
+    ) -> None:
+        corpus = _Corpus(documents, annotators, labels)
+        self.n_labels = len(corpus.labels)
+        self.row = {doc.id: d for d, doc in enumerate(documents)}
+        self.done_count = corpus.done.sum(axis=0)
+        self.sum_k, self.sum_k2 = corpus.coverage_sums()
+        self.n_tokens = corpus.n_tokens
+        # A crowd's report lists no pairs, so its mean pair F1 is undefined.
+        self.crowd = crowd_mode(len(corpus.annotators), False)
+        table = pair_table(
+            corpus.spans,
+            corpus.done,
+            corpus.n_tokens,
+            corpus.doc_offset,
+            self.n_labels,
+            all_pairs=not self.crowd,
+        )
+        self.n_pairs = len(table)
+        by_doc = np.argsort(table.triple_doc, kind="stable")
+        self.triples_of = np.searchsorted(table.triple_doc[by_doc], np.arange(len(documents) + 1))
+        self.by_doc = by_doc
+        self.triple_pair, self.triple_overlap = table.triple_pair, table.triple_overlap
+        self.triple_spans = table.triple_spans
+
+    def figures(self, ids: Sequence[int], *, bootstrap: int, seed: int) -> dict:
+        """`{"documents", "krippendorff_alpha", "ci95", "f1_overlap"}` of the documents `ids`
+        (in this order), as `agreement_report(those documents)` gives them."""
+        rows = np.array([self.row[i] for i in ids], dtype=np.int64)
+        multi_rows = rows[self.done_count[rows] >= 2]
+        m = self.done_count[multi_rows].astype(np.float64)
+        sum_k, sum_k2 = self.sum_k[multi_rows], self.sum_k2[multi_rows]
+        disagreement = (m[:, None] * sum_k - sum_k2) / (m - 1)[:, None]
+        ones = sum_k.astype(np.float64)
+        values = m * self.n_tokens[multi_rows]
+        pooled = _number(binary_alpha(disagreement.sum(), ones.sum(), values.sum() * self.n_labels))
+        ci = None
+        if bootstrap > 0 and len(multi_rows) >= 2:
+            samples = _bootstrap_alpha(disagreement, ones, values, bootstrap, seed)
+            ci = _interval(samples[:, self.n_labels], pooled)
+        return {
+            "documents": len(multi_rows),
+            "krippendorff_alpha": pooled,
+            "ci95": ci,
+            "f1_overlap": None if self.crowd else self._mean_overlap_f1(rows),
+        }
+
+    def _mean_overlap_f1(self, rows: np.ndarray) -> float | None:
+        """Mean over the pairs (in order) of their micro overlap F1 on these documents."""
+        parts = [self.by_doc[self.triples_of[r] : self.triples_of[r + 1]] for r in rows.tolist()]
+        chosen = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        pair = self.triple_pair[chosen]
+        matched = np.bincount(pair, weights=self.triple_overlap[chosen], minlength=self.n_pairs)
+        spans = np.bincount(pair, weights=self.triple_spans[chosen], minlength=self.n_pairs)
+        f1 = [
+            matched_f1(m, 0, total)
+            for m, total in zip(matched.tolist(), spans.tolist(), strict=True)
+            if total
+        ]
+        return sum(f1) / len(f1) if f1 else None
 
 
 def score_against_gold(

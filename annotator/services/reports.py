@@ -13,7 +13,7 @@ from annotator.agreement.over_time import (
     agreement_by_scheme_version,
     batch_drops,
 )
-from annotator.agreement.report import agreement_report, score_against_gold
+from annotator.agreement.report import SubsetFigures, agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import STRATA, AgreementDocument, DocumentFilter, SpanData
@@ -102,10 +102,15 @@ def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_
         for d, (finished, version) in done_history(db, chosen).items()
     }
     args = (documents, chosen, chosen_labels, history)
+    figures = SubsetFigures(documents, chosen, chosen_labels)  # one pass serves every batch
     report["batch_size"] = batch_size
-    report["by_batch"] = agreement_by_batch(*args, batch_size=batch_size, bootstrap=bootstrap)
+    report["by_batch"] = agreement_by_batch(
+        *args, batch_size=batch_size, bootstrap=bootstrap, figures=figures
+    )
     report["batch_drops"] = batch_drops(report["by_batch"])
-    report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
+    report["by_scheme_version"] = agreement_by_scheme_version(
+        *args, bootstrap=bootstrap, figures=figures
+    )
 
 
 def suggestion_figures(
