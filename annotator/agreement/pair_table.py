@@ -25,7 +25,36 @@ import numpy as np
 
 from annotator.agreement.span_matching import SpanColumns, global_coordinates
 
-__all__ = ["PairTable", "pair_table"]
+__all__ = ["OverlapEdges", "PairTable", "overlap_edges", "pair_table"]
+
+
+@dataclass(slots=True)
+class OverlapEdges:
+    """Every two spans of different owners that share a (label, document, token) coordinate:
+    span i of the lower owner, span j of the higher, and the tokens they share."""
+
+    i: np.ndarray
+    j: np.ndarray
+    width: np.ndarray
+    start: np.ndarray  # every span's start and end (inclusive) on the line
+    end: np.ndarray
+    rank: np.ndarray  # every span's position on the line (by start)
+
+
+def overlap_edges(spans: SpanColumns, doc_offset: np.ndarray) -> OverlapEdges:
+    """The overlap edges of merged spans (one owner's spans of a label are disjoint)."""
+    start, end = global_coordinates(spans, doc_offset, int(doc_offset[-1]))
+    by_start = np.argsort(start, kind="stable")
+    p, q = _overlap_edges(start[by_start], end[by_start])
+    p, q = by_start[p], by_start[q]
+    keep = spans.owner[p] != spans.owner[q]
+    p, q = p[keep], q[keep]
+    swap = spans.owner[p] > spans.owner[q]
+    i, j = np.where(swap, q, p), np.where(swap, p, q)
+    width = np.minimum(end[i], end[j]) - np.maximum(start[i], start[j]) + 1
+    rank = np.empty(len(by_start), dtype=np.int64)
+    rank[by_start] = np.arange(len(by_start))
+    return OverlapEdges(i, j, width, start, end, rank)
 
 
 @dataclass(slots=True)
@@ -102,11 +131,13 @@ def pair_table(
     n_labels: int,
     *,
     all_pairs: bool,
+    edges: OverlapEdges | None = None,
 ) -> PairTable:
     """The counts of every pair (all n (n - 1) / 2 when `all_pairs`, else those sharing a
-    document) from merged spans (one owner's spans of a label disjoint) and the done matrix."""
+    document) from merged spans (one owner's spans of a label disjoint), the done matrix and
+    the spans' overlap edges (computed here when not given)."""
     n_ann, n_docs = done.shape
-    total_tokens = int(doc_offset[-1])
+    edges = edges or overlap_edges(spans, doc_offset)
     ta, tb, td = _triples(done)
     if all_pairs:
         first, second = np.triu_indices(n_ann, k=1)
@@ -143,19 +174,12 @@ def pair_table(
     items = np.zeros(n_pairs, dtype=np.int64)
     np.add.at(items, tp, n_tokens[td])
 
-    # Overlapping spans of two owners: edges oriented from the lower annotator (A) to the other.
-    start, end = global_coordinates(spans, doc_offset, total_tokens)
-    by_start = np.argsort(start, kind="stable")
-    p, q = _overlap_edges(start[by_start], end[by_start])
-    p, q = by_start[p], by_start[q]
-    keep = spans.owner[p] != spans.owner[q]
-    p, q = p[keep], q[keep]
-    swap = spans.owner[p] > spans.owner[q]
-    i, j = np.where(swap, q, p), np.where(swap, p, q)
-    ep = np.searchsorted(pair_key, spans.owner[i] * n_ann + spans.owner[j])
+    # Overlapping spans of two owners: edges from the lower annotator (A) to the other.
+    start = edges.start
+    ep = np.searchsorted(pair_key, spans.owner[edges.i] * n_ann + spans.owner[edges.j])
     # The per-pair order: by pair, then A's position on the line, then B's.
-    order = np.lexsort((start[j], start[i], ep))
-    i, j, ep = i[order], j[order], ep[order]
+    order = np.lexsort((start[edges.j], start[edges.i], ep))
+    i, j, ep, width = edges.i[order], edges.j[order], ep[order], edges.width[order]
     label = spans.label[i]
     cell = ep * n_labels + label
     size = n_pairs * n_labels
@@ -163,7 +187,6 @@ def pair_table(
     def per_cell(weights: np.ndarray) -> np.ndarray:
         return np.bincount(cell, weights=weights, minlength=size).reshape(n_pairs, n_labels)
 
-    width = np.minimum(end[i], end[j]) - np.maximum(start[i], start[j]) + 1
     shared_tokens = per_cell(width).astype(np.int64)
     shared_chars = np.minimum(spans.char_end[i], spans.char_end[j]) - np.maximum(
         spans.char_start[i], spans.char_start[j]
@@ -190,9 +213,7 @@ def pair_table(
     new[1:] = (ep[1:] != ep[:-1]) | ((i[1:] != i[:-1]) & (j[1:] != j[:-1]))
     component = np.cumsum(new) - 1
     heads = np.flatnonzero(new)
-    rank = np.empty(len(by_start), dtype=np.int64)
-    rank[by_start] = np.arange(len(by_start))  # position on the line: the greedy's order
-    matches = _greedy_matches(component, rank[i], rank[j], len(heads))
+    matches = _greedy_matches(component, edges.rank[i], edges.rank[j], len(heads))
     overlap = np.bincount(cell[heads], weights=matches, minlength=size)
     overlap = overlap.astype(np.int64).reshape(n_pairs, n_labels)
     triple_of = np.searchsorted(tp * n_docs + td, ep[heads] * n_docs + spans.doc[i[heads]])

@@ -28,11 +28,10 @@ from annotator.agreement.coefficients import (
     binary_fleiss_varying,
 )
 from annotator.agreement.pair_summary import crowd_mode, summarise_table
-from annotator.agreement.pair_table import PairTable, pair_table
+from annotator.agreement.pair_table import OverlapEdges, PairTable, overlap_edges, pair_table
 from annotator.agreement.span_matching import (
     SpanColumns,
     collect_spans,
-    global_coordinates,
     matched_f1,
     merge_overlapping,
     pair_span_counts,
@@ -80,6 +79,7 @@ class _Corpus:
             if name in doc.spans
         ]
         self.spans = self.merged(collect_spans(entries, self.label_index))
+        self._edges: OverlapEdges | None = None
         # Row indices of each owner's spans: a pair reads its two owners' rows, not all rows.
         order = np.argsort(self.spans.owner, kind="stable")
         bounds = np.searchsorted(self.spans.owner[order], np.arange(len(annotators) + 1))
@@ -89,18 +89,28 @@ class _Corpus:
         """Spans with same-owner, same-label overlaps merged."""
         return merge_overlapping(spans, self.doc_offset, self.total_tokens)
 
+    @property
+    def edges(self) -> OverlapEdges:
+        """The overlap edges of the merged spans (computed once)."""
+        if self._edges is None:
+            self._edges = overlap_edges(self.spans, self.doc_offset)
+        return self._edges
+
     def coverage_sums(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per document and label: sum over tokens of k and of k^2 (k = annotators covering)."""
-        n_labels, total = len(self.labels), self.total_tokens
-        start, end = global_coordinates(self.spans, self.doc_offset, total)
-        size = n_labels * total + 1
-        diff = np.bincount(start, minlength=size) - np.bincount(end + 1, minlength=size)
-        k = np.cumsum(diff[:-1]).reshape(n_labels, total)
-        zeros = np.zeros((n_labels, 1), dtype=np.int64)
-        cum_k = np.concatenate([zeros, np.cumsum(k, axis=1)], axis=1)
-        cum_k2 = np.concatenate([zeros, np.cumsum(k * k, axis=1)], axis=1)
-        lo, hi = self.doc_offset[:-1], self.doc_offset[1:]
-        return (cum_k[:, hi] - cum_k[:, lo]).T, (cum_k2[:, hi] - cum_k2[:, lo]).T
+        """Per document and label: sum over tokens of k and of k^2 (k = annotators covering).
+
+        Sum k is the spans' lengths; k^2 = k + 2 (k choose 2), and the pairs of annotators
+        covering a token are the overlap edges through it, so sum k^2 = sum k + 2 x the edges'
+        widths: integers, with no array per token.
+        """
+        n_labels, n_docs = len(self.labels), len(self.documents)
+        spans, edges = self.spans, self.edges
+        size = n_docs * n_labels
+        lengths = spans.token_end - spans.token_start + 1
+        cell = spans.doc * n_labels + spans.label
+        sum_k = np.bincount(cell, weights=lengths, minlength=size).astype(np.int64)
+        pairs = np.bincount(cell[edges.i], weights=edges.width, minlength=size).astype(np.int64)
+        return sum_k.reshape(n_docs, n_labels), (sum_k + 2 * pairs).reshape(n_docs, n_labels)
 
     def owner_spans(self, a: int, docs: np.ndarray) -> SpanColumns:
         """Spans of annotator a restricted to the documents in the mask `docs`."""
@@ -229,7 +239,13 @@ def agreement_report(
 
     crowd = crowd_mode(n_ann, all_pairs)
     table = pair_table(
-        corpus.spans, corpus.done, n_tokens, corpus.doc_offset, n_labels, all_pairs=not crowd
+        corpus.spans,
+        corpus.done,
+        n_tokens,
+        corpus.doc_offset,
+        n_labels,
+        all_pairs=not crowd,
+        edges=corpus.edges,
     )
     # Per-document overlap F1 of each pair that finished it, where defined, for the means.
     defined = table.triple_spans > 0
@@ -434,6 +450,7 @@ class SubsetFigures:
             corpus.doc_offset,
             self.n_labels,
             all_pairs=not self.crowd,
+            edges=corpus.edges,
         )
         self.n_pairs = len(table)
         by_doc = np.argsort(table.triple_doc, kind="stable")

@@ -53,6 +53,21 @@ def agreement_documents(
     return _documents(db, done, spans)
 
 
+def has_untouched_suggestions(db: sqlite_utils.Database, annotators: Sequence[str]) -> bool:
+    """Whether any span of `annotators` was accepted from a suggestion and not edited after
+    (what `typed_by_hand_only` leaves out)."""
+    names = list(annotators)
+    if not names:
+        return False
+    marks = ",".join("?" * len(names))
+    row = db.conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM span WHERE annotator IN ({marks}) "
+        "AND NOT (origin_kind = 'manual' OR origin_edited = 1))",
+        names,
+    ).fetchone()
+    return bool(row[0])
+
+
 def gold_spans(
     db: sqlite_utils.Database, adjudicated_only: bool = True
 ) -> dict[int, list[SpanData]]:
