@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.core.records import AgreementDocument
+from annotator.core.span_columns import StoredSpans, stored_columns
 
 __all__ = ["ColumnContinuum", "SpanTable"]
 
@@ -43,29 +44,16 @@ class SpanTable:
         annotators: Sequence[str],
         labels: Sequence[str],
     ) -> None:
-        owner_of = {name: i for i, name in enumerate(annotators)}
-        label_of = {label: i for i, label in enumerate(labels)}
-        doc, owner, label, start, end = [], [], [], [], []
-        lengths = []
-        for d, document in enumerate(documents):
-            last = int(document.tokens[-1][1]) if len(document.tokens) else 0
-            for name, spans in document.spans.items():
-                o = owner_of.get(name)
-                for span in spans:
-                    if span.end > last:
-                        last = span.end
-                    lab = label_of.get(span.label)
-                    if o is None or lab is None or span.end <= span.start:
-                        continue
-                    doc.append(d)
-                    owner.append(o)
-                    label.append(lab)
-                    start.append(span.start)
-                    end.append(span.end)
-            lengths.append(last)
+        stored = stored_columns(documents)
+        if stored is not None:
+            doc, owner, label, start, end, lengths = _from_stored(
+                stored, documents, annotators, labels
+            )
+        else:
+            doc, owner, label, start, end, lengths = _from_objects(documents, annotators, labels)
         self.n_labels, self.n_docs = len(labels), len(documents)
         self.doc_length = np.array(lengths, dtype=np.int64)
-        columns = [np.array(c, dtype=np.int64) for c in (doc, owner, label, start, end)]
+        columns = [np.asarray(c, dtype=np.int64) for c in (doc, owner, label, start, end)]
         order = np.argsort(columns[0], kind="stable")
         self.doc, self.owner, self.label, self.start, self.end = (c[order] for c in columns)
         self.rows_of = np.searchsorted(self.doc, np.arange(self.n_docs + 1))
@@ -115,3 +103,49 @@ class SpanTable:
             for lab in range(self.n_labels)
         ]
         return ColumnContinuum(raters, counts, length, len(rows))
+
+
+def _from_objects(documents, annotators, labels) -> tuple:
+    """Span columns and document lengths from the span objects."""
+    owner_of = {name: i for i, name in enumerate(annotators)}
+    label_of = {label: i for i, label in enumerate(labels)}
+    doc, owner, label, start, end = [], [], [], [], []
+    lengths = []
+    for d, document in enumerate(documents):
+        last = int(document.tokens[-1][1]) if len(document.tokens) else 0
+        for name, spans in document.spans.items():
+            o = owner_of.get(name)
+            for span in spans:
+                if span.end > last:
+                    last = span.end
+                lab = label_of.get(span.label)
+                if o is None or lab is None or span.end <= span.start:
+                    continue
+                doc.append(d)
+                owner.append(o)
+                label.append(lab)
+                start.append(span.start)
+                end.append(span.end)
+        lengths.append(last)
+    return doc, owner, label, start, end, lengths
+
+
+def _from_stored(stored: StoredSpans, documents, annotators, labels) -> tuple:
+    """The same columns and lengths from the store's span columns."""
+    owner_of = {name: i for i, name in enumerate(annotators)}
+    label_of = {label: i for i, label in enumerate(labels)}
+    owner = np.array([owner_of.get(n, -1) for n in stored.annotators] + [-1])[stored.annotator]
+    label = np.array([label_of.get(x, -1) for x in stored.labels] + [-1])[stored.label]
+    lengths = np.array(
+        [int(d.tokens[-1][1]) if len(d.tokens) else 0 for d in documents], dtype=np.int64
+    )
+    np.maximum.at(lengths, stored.doc, stored.end)  # a span may end past the last token
+    keep = (owner >= 0) & (label >= 0) & (stored.end > stored.start)
+    return (
+        stored.doc[keep],
+        owner[keep],
+        label[keep],
+        stored.start[keep],
+        stored.end[keep],
+        lengths,
+    )

@@ -37,8 +37,10 @@ from annotator.agreement.span_matching import (
     pair_span_counts,
     partial_f1,
     precision_recall_f1,
+    stored_spans_columns,
 )
 from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.span_columns import stored_columns
 
 __all__ = ["SubsetFigures", "agreement_report", "score_against_gold"]
 
@@ -72,13 +74,18 @@ class _Corpus:
         self.done = np.array(
             [[name in d.spans for d in documents] for name in annotators], dtype=bool
         ).reshape(len(annotators), len(documents))
-        entries = [
-            (a, d, doc.tokens, doc.spans[name])
-            for a, name in enumerate(annotators)
-            for d, doc in enumerate(documents)
-            if name in doc.spans
-        ]
-        self.spans = self.merged(collect_spans(entries, self.label_index))
+        stored = stored_columns(documents)
+        if stored is not None:  # read in bulk by the store: no pass over span objects
+            raw = stored_spans_columns(stored, self.annotators, self.label_index, documents)
+        else:
+            entries = [
+                (a, d, doc.tokens, doc.spans[name])
+                for a, name in enumerate(annotators)
+                for d, doc in enumerate(documents)
+                if name in doc.spans
+            ]
+            raw = collect_spans(entries, self.label_index)
+        self.spans = self.merged(raw)
         self._edges: OverlapEdges | None = None
         # Row indices of each owner's spans: a pair reads its two owners' rows, not all rows.
         order = np.argsort(self.spans.owner, kind="stable")
