@@ -287,7 +287,7 @@ def agreement_report(
         "documents": int(multi.sum()),
         "krippendorff_alpha": alpha,
         "fleiss_kappa": fleiss,
-        "pairs": [] if crowd else [_pair_entry(corpus, table, r) for r in range(len(table))],
+        "pairs": [] if crowd else _pair_entries(corpus, table),
         "by_document": by_document,
     }
     if crowd:
@@ -385,6 +385,21 @@ def _fleiss_block(
             },
         },
     }
+
+
+def _pair_entries(corpus: _Corpus, table: PairTable) -> list[dict]:
+    """Every pair's entry; the pairs that share no document (most of a sparse crowd's, with
+    --all-pairs) share one template of undefined figures."""
+    entries, empty = [], None
+    names = corpus.annotators
+    for r in range(len(table)):
+        if table.documents[r]:
+            entries.append(_pair_entry(corpus, table, r))
+            continue
+        if empty is None:
+            empty = _pair_entry(corpus, table, r)
+        entries.append({**empty, "a": names[table.first[r]], "b": names[table.second[r]]})
+    return entries
 
 
 def _pair_entry(corpus: _Corpus, table: PairTable, r: int) -> dict:
