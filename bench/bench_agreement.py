@@ -172,7 +172,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "bench.db"
-        matrix = ReliabilityMatrix(args.docs, args.tokens, ANNOTATORS, LABELS)
+        matrix = (
+            ReliabilityMatrix(args.docs, args.tokens, ANNOTATORS, LABELS) if reference else None
+        )
         docs: list[AgreementDocument] = []
         t0 = time.perf_counter()
         if not path.exists() or reference:
