@@ -177,6 +177,7 @@ def main() -> None:
         )
         docs: list[AgreementDocument] = []
         t0 = time.perf_counter()
+        reused = path.exists()
         if not path.exists() or reference:
             generated = synthetic_documents(args.docs, args.tokens, args.spans)
             if reference:
@@ -189,10 +190,11 @@ def main() -> None:
                 n_spans = write_agreement_database(path, generated, ANNOTATORS)
         else:
             n_spans = store.connect(path).conn.execute("SELECT COUNT(*) FROM span").fetchone()[0]
+        built = "reused" if reused else f"built and written in {time.perf_counter() - t0:.1f} s"
         print(
             f"data: {args.docs} documents x {args.tokens} tokens, {len(ANNOTATORS)} annotators, "
-            f"{len(LABELS)} labels, {n_spans} spans (built and written in "
-            f"{time.perf_counter() - t0:.1f} s; database {path.stat().st_size / 1e6:.0f} MB)"
+            f"{len(LABELS)} labels, {n_spans} spans ({built}; "
+            f"database {path.stat().st_size / 1e6:.0f} MB)"
         )
 
         def from_sqlite(bootstrap: int) -> str:
