@@ -15,15 +15,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
 
 from annotator import store
+from annotator.core.records import AgreementDocument, Span
 from annotator.core.resources import data_path
 from annotator.services import accounts
 from annotator.services.imports import import_paths
 from annotator.store import users as user_store
+from annotator.store.spans import insert_spans
+from annotator.store.statuses import set_status
 from annotator.web.assets import HTMX_URL
 
 CORPUS = data_path("corpus")
@@ -54,6 +60,81 @@ def prepare_database(path: Path, annotators: int) -> dict[str, str]:
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return tokens
+
+
+def _text_of(starts: np.ndarray, ends: np.ndarray) -> str:
+    """A text of 'x' where the tokens are and spaces between them."""
+    length = int(ends[-1]) if len(ends) else 0
+    edges = np.bincount(starts, minlength=length + 1) - np.bincount(ends, minlength=length + 1)
+    inside = np.cumsum(edges[:-1]) > 0
+    return np.where(inside, ord("x"), ord(" ")).astype(np.uint8).tobytes().decode("ascii")
+
+
+def write_agreement_database(
+    path: Path, documents: Iterable[AgreementDocument], annotators: list[str], batch: int = 500
+) -> int:
+    """Agreement documents as a real annotator database through the store layer: users,
+    documents with their tokens, spans and done statuses, streamed `batch` documents per
+    transaction (the iterable may be a generator: a large corpus never sits in memory).
+    Returns the number of spans written."""
+    db = store.connect(path)
+    with store.write_transaction(db):
+        for name in annotators:
+            user_store.add_user(db, name, "annotator", None, "bench")
+    written = 0
+    pending: list[AgreementDocument] = []
+
+    def flush() -> None:
+        nonlocal written
+        with store.write_transaction(db):
+            for doc in pending:
+                tokens = np.asarray(doc.tokens, dtype=np.int64).reshape(-1, 2)
+                starts, ends = tokens[:, 0].astype(np.int32), tokens[:, 1].astype(np.int32)
+                analysis = SimpleNamespace(
+                    starts=starts,
+                    ends=ends,
+                    ws=np.ones(len(starts), bool),
+                    space=np.zeros(len(starts), bool),
+                    sentences=np.zeros(1, np.int32),
+                )
+                document_id = store.insert_document(
+                    db,
+                    external_id=doc.external_id,
+                    title=doc.external_id,
+                    text=_text_of(starts, ends),
+                    text_sha256=doc.external_id,
+                    lang="de",
+                    meta={},
+                    analysis=analysis,
+                )
+                rows = []
+                for name, spans in doc.spans.items():
+                    set_status(db, document_id, name, "done")
+                    rows += [
+                        Span(
+                            f"{document_id}-{name}-{i}",
+                            document_id,
+                            name,
+                            sp.label,
+                            sp.start,
+                            sp.end,
+                            sp.token_start,
+                            sp.token_end,
+                        )
+                        for i, sp in enumerate(spans)
+                    ]
+                insert_spans(db, rows)
+                written += len(rows)
+        pending.clear()
+
+    for doc in documents:
+        pending.append(doc)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return written
 
 
 def word_tokens(path: Path) -> dict[int, list[int]]:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from annotator.agreement.continuum_columns import SpanTable
 from annotator.agreement.pair_summary import crowd_mode, summarise_pairs
 from annotator.core.records import AgreementDocument
 
@@ -170,7 +171,31 @@ def category_disagreements(
         return 0.0, 0.0  # no unit of this category: nothing observed, nothing expected
     if n_units <= _SMALL:
         return _small_disagreements([sorted(by_rater[a]) for a in annotators], length, begin)
-    raters = _rater_arrays(units, annotators, category)
+    return _large_disagreements(_rater_arrays(units, annotators, category), length, begin)
+
+
+def rater_disagreements(
+    raters: Sequence[tuple[np.ndarray, np.ndarray]], length: int, begin: int = 0
+) -> tuple[float, float]:
+    """`category_disagreements` of one category given per rater its merged units as sorted
+    integer (starts, ends) arrays: the same path (plain Python for few units), the same D_o
+    and D_e."""
+    r = len(raters)
+    n_units = sum(len(starts) for starts, _ in raters)
+    if r < 2 or length <= 0 or n_units == 0:
+        return 0.0, 0.0
+    if n_units <= _SMALL:
+        lists = [list(zip(s.tolist(), e.tolist(), strict=True)) for s, e in raters]
+        return _small_disagreements(lists, length, begin)
+    arrays = [(s.astype(np.float64), e.astype(np.float64)) for s, e in raters]
+    return _large_disagreements(arrays, length, begin)
+
+
+def _large_disagreements(
+    raters: list[tuple[np.ndarray, np.ndarray]], length: float, begin: float
+) -> tuple[float, float]:
+    """D_o and D_e from per-rater sorted float arrays (the vectorised path)."""
+    r = len(raters)
     observed = (
         sum(_pair_observed(*raters[a], *raters[b]) for a, b in combinations(range(r), 2))
         * 2.0
@@ -295,10 +320,6 @@ def _unit_counts(continuum: Continuum, labels: Sequence[str]) -> dict[str, int]:
     return counts
 
 
-def _alpha_u_block(continuum: Continuum, labels: Sequence[str]) -> dict:
-    return _block(_label_parts(continuum, labels), _unit_counts(continuum, labels))
-
-
 def coverage_groups(
     documents: Sequence[AgreementDocument], annotators: Sequence[str]
 ) -> dict[tuple[str, ...], list[AgreementDocument]]:
@@ -311,9 +332,56 @@ def coverage_groups(
     return groups
 
 
-def _done_block(
-    documents: Sequence[AgreementDocument], annotators: Sequence[str], labels: Sequence[str]
-) -> dict:
+# From this many documents on, a continuum is built from span columns (continuum_columns)
+# rather than Unit objects: same figures, without a Python pass over its spans.
+_COLUMNS_FROM = 32
+
+
+class _Continua:
+    """alpha_U parts of the continua of one corpus: small ones from Unit objects, large ones
+    from the corpus's span columns (built once, when first needed)."""
+
+    def __init__(
+        self,
+        documents: Sequence[AgreementDocument],
+        annotators: Sequence[str],
+        labels: Sequence[str],
+    ) -> None:
+        self.documents, self.annotators, self.labels = documents, list(annotators), labels
+        self.index = {name: i for i, name in enumerate(annotators)}
+        self._table: SpanTable | None = None
+
+    def parts(
+        self, rows: Sequence[int], group: Sequence[str]
+    ) -> tuple[dict[str, tuple[float, float]], dict[str, int], int, int]:
+        """(D_o, D_e) and units per label, length and documents of the continuum of the
+        documents `rows` (in order, every one finished by all of `group`)."""
+        if len(rows) < _COLUMNS_FROM:
+            continuum = corpus_continuum([self.documents[r] for r in rows], group, self.labels)
+            parts = _label_parts(continuum, self.labels)
+            return (
+                parts,
+                _unit_counts(continuum, self.labels),
+                continuum.length,
+                continuum.documents,
+            )
+        if self._table is None:
+            self._table = SpanTable(self.documents, self.annotators, self.labels)
+        columns = self._table.continuum(np.asarray(rows), [self.index[a] for a in group])
+        parts = {
+            label: rater_disagreements(columns.raters[i], columns.length)
+            for i, label in enumerate(self.labels)
+        }
+        counts = dict(zip(self.labels, columns.counts, strict=True))
+        return parts, counts, columns.length, columns.documents
+
+    def block(self, rows: Sequence[int], group: Sequence[str]) -> tuple[dict, int, int]:
+        """The pooled and per-label block of one continuum, its length and documents."""
+        parts, counts, length, documents = self.parts(rows, group)
+        return _block(parts, counts), length, documents
+
+
+def _done_block(continua: _Continua) -> dict:
     """alpha_U over every document with two or more done annotators, each with its own.
 
     Documents finished by the same annotators form one continuum; each continuum's D_o and D_e
@@ -321,20 +389,26 @@ def _done_block(
     1 - sum w D_o / sum w D_e. With one group (everyone finished everything) the weight cancels
     and this is alpha_U of the one continuum.
     """
+    labels = continua.labels
     observed = dict.fromkeys(labels, 0.0)
     expected = dict.fromkeys(labels, 0.0)
     counts = dict.fromkeys(labels, 0)
     n_docs, length, names = 0, 0.0, set()
-    for group, docs in coverage_groups(documents, annotators).items():
-        continuum = corpus_continuum(docs, group, labels)
-        weight = len(group) * continuum.length
-        for label, (o, e) in _label_parts(continuum, labels).items():
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for row, document in enumerate(continua.documents):
+        done = tuple(a for a in continua.annotators if a in document.spans)
+        if len(done) >= 2:
+            groups.setdefault(done, []).append(row)
+    for group, rows in groups.items():
+        parts, group_counts, group_length, documents = continua.parts(rows, group)
+        weight = len(group) * group_length
+        for label, (o, e) in parts.items():
             observed[label] += weight * o
             expected[label] += weight * e
-        for label, c in _unit_counts(continuum, labels).items():
+        for label, c in group_counts.items():
             counts[label] += c
-        n_docs += continuum.documents
-        length += continuum.length
+        n_docs += documents
+        length += group_length
         names.update(group)
     block = _block({k: (observed[k], expected[k]) for k in labels}, counts)
     return {"documents": n_docs, "annotators": len(names), "length": length, **block}
@@ -361,13 +435,19 @@ def unitizing_report(
     `length` the continuum in characters, `documents`/`annotators` what each figure used.
     """
     report: dict = {"coverage": "done"}
-    report.update(_done_block(documents, annotators, labels))
-    everyone = corpus_continuum(documents, annotators, labels)
+    continua = _Continua(documents, annotators, labels)
+    report.update(_done_block(continua))
+    everyone = [
+        row
+        for row, document in enumerate(documents)
+        if annotators and all(a in document.spans for a in annotators)
+    ]
+    block, length, n_docs = continua.block(everyone, annotators)
     report["all_annotators"] = {
-        "documents": everyone.documents,
-        "annotators": len(annotators) if everyone.documents else 0,
-        "length": everyone.length,
-        **_alpha_u_block(everyone, labels),
+        "documents": n_docs,
+        "annotators": len(annotators) if n_docs else 0,
+        "length": length,
+        **block,
     }
     crowd = crowd_mode(len(annotators), all_pairs)
     # Shared documents per pair, from each document's done annotators (a sparse crowd's pairs
@@ -384,13 +464,12 @@ def unitizing_report(
         if not shared:
             pairs.append(_empty_pair(a, b, labels))
             continue
-        pair = corpus_continuum([documents[i] for i in shared], (a, b), labels)
-        block = _alpha_u_block(pair, labels)
+        block, _, n_docs = continua.block(shared, (a, b))
         pairs.append(
             {
                 "a": a,
                 "b": b,
-                "documents": pair.documents,
+                "documents": n_docs,
                 "pooled": block["pooled"]["value"],
                 "by_label": {k: v["value"] for k, v in block["by_label"].items()},
             }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from annotator.agreement.report import agreement_report
+from annotator.agreement.report import SubsetFigures
 from annotator.core.records import AgreementDocument
 
 DEFAULT_BATCH_SIZE = 10
@@ -20,18 +20,6 @@ class DocumentHistory:
 
     finished: str
     scheme_version: int
-
-
-def _figures(documents, annotators, labels, bootstrap: int, seed: int) -> dict:
-    report = agreement_report(documents, annotators, labels, bootstrap=bootstrap, seed=seed)
-    pooled = report["krippendorff_alpha"]["pooled"]
-    f1 = [p["f1_overlap"]["micro"] for p in report["pairs"] if p["f1_overlap"]["micro"] is not None]
-    return {
-        "documents": report["documents"],
-        "krippendorff_alpha": pooled["value"],
-        "ci95": pooled["ci95"],
-        "f1_overlap": sum(f1) / len(f1) if f1 else None,
-    }
 
 
 def _compared(documents: Sequence[AgreementDocument], annotators: Sequence[str]):
@@ -49,23 +37,26 @@ def agreement_by_batch(
     batch_size: int = DEFAULT_BATCH_SIZE,
     bootstrap: int = 1000,
     seed: int = 20241,
+    figures: SubsetFigures | None = None,
 ) -> list[dict]:
     """`[{"batch", "documents", "krippendorff_alpha", "ci95", "f1_overlap", "first_finished",
     "last_finished", "document_ids"}]`: consecutive batches of `batch_size` compared documents
-    in the order they were finished (the last batch may be smaller)."""
+    in the order they were finished (the last batch may be smaller). Each batch's figures are
+    those of `agreement_report` on the batch; `figures` (of these documents) may be shared."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     ordered = sorted(
         (d for d in _compared(documents, annotators) if d.id in history),
         key=lambda d: (history[d.id].finished, d.id),
     )
+    figures = figures or SubsetFigures(documents, annotators, labels)
     batches = []
     for number, first in enumerate(range(0, len(ordered), batch_size), start=1):
         chunk = ordered[first : first + batch_size]
         batches.append(
             {
                 "batch": number,
-                **_figures(chunk, annotators, labels, bootstrap, seed),
+                **figures.figures([d.id for d in chunk], bootstrap=bootstrap, seed=seed),
                 "first_finished": history[chunk[0].id].finished,
                 "last_finished": history[chunk[-1].id].finished,
                 "document_ids": [d.id for d in chunk],
@@ -82,15 +73,21 @@ def agreement_by_scheme_version(
     *,
     bootstrap: int = 1000,
     seed: int = 20241,
+    figures: SubsetFigures | None = None,
 ) -> dict[str, dict]:
     """`{VERSION: {"documents", "krippendorff_alpha", "ci95", "f1_overlap"}}` (keys as strings,
-    JSON object keys), oldest version first."""
+    JSON object keys), oldest version first; `figures` (of these documents) may be shared."""
     groups: dict[int, list[AgreementDocument]] = {}
     for d in _compared(documents, annotators):
         if d.id in history:
             groups.setdefault(history[d.id].scheme_version, []).append(d)
+    if not groups:
+        return {}
+    figures = figures or SubsetFigures(documents, annotators, labels)
     return {
-        str(version): _figures(groups[version], annotators, labels, bootstrap, seed)
+        str(version): figures.figures(
+            [d.id for d in groups[version]], bootstrap=bootstrap, seed=seed
+        )
         for version in sorted(groups)
     }
 

@@ -21,9 +21,9 @@ def crowd_mode(n_annotators: int, all_pairs: bool) -> bool:
     return n_annotators > CROWD_ANNOTATORS and not all_pairs
 
 
-def _distribution(values: list[float]) -> dict:
+def _distribution(values: np.ndarray) -> dict:
     """Count, mean and quantiles of the defined values (None figures when there are none)."""
-    if not values:
+    if len(values) == 0:
         keys = ("mean", "min", "p10", "p25", "median", "p75", "p90", "max")
         return {"count": 0, **dict.fromkeys(keys, None)}
     x = np.asarray(values, dtype=np.float64)
@@ -47,48 +47,87 @@ def summarise_pairs(
     figures: dict[str, Callable[[dict], float | None]],
     rank_by: str,
 ) -> dict:
-    """The `pair_summary` of pair entries (each with "a", "b", "documents"): per figure its
-    distribution over the pairs where it is defined, per annotator the mean against the others
-    (one table) and the WORST_PAIRS pairs lowest on `rank_by` (full entries, the ranked figure
-    as "value")."""
-    n = len(annotators)
-    shared = [p for p in pairs if p["documents"] > 0]
-    values = {key: [(p, get(p)) for p in shared] for key, get in figures.items()}
-    per_annotator: dict[str, dict] = {
-        a: {"partners": 0, "shared_documents": 0, **{k: [] for k in figures}} for a in annotators
+    """The `pair_summary` of pair entries (each with "a", "b", "documents"): see
+    `summarise_table`, whose worst pairs are these entries."""
+    index = {name: i for i, name in enumerate(annotators)}
+    first = np.array([index[p["a"]] for p in pairs], dtype=np.int64)
+    second = np.array([index[p["b"]] for p in pairs], dtype=np.int64)
+    documents = np.array([p["documents"] for p in pairs], dtype=np.int64)
+    values = {
+        key: np.array([np.nan if (v := get(p)) is None else v for p in pairs], dtype=np.float64)
+        for key, get in figures.items()
     }
-    for p in shared:
-        for side in (p["a"], p["b"]):
-            row = per_annotator[side]
-            row["partners"] += 1
-            row["shared_documents"] += p["documents"]
-    for key, rows in values.items():
-        for p, v in rows:
-            if v is not None:
-                per_annotator[p["a"]][key].append(v)
-                per_annotator[p["b"]][key].append(v)
+    return summarise_table(annotators, first, second, documents, values, rank_by, pairs.__getitem__)
+
+
+def summarise_table(
+    annotators: Sequence[str],
+    first: np.ndarray,
+    second: np.ndarray,
+    documents: np.ndarray,
+    figures: dict[str, np.ndarray],
+    rank_by: str,
+    entry_of: Callable[[int], dict],
+) -> dict:
+    """The `pair_summary` of pairs given as columns (annotator indices, shared documents, one
+    float array per figure with NaN where undefined): per figure its distribution over the
+    pairs where it is defined, per annotator the mean against the others (one table) and the
+    WORST_PAIRS pairs lowest on `rank_by` (`entry_of(row)` entries, the figure as "value").
+    Only those few entries are built, whatever the number of pairs."""
+    n = len(annotators)
+    shared = np.flatnonzero(documents > 0)
+    first, second, documents = first[shared], second[shared], documents[shared]
+    values = {key: column[shared] for key, column in figures.items()}
+    # Each pair counts for both its annotators; a stable sort by annotator keeps pair order.
+    side = np.stack([first, second], axis=1).ravel()
+    by_side = np.argsort(side, kind="stable")
+    bounds = np.searchsorted(side[by_side], np.arange(n + 1))
+    partners = np.diff(bounds)
+    shared_documents = np.bincount(side, weights=np.repeat(documents, 2), minlength=n)
+    means = {}
+    for key, column in values.items():
+        mine = np.repeat(column, 2)[by_side]
+        means[key] = [_mean(mine[bounds[a] : bounds[a + 1]]) for a in range(n)]
     table = [
         {
-            "annotator": a,
-            "partners": row["partners"],
-            "shared_documents": row["shared_documents"],
-            **{k: (float(np.mean(row[k])) if row[k] else None) for k in figures},
+            "annotator": name,
+            "partners": int(partners[a]),
+            "shared_documents": int(shared_documents[a]),
+            **{key: means[key][a] for key in figures},
         }
-        for a, row in per_annotator.items()
+        for a, name in enumerate(annotators)
     ]
-    ranked = sorted(
-        ((v, p) for p, v in values[rank_by] if v is not None),
-        key=lambda item: (item[0], -item[1]["documents"], item[1]["a"], item[1]["b"]),
-    )
+    ranked = values[rank_by]
+    defined = np.flatnonzero(~np.isnan(ranked))
+    name_rank = np.empty(n, dtype=np.int64)
+    name_rank[np.argsort(np.array(annotators, dtype=str), kind="stable")] = np.arange(n)
+    order = defined[
+        np.lexsort(
+            (
+                name_rank[second[defined]],
+                name_rank[first[defined]],
+                -documents[defined],
+                ranked[defined],
+            )
+        )
+    ]
     return {
         "annotators": n,
         "threshold": CROWD_ANNOTATORS,
         "pairs": n * (n - 1) // 2,
         "pairs_with_shared_documents": len(shared),
         "distribution": {
-            k: _distribution([v for _, v in rows if v is not None]) for k, rows in values.items()
+            key: _distribution(column[~np.isnan(column)]) for key, column in values.items()
         },
         "by_annotator": table,
         "worst_by": rank_by,
-        "worst_pairs": [{**p, "value": v} for v, p in ranked[:WORST_PAIRS]],
+        "worst_pairs": [
+            {**entry_of(int(shared[r])), "value": float(ranked[r])} for r in order[:WORST_PAIRS]
+        ],
     }
+
+
+def _mean(values: np.ndarray) -> float | None:
+    """The mean of the defined values, None when there are none."""
+    values = values[~np.isnan(values)]
+    return float(np.mean(values)) if len(values) else None

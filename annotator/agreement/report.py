@@ -16,8 +16,8 @@ resamples per-document sums instead of tokens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import combinations
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,21 +27,22 @@ from annotator.agreement.coefficients import (
     binary_fleiss,
     binary_fleiss_varying,
 )
-from annotator.agreement.pair_summary import crowd_mode, summarise_pairs
+from annotator.agreement.pair_summary import crowd_mode, summarise_table
+from annotator.agreement.pair_table import OverlapEdges, PairTable, overlap_edges, pair_table
 from annotator.agreement.span_matching import (
-    PairSpanCounts,
     SpanColumns,
     collect_spans,
-    global_coordinates,
     matched_f1,
     merge_overlapping,
     pair_span_counts,
     partial_f1,
     precision_recall_f1,
+    stored_spans_columns,
 )
 from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.span_columns import stored_columns
 
-__all__ = ["agreement_report", "score_against_gold"]
+__all__ = ["SubsetFigures", "agreement_report", "score_against_gold"]
 
 
 def _number(x: float | None) -> float | None:
@@ -73,13 +74,19 @@ class _Corpus:
         self.done = np.array(
             [[name in d.spans for d in documents] for name in annotators], dtype=bool
         ).reshape(len(annotators), len(documents))
-        entries = [
-            (a, d, doc.tokens, doc.spans[name])
-            for a, name in enumerate(annotators)
-            for d, doc in enumerate(documents)
-            if name in doc.spans
-        ]
-        self.spans = self.merged(collect_spans(entries, self.label_index))
+        stored = stored_columns(documents)
+        if stored is not None:  # read in bulk by the store: no pass over span objects
+            raw = stored_spans_columns(stored, self.annotators, self.label_index, documents)
+        else:
+            entries = [
+                (a, d, doc.tokens, doc.spans[name])
+                for a, name in enumerate(annotators)
+                for d, doc in enumerate(documents)
+                if name in doc.spans
+            ]
+            raw = collect_spans(entries, self.label_index)
+        self.spans = self.merged(raw)
+        self._edges: OverlapEdges | None = None
         # Row indices of each owner's spans: a pair reads its two owners' rows, not all rows.
         order = np.argsort(self.spans.owner, kind="stable")
         bounds = np.searchsorted(self.spans.owner[order], np.arange(len(annotators) + 1))
@@ -89,30 +96,33 @@ class _Corpus:
         """Spans with same-owner, same-label overlaps merged."""
         return merge_overlapping(spans, self.doc_offset, self.total_tokens)
 
+    @property
+    def edges(self) -> OverlapEdges:
+        """The overlap edges of the merged spans (computed once)."""
+        if self._edges is None:
+            self._edges = overlap_edges(self.spans, self.doc_offset)
+        return self._edges
+
     def coverage_sums(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per document and label: sum over tokens of k and of k^2 (k = annotators covering)."""
-        n_labels, total = len(self.labels), self.total_tokens
-        start, end = global_coordinates(self.spans, self.doc_offset, total)
-        size = n_labels * total + 1
-        diff = np.bincount(start, minlength=size) - np.bincount(end + 1, minlength=size)
-        k = np.cumsum(diff[:-1]).reshape(n_labels, total)
-        zeros = np.zeros((n_labels, 1), dtype=np.int64)
-        cum_k = np.concatenate([zeros, np.cumsum(k, axis=1)], axis=1)
-        cum_k2 = np.concatenate([zeros, np.cumsum(k * k, axis=1)], axis=1)
-        lo, hi = self.doc_offset[:-1], self.doc_offset[1:]
-        return (cum_k[:, hi] - cum_k[:, lo]).T, (cum_k2[:, hi] - cum_k2[:, lo]).T
+        """Per document and label: sum over tokens of k and of k^2 (k = annotators covering).
+
+        Sum k is the spans' lengths; k^2 = k + 2 (k choose 2), and the pairs of annotators
+        covering a token are the overlap edges through it, so sum k^2 = sum k + 2 x the edges'
+        widths: integers, with no array per token.
+        """
+        n_labels, n_docs = len(self.labels), len(self.documents)
+        spans, edges = self.spans, self.edges
+        size = n_docs * n_labels
+        lengths = spans.token_end - spans.token_start + 1
+        cell = spans.doc * n_labels + spans.label
+        sum_k = np.bincount(cell, weights=lengths, minlength=size).astype(np.int64)
+        pairs = np.bincount(cell[edges.i], weights=edges.width, minlength=size).astype(np.int64)
+        return sum_k.reshape(n_docs, n_labels), (sum_k + 2 * pairs).reshape(n_docs, n_labels)
 
     def owner_spans(self, a: int, docs: np.ndarray) -> SpanColumns:
         """Spans of annotator a restricted to the documents in the mask `docs`."""
         rows = self.by_owner[a]
         return self.spans.take(rows[docs[self.spans.doc[rows]]])
-
-
-def _covered_tokens(spans: SpanColumns, n_labels: int) -> np.ndarray:
-    """Tokens covered per label (spans of one owner, merged, so lengths add up)."""
-    return np.bincount(
-        spans.label, weights=spans.token_end - spans.token_start + 1, minlength=n_labels
-    ).astype(np.int64)
 
 
 def _bootstrap_alpha(
@@ -129,20 +139,43 @@ def _bootstrap_alpha(
     """
     n_docs, n_labels = disagreement.shape
     stats = np.concatenate([disagreement, ones, values[:, None]], axis=1)
-    rng = np.random.default_rng(seed)
-    block = max(1, min(resamples, 4_000_000 // max(n_docs, 1)))
     out = []
-    for first in range(0, resamples, block):
-        size = min(block, resamples - first)
-        draws = rng.integers(0, n_docs, size=(size, n_docs))
-        rows = np.repeat(np.arange(size), n_docs) * n_docs
-        weights = np.bincount(rows + draws.ravel(), minlength=size * n_docs).reshape(size, n_docs)
-        sums = weights.astype(np.float64) @ stats
+    for weights in _resample_weights(n_docs, resamples, seed):
+        sums = weights @ stats
         d, o, n = sums[:, :n_labels], sums[:, n_labels : 2 * n_labels], sums[:, -1]
         per_label = binary_alpha(d, o, n[:, None])
         pooled = binary_alpha(d.sum(axis=1), o.sum(axis=1), n * n_labels)
         out.append(np.concatenate([per_label, pooled[:, None]], axis=1))
     return np.concatenate(out, axis=0)
+
+
+_BLOCK = 4_000_000  # resample weights held at a time (resamples x documents)
+
+
+def _resample_weights(n_docs: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """How often each document is drawn, per resample, in blocks of resamples (rows)."""
+    if n_docs * resamples <= _BLOCK:  # one small block: the same for every batch of this size
+        yield _small_weights(n_docs, resamples, seed)
+        return
+    rng = np.random.default_rng(seed)
+    block = max(1, min(resamples, _BLOCK // max(n_docs, 1)))
+    for first in range(0, resamples, block):
+        yield _draw(rng, min(block, resamples - first), n_docs)
+
+
+def _draw(rng: np.random.Generator, size: int, n_docs: int) -> np.ndarray:
+    draws = rng.integers(0, n_docs, size=(size, n_docs))
+    rows = np.repeat(np.arange(size), n_docs) * n_docs
+    counts = np.bincount(rows + draws.ravel(), minlength=size * n_docs)
+    return counts.reshape(size, n_docs).astype(np.float64)
+
+
+@lru_cache(maxsize=16)
+def _small_weights(n_docs: int, resamples: int, seed: int) -> np.ndarray:
+    """The weights of a single block (cached: a report per batch draws the same ones)."""
+    weights = _draw(np.random.default_rng(seed), resamples, n_docs)
+    weights.flags.writeable = False
+    return weights
 
 
 def _interval(samples: np.ndarray, point: float | None) -> list[float] | None:
@@ -211,36 +244,25 @@ def agreement_report(
 
     fleiss = _fleiss_block(corpus, done_count, sum_k, sum_k2)
 
-    pairs = []
-    f1_sum = np.zeros(len(documents))
-    f1_pairs = np.zeros(len(documents), dtype=np.int64)
-    done = corpus.done.astype(np.int64)
-    shared_counts = done @ done.T
-    empty_entry: dict | None = None
     crowd = crowd_mode(n_ann, all_pairs)
-    if crowd:  # only the pairs that share a document: a sparse crowd's few among n^2 / 2
-        first, second = np.nonzero(np.triu(shared_counts, k=1))
-        candidates = zip(first.tolist(), second.tolist(), strict=True)
-    else:
-        candidates = combinations(range(n_ann), 2)
-    for a, b in candidates:
-        if shared_counts[a, b] == 0:
-            # No shared document: every figure is undefined; one template serves all such pairs
-            # (most pairs of a sparse crowd).
-            if crowd:
-                continue
-            if empty_entry is None:
-                empty_entry, _ = _pair_figures(corpus, a, b, np.zeros(len(documents), bool))
-            pairs.append({**empty_entry, "a": corpus.annotators[a], "b": corpus.annotators[b]})
-            continue
-        both = corpus.done[a] & corpus.done[b]
-        entry, counts = _pair_figures(corpus, a, b, both)
-        pairs.append(entry)
-        # Per-document overlap F1 of this pair, where defined, for the documents' means.
-        span_total = counts.a_spans_by_doc + counts.b_spans_by_doc
-        defined = both & (span_total > 0)
-        f1_sum[defined] += 2.0 * counts.overlap_by_doc[defined] / span_total[defined]
-        f1_pairs[defined] += 1
+    table = pair_table(
+        corpus.spans,
+        corpus.done,
+        n_tokens,
+        corpus.doc_offset,
+        n_labels,
+        all_pairs=not crowd,
+        edges=corpus.edges,
+    )
+    # Per-document overlap F1 of each pair that finished it, where defined, for the means.
+    defined = table.triple_spans > 0
+    f1_doc = table.triple_doc[defined]
+    f1_sum = np.bincount(
+        f1_doc,
+        weights=2.0 * table.triple_overlap[defined] / table.triple_spans[defined],
+        minlength=len(documents),
+    )
+    f1_pairs = np.bincount(f1_doc, minlength=len(documents))
 
     doc_alpha = (
         binary_alpha(disagreement.sum(axis=1), ones.sum(axis=1), values * n_labels)
@@ -265,23 +287,48 @@ def agreement_report(
         "documents": int(multi.sum()),
         "krippendorff_alpha": alpha,
         "fleiss_kappa": fleiss,
-        "pairs": [] if crowd else pairs,
+        "pairs": [] if crowd else _pair_entries(corpus, table),
         "by_document": by_document,
     }
     if crowd:
-        report["pair_summary"] = summarise_pairs(
-            corpus.annotators, pairs, PAIR_FIGURES, "f1_overlap"
+        report["pair_summary"] = summarise_table(
+            corpus.annotators,
+            table.first,
+            table.second,
+            table.documents,
+            _micro_figures(table, n_labels),
+            "f1_overlap",
+            lambda r: _pair_entry(corpus, table, r),
         )
     return report
 
 
-# The pair figures a crowd summary describes, read from one pair entry.
-PAIR_FIGURES = {
-    "cohen_kappa": lambda p: p["cohen_kappa"]["pooled"],
-    "f1_exact": lambda p: p["f1_exact"]["micro"],
-    "f1_overlap": lambda p: p["f1_overlap"]["micro"],
-    "f1_partial": lambda p: p["f1_partial"]["micro"],
-}
+# The pair figures a crowd summary describes.
+PAIR_FIGURES = ("cohen_kappa", "f1_exact", "f1_overlap", "f1_partial")
+
+
+def _micro_figures(table: PairTable, n_labels: int) -> dict[str, np.ndarray]:
+    """Per pair the pooled kappa and the micro F1s (NaN where undefined), each computed as in
+    the pair's entry (same scalar functions, so the summary and the entries agree exactly)."""
+    figures = {key: np.full(len(table), np.nan) for key in PAIR_FIGURES}
+    shared, cover_a, cover_b = (
+        table.shared_tokens.sum(axis=1),
+        table.cover_a.sum(axis=1),
+        table.cover_b.sum(axis=1),
+    )
+    pp, pr = table.partial_precision, table.partial_recall
+    for r in range(len(table)):
+        na, nb = table.a_spans[r].sum(), table.b_spans[r].sum()
+        values = (
+            binary_cohen(shared[r], cover_a[r], cover_b[r], table.items[r] * n_labels),
+            matched_f1(table.exact[r].sum(), na, nb),
+            matched_f1(table.overlap[r].sum(), na, nb),
+            partial_f1(pp[r].sum(), pr[r].sum(), int(na), int(nb)),
+        )
+        for key, value in zip(PAIR_FIGURES, values, strict=True):
+            if value is not None:
+                figures[key][r] = value
+    return figures
 
 
 def _fleiss_figures(
@@ -340,21 +387,33 @@ def _fleiss_block(
     }
 
 
-def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[dict, PairSpanCounts]:
-    """The report entry of one annotator pair over the documents both marked done."""
+def _pair_entries(corpus: _Corpus, table: PairTable) -> list[dict]:
+    """Every pair's entry; the pairs that share no document (most of a sparse crowd's, with
+    --all-pairs) share one template of undefined figures."""
+    entries, empty = [], None
+    names = corpus.annotators
+    for r in range(len(table)):
+        if table.documents[r]:
+            entries.append(_pair_entry(corpus, table, r))
+            continue
+        if empty is None:
+            empty = _pair_entry(corpus, table, r)
+        entries.append({**empty, "a": names[table.first[r]], "b": names[table.second[r]]})
+    return entries
+
+
+def _pair_entry(corpus: _Corpus, table: PairTable, r: int) -> dict:
+    """The report entry of the pair in row r of the table (the documents both marked done)."""
     n_labels, labels = len(corpus.labels), corpus.labels
-    spans_a, spans_b = corpus.owner_spans(a, both), corpus.owner_spans(b, both)
-    counts = pair_span_counts(
-        spans_a, spans_b, n_labels, len(corpus.documents), corpus.doc_offset, corpus.total_tokens
-    )
-    items = int(corpus.n_tokens[both].sum())
-    shared = counts.shared_tokens
-    cover_a, cover_b = _covered_tokens(spans_a, n_labels), _covered_tokens(spans_b, n_labels)
-    na, nb = int(counts.a_spans.sum()), int(counts.b_spans.sum())
-    entry = {
-        "a": corpus.annotators[a],
-        "b": corpus.annotators[b],
-        "documents": int(both.sum()),
+    items = int(table.items[r])
+    shared, cover_a, cover_b = table.shared_tokens[r], table.cover_a[r], table.cover_b[r]
+    a_spans, b_spans = table.a_spans[r], table.b_spans[r]
+    pp, pr = table.partial_precision[r], table.partial_recall[r]
+    na, nb = int(a_spans.sum()), int(b_spans.sum())
+    return {
+        "a": corpus.annotators[table.first[r]],
+        "b": corpus.annotators[table.second[r]],
+        "documents": int(table.documents[r]),
         "cohen_kappa": {
             "pooled": binary_cohen(shared.sum(), cover_a.sum(), cover_b.sum(), items * n_labels),
             "by_label": {
@@ -362,35 +421,101 @@ def _pair_figures(corpus: _Corpus, a: int, b: int, both: np.ndarray) -> tuple[di
                 for i, label in enumerate(labels)
             },
         },
-        "f1_exact": _f1_block(counts.exact, counts, labels),
-        "f1_overlap": _f1_block(counts.overlap, counts, labels),
+        "f1_exact": _f1_block(table.exact[r], a_spans, b_spans, labels),
+        "f1_overlap": _f1_block(table.overlap[r], a_spans, b_spans, labels),
         "f1_partial": {
-            "micro": partial_f1(
-                counts.partial_precision.sum(), counts.partial_recall.sum(), na, nb
-            ),
+            "micro": partial_f1(pp.sum(), pr.sum(), na, nb),
             "by_label": {
-                label: partial_f1(
-                    counts.partial_precision[i],
-                    counts.partial_recall[i],
-                    int(counts.a_spans[i]),
-                    int(counts.b_spans[i]),
-                )
+                label: partial_f1(pp[i], pr[i], int(a_spans[i]), int(b_spans[i]))
                 for i, label in enumerate(labels)
             },
         },
     }
-    return entry, counts
 
 
-def _f1_block(matched: np.ndarray, counts: PairSpanCounts, labels: list[str]) -> dict:
+def _f1_block(
+    matched: np.ndarray, a_spans: np.ndarray, b_spans: np.ndarray, labels: list[str]
+) -> dict:
     """Micro and per-label F1 = 2m / (|A| + |B|) of one matching."""
     return {
-        "micro": matched_f1(matched.sum(), counts.a_spans.sum(), counts.b_spans.sum()),
+        "micro": matched_f1(matched.sum(), a_spans.sum(), b_spans.sum()),
         "by_label": {
-            label: matched_f1(matched[i], counts.a_spans[i], counts.b_spans[i])
-            for i, label in enumerate(labels)
+            label: matched_f1(matched[i], a_spans[i], b_spans[i]) for i, label in enumerate(labels)
         },
     }
+
+
+class SubsetFigures:
+    """What a report per batch (or per scheme version) shows of a subset of the documents:
+    how many, alpha pooled with its interval, the mean of the pairs' overlap F1. Computed from
+    per-document sums taken once from the whole corpus, each figure exactly as
+    `agreement_report` computes it on the subset (same arrays, same order of sums)."""
+
+    def __init__(
+        self,
+        documents: Sequence[AgreementDocument],
+        annotators: Sequence[str],
+        labels: Sequence[str],
+    ) -> None:
+        corpus = _Corpus(documents, annotators, labels)
+        self.n_labels = len(corpus.labels)
+        self.row = {doc.id: d for d, doc in enumerate(documents)}
+        self.done_count = corpus.done.sum(axis=0)
+        self.sum_k, self.sum_k2 = corpus.coverage_sums()
+        self.n_tokens = corpus.n_tokens
+        # A crowd's report lists no pairs, so its mean pair F1 is undefined.
+        self.crowd = crowd_mode(len(corpus.annotators), False)
+        table = pair_table(
+            corpus.spans,
+            corpus.done,
+            corpus.n_tokens,
+            corpus.doc_offset,
+            self.n_labels,
+            all_pairs=not self.crowd,
+            edges=corpus.edges,
+        )
+        self.n_pairs = len(table)
+        by_doc = np.argsort(table.triple_doc, kind="stable")
+        self.triples_of = np.searchsorted(table.triple_doc[by_doc], np.arange(len(documents) + 1))
+        self.by_doc = by_doc
+        self.triple_pair, self.triple_overlap = table.triple_pair, table.triple_overlap
+        self.triple_spans = table.triple_spans
+
+    def figures(self, ids: Sequence[int], *, bootstrap: int, seed: int) -> dict:
+        """`{"documents", "krippendorff_alpha", "ci95", "f1_overlap"}` of the documents `ids`
+        (in this order), as `agreement_report(those documents)` gives them."""
+        rows = np.array([self.row[i] for i in ids], dtype=np.int64)
+        multi_rows = rows[self.done_count[rows] >= 2]
+        m = self.done_count[multi_rows].astype(np.float64)
+        sum_k, sum_k2 = self.sum_k[multi_rows], self.sum_k2[multi_rows]
+        disagreement = (m[:, None] * sum_k - sum_k2) / (m - 1)[:, None]
+        ones = sum_k.astype(np.float64)
+        values = m * self.n_tokens[multi_rows]
+        pooled = _number(binary_alpha(disagreement.sum(), ones.sum(), values.sum() * self.n_labels))
+        ci = None
+        if bootstrap > 0 and len(multi_rows) >= 2:
+            samples = _bootstrap_alpha(disagreement, ones, values, bootstrap, seed)
+            ci = _interval(samples[:, self.n_labels], pooled)
+        return {
+            "documents": len(multi_rows),
+            "krippendorff_alpha": pooled,
+            "ci95": ci,
+            "f1_overlap": None if self.crowd else self._mean_overlap_f1(rows),
+        }
+
+    def _mean_overlap_f1(self, rows: np.ndarray) -> float | None:
+        """Mean over the pairs (in order) of their micro overlap F1 on these documents."""
+        parts = [self.by_doc[self.triples_of[r] : self.triples_of[r + 1]] for r in rows.tolist()]
+        chosen = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        pair = self.triple_pair[chosen]
+        matched = np.bincount(pair, weights=self.triple_overlap[chosen], minlength=self.n_pairs)
+        spans = np.bincount(pair, weights=self.triple_spans[chosen], minlength=self.n_pairs)
+        f1 = [
+            matched_f1(m, 0, total)
+            for m, total in zip(matched.tolist(), spans.tolist(), strict=True)
+            if total
+        ]
+        return sum(f1) / len(f1) if f1 else None
 
 
 def score_against_gold(

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotator.core.records import SpanData
+from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.span_columns import StoredSpans
 
 
 @dataclass(slots=True)
@@ -79,6 +80,37 @@ def collect_spans(
             rows.append((owner, doc, lab, ts, te, start, end))
     data = np.array(rows, dtype=np.int64).reshape(-1, 7)
     return SpanColumns(*(data[:, i].copy() for i in range(7)))
+
+
+def stored_spans_columns(
+    stored: StoredSpans,
+    annotators: Sequence[str],
+    label_index: dict[str, int],
+    documents: Sequence[AgreementDocument],
+) -> SpanColumns:
+    """`collect_spans` of every span of the selected annotators, from the store's columns:
+    the same rows (in another order, which merging does not see), clipped the same way."""
+    owner_of = {name: i for i, name in enumerate(annotators)}
+    owner_code = np.array([owner_of.get(name, -1) for name in stored.annotators] + [-1])
+    label_code = np.array([label_index.get(label, -1) for label in stored.labels] + [-1])
+    owner, label = owner_code[stored.annotator], label_code[stored.label]
+    n_tokens = np.array([len(doc.tokens) for doc in documents], dtype=np.int64)
+    doc = stored.doc
+    ts = np.maximum(stored.token_start, 0)
+    te = np.minimum(stored.token_end, n_tokens[doc] - 1)
+    keep = (owner >= 0) & (label >= 0) & (ts <= te)
+    start, end = stored.start.copy(), stored.end.copy()
+    # Clipped spans take the offsets of the tokens they were clipped to (rare: a loop).
+    for k in np.flatnonzero(keep & ((ts != stored.token_start) | (te != stored.token_end))):
+        tokens = documents[doc[k]].tokens
+        if ts[k] != stored.token_start[k]:
+            start[k] = tokens[ts[k]][0]
+        if te[k] != stored.token_end[k]:
+            end[k] = tokens[te[k]][1]
+    keep &= end > start
+    return SpanColumns(
+        owner[keep], doc[keep], label[keep], ts[keep], te[keep], start[keep], end[keep]
+    )
 
 
 def global_coordinates(

@@ -13,7 +13,7 @@ from annotator.agreement.over_time import (
     agreement_by_scheme_version,
     batch_drops,
 )
-from annotator.agreement.report import agreement_report, score_against_gold
+from annotator.agreement.report import SubsetFigures, agreement_report, score_against_gold
 from annotator.core.errors import AppError
 from annotator.core.labels import LabelScheme
 from annotator.core.records import STRATA, AgreementDocument, DocumentFilter, SpanData
@@ -23,6 +23,7 @@ from annotator.store.agreement_data import (
     done_history,
     gold_documents,
     gold_spans,
+    has_untouched_suggestions,
 )
 from annotator.store.documents import document_strata, filtered_document_ids
 from annotator.store.suggestions import decision_counts, source_names, source_spans
@@ -56,7 +57,9 @@ def build_agreement_report(
     _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_size)
     if by is not None:
         report["by_stratum"] = stratum_report(db, documents, by, chosen, chosen_labels, bootstrap)
-    report["suggestions"] = suggestion_figures(db, chosen, chosen_labels, bootstrap=bootstrap)
+    report["suggestions"] = suggestion_figures(
+        db, chosen, chosen_labels, bootstrap=bootstrap, report=None if all_pairs else report
+    )
     return report
 
 
@@ -107,22 +110,37 @@ def _add_history(db, report, documents, chosen, chosen_labels, bootstrap, batch_
         for d, (finished, version) in done_history(db, chosen).items()
     }
     args = (documents, chosen, chosen_labels, history)
+    figures = SubsetFigures(documents, chosen, chosen_labels)  # one pass serves every batch
     report["batch_size"] = batch_size
-    report["by_batch"] = agreement_by_batch(*args, batch_size=batch_size, bootstrap=bootstrap)
+    report["by_batch"] = agreement_by_batch(
+        *args, batch_size=batch_size, bootstrap=bootstrap, figures=figures
+    )
     report["batch_drops"] = batch_drops(report["by_batch"])
-    report["by_scheme_version"] = agreement_by_scheme_version(*args, bootstrap=bootstrap)
+    report["by_scheme_version"] = agreement_by_scheme_version(
+        *args, bootstrap=bootstrap, figures=figures
+    )
 
 
 def suggestion_figures(
-    db, annotators: Sequence[str], labels: Sequence[str], *, bootstrap: int
+    db,
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    *,
+    bootstrap: int,
+    report: dict | None = None,
 ) -> dict:
     """The report's `suggestions`: per annotator shown, accepted, edited, rejected, and the
-    agreement (alpha, pairs) on spans typed by hand or edited after acceptance only."""
+    agreement (alpha, pairs) on spans typed by hand or edited after acceptance only. `report`,
+    the agreement report of all spans (same annotators, labels and bootstrap, pairs not
+    forced), is that agreement when no span was accepted untouched: nothing to recompute."""
     counts = decision_counts(db)
     empty = {"shown": 0, "accepted": 0, "edited": 0, "rejected": 0}
     by_annotator = {name: counts.get(name, dict(empty)) for name in annotators}
-    typed = agreement_documents(db, annotators, typed_by_hand_only=True)
-    manual = agreement_report(typed, annotators, labels, bootstrap=bootstrap)
+    if report is not None and not has_untouched_suggestions(db, annotators):
+        manual = report
+    else:
+        typed = agreement_documents(db, annotators, typed_by_hand_only=True)
+        manual = agreement_report(typed, annotators, labels, bootstrap=bootstrap)
     return {
         "by_annotator": by_annotator,
         "manual_only": {
@@ -187,7 +205,10 @@ def dashboard_figures(
         documents = [d for d in documents if d.id in admitted]
     report = _report(documents, names, chosen_labels, bootstrap, False, 0)
     _add_history(db, report, documents, names, chosen_labels, bootstrap, batch_size)
-    report["suggestions"] = suggestion_figures(db, names, chosen_labels, bootstrap=bootstrap)
+    unfiltered = chosen is None or not chosen.active
+    report["suggestions"] = suggestion_figures(
+        db, names, chosen_labels, bootstrap=bootstrap, report=report if unfiltered else None
+    )
     gold = score_against_gold(documents, names, chosen_labels, gold_spans(db))
     strata = stratum_report(db, documents, by, names, chosen_labels, bootstrap)
     return DashboardFigures(report, documents, gold, strata)

@@ -5,7 +5,20 @@ and return the plain records of `core.records`; multi-step writes run in `write_
 May import: `core`.
 """
 
-from annotator.store.db import (  # noqa: F401
+import sys
+
+# sqlite_utils imports pandas at its own import when pandas is installed (for a column type of
+# pandas timestamps, which the store never writes): a third of a second on every command and
+# worker start where the test or bench extras put pandas in the environment. It is made to
+# find none while it loads; pandas itself stays importable for whoever needs it later.
+if "sqlite_utils" not in sys.modules and "pandas" not in sys.modules:
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["pandas"]
+
+from annotator.store.db import (  # noqa: E402, F401
     SCHEMA_VERSION,
     Database,
     DatabaseError,

@@ -9,6 +9,7 @@ import numpy as np
 import sqlite_utils
 
 from annotator.core.records import AgreementDocument, SpanData
+from annotator.core.span_columns import AgreementDocuments, StoredSpans
 from annotator.store.documents import get_tokens
 from annotator.store.users import GOLD
 
@@ -41,16 +42,58 @@ def agreement_documents(
         names,
     ):
         done[document_id].append(annotator)
-    spans: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
-    for row in db.conn.execute(
+    rows = db.conn.execute(
         f'SELECT s.document_id, s.annotator, s.start, s."end", s.token_start, s.token_end, '
         f"s.label FROM span s JOIN document_status d ON d.document_id = s.document_id "
         f"AND d.annotator = s.annotator AND d.status = 'done' WHERE s.annotator IN ({marks})"
         + (" AND (s.origin_kind = 'manual' OR s.origin_edited = 1)" if typed_by_hand_only else ""),
         names,
-    ):
+    ).fetchall()
+    spans: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
+    for row in rows:
         spans[(row[0], row[1])].append(SpanData(row[2], row[3], row[4], row[5], row[6]))
-    return _documents(db, done, spans)
+    documents = _documents(db, done, spans)
+    return AgreementDocuments(documents, _columns(rows, documents, names))
+
+
+def _columns(rows: list[tuple], documents: list[AgreementDocument], names: list[str]):
+    """The span rows as columns (document positions in `documents`, name and label codes)."""
+    position = {doc.id: i for i, doc in enumerate(documents)}
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    labels = tuple(sorted(set(columns[6])))
+    code = {label: i for i, label in enumerate(labels)}
+    name_code = {name: i for i, name in enumerate(names)}
+    n = len(rows)
+
+    def ints(values) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64, count=n)
+
+    return StoredSpans(
+        doc=ints(map(position.__getitem__, columns[0])),
+        annotator=ints(map(name_code.__getitem__, columns[1])),
+        annotators=tuple(names),
+        label=ints(map(code.__getitem__, columns[6])),
+        labels=labels,
+        start=ints(columns[2]),
+        end=ints(columns[3]),
+        token_start=ints(columns[4]),
+        token_end=ints(columns[5]),
+    )
+
+
+def has_untouched_suggestions(db: sqlite_utils.Database, annotators: Sequence[str]) -> bool:
+    """Whether any span of `annotators` was accepted from a suggestion and not edited after
+    (what `typed_by_hand_only` leaves out)."""
+    names = list(annotators)
+    if not names:
+        return False
+    marks = ",".join("?" * len(names))
+    row = db.conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM span WHERE annotator IN ({marks}) "
+        "AND NOT (origin_kind = 'manual' OR origin_edited = 1))",
+        names,
+    ).fetchone()
+    return bool(row[0])
 
 
 def gold_spans(
