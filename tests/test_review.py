@@ -795,3 +795,37 @@ def test_regions_refresh_on_gold_changed(lead, annotated):
     assert 'hx-trigger="assignmentsChanged from:body"' in lead.get("/review/totals").get_data(
         as_text=True
     )
+
+
+def test_a_long_document_renders_its_places_a_page_at_a_time(db, client, monkeypatch):
+    """The disagreement view renders the first page of places and a row that loads the next
+    when it scrolls into view: every place comes exactly once over the pages, in order."""
+    from annotator.web.review import adjudication as view
+
+    monkeypatch.setattr(view, "PLACES_PER_PAGE", 4)
+    n_tokens = len(get_tokens(db, 1).starts)
+    places = list(range(0, min(n_tokens - 2, 60), 6))  # ten separate places
+    assert len(places) == 10
+    for name in ("anna", "ben"):
+        for ts in places:
+            span = SpanInput("STATE_PROPAGANDA", token_start=ts, token_end=ts + 1)
+            create_span(db, SCHEME, get_user(db, name), 1, span)
+        set_document_status(db, get_user(db, name), 1, "done")
+    lead = log_in_with_csrf(client, "lea")
+    monkeypatch.setattr(view, "PLACES_PER_PAGE", 1000)
+    whole = lead.get("/review/documents/1").get_data(as_text=True)
+    every = re.findall(r'<tr class="region[^"]*" data-ts="(\d+)"', whole)
+    assert len(every) == 10 and "rows?from=" not in whole
+    monkeypatch.setattr(view, "PLACES_PER_PAGE", 4)
+    page = lead.get("/review/documents/1").get_data(as_text=True)
+    seen = re.findall(r'<tr class="region[^"]*" data-ts="(\d+)"', page)
+    assert seen == every[:4]
+    more = re.findall(r'hx-get="(/review/documents/1/rows\?from=\d+)"', page)
+    while more:
+        assert len(more) == 1
+        fragment = lead.get(more[0].replace("&amp;", "&")).get_data(as_text=True)
+        seen += re.findall(r'<tr class="region[^"]*" data-ts="(\d+)"', fragment)
+        more = re.findall(r'hx-get="(/review/documents/1/rows\?from=\d+)"', fragment)
+    assert seen == every
+    assert lead.get("/review/documents/1/rows?from=x").status_code == 400
+    assert lead.get("/review/documents/1/rows?from=999").status_code == 200  # past the end: none

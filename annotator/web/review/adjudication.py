@@ -24,7 +24,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.web.params import unique
+from annotator.web.params import query_int, unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop
 from annotator.web.words import gold_status_name, kind_names, relation_names
@@ -84,7 +84,13 @@ def rows_context(db, document: Document) -> dict:
         "decisions": span_decisions(db, document.id),
         "threads": threads_on(db, g.user, document.id),
         "undecided": len(review.undecided_spans(db, document.id)),
+        "page_size": PLACES_PER_PAGE,
     }
+
+
+# place rows rendered at once; the rest load as the lead scrolls (the first render of a long
+# document then costs one page: bench/bench_review_view.py)
+PLACES_PER_PAGE = 60
 
 
 def gold_context(db, document: Document) -> dict:
@@ -154,9 +160,14 @@ def document(document_id: int):
 @bp.get("/documents/<int:document_id>/rows")
 @lead_required
 def rows_fragment(document_id: int):
-    """The aligned rows alone (label filter; refreshes on goldChanged)."""
+    """The aligned rows alone (label filter; refreshes on goldChanged); `?from=K`: the next
+    page of place rows from the K-th place on, as the view scrolls."""
     db = get_db()
-    return render_template("review/_rows.html", **rows_context(db, get_document(db, document_id)))
+    first = query_int("from")
+    context = rows_context(db, get_document(db, document_id))
+    if first is None:
+        return render_template("review/_rows.html", **context)
+    return render_template("review/_place_rows.html", first=first, **context)
 
 
 @bp.get("/documents/<int:document_id>/<any(text, gold, status):region>")
