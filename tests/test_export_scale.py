@@ -15,7 +15,7 @@ from spacy.tokens import DocBin
 from annotator.cli import main
 from annotator.core.labels import load_label_scheme
 from annotator.formats import spacy_docbin
-from annotator.formats.export_record import write_jsonl
+from annotator.formats.export_record import encode_tokens, token_dicts, write_jsonl
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.services.exports import export_records
 from annotator.store import users as user_store
@@ -88,3 +88,20 @@ def test_jsonl_lines_equal_json_dumps_with_shared_tokens(corpus_db):
     sink = io.StringIO()
     write_jsonl(records, sink)
     assert sink.getvalue() == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def test_tokens_are_encoded_as_json_dumps_encodes_them():
+    # The direct formatter of the token list must give json.dumps's characters for every text:
+    # quotes, backslashes, control characters, newlines, non-ASCII, astral and separator chars.
+    text = 'Er sagte „nein“ und "ja" \\ C:\\pfad\n\n\ttab \x01\x1f ß 😀 \u2028 {"x": 1} ,: Ende'
+    starts, ends, ws = [], [], []
+    for i, word in enumerate(text.split(" ")):
+        start = text.index(word, ends[-1] if ends else 0)
+        starts.append(start)
+        ends.append(start + len(word))
+        ws.append(i % 2 == 0)
+    tokens = token_dicts(text, starts, ends, ws)
+    assert encode_tokens(tokens) == json.dumps(tokens, ensure_ascii=False)
+    assert encode_tokens(list(tokens)) == json.dumps(tokens, ensure_ascii=False)
+    assert encode_tokens(token_dicts("", [], [], [])) == "[]"
+    assert json.loads(encode_tokens(tokens)) == tokens

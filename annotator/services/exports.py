@@ -18,7 +18,7 @@ from typing import IO, Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD
-from annotator.formats.export_record import jsonl_record, token_dicts
+from annotator.formats.export_record import input_hash, jsonl_record, token_dicts
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
@@ -65,7 +65,7 @@ def export_records(
 def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
     times = all_active_ms(db)
-    shared_id, shared_tokens = None, []
+    shared_id, shared_tokens, text_hash = None, [], 0
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
         key = (layer.document_id, layer.annotator)
         # Layers come document by document: the annotators of one document share its tokens.
@@ -75,12 +75,14 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             shared_tokens = token_dicts(
                 layer.text, index.starts.tolist(), index.ends.tolist(), index.ws.tolist()
             )
+            text_hash = input_hash(layer.text)
         yield jsonl_record(
             text=layer.text,
             document_id=layer.document_id,
             external_id=layer.external_id,
             title=layer.title,
             token_list=shared_tokens,
+            text_hash=text_hash,
             spans=layer.spans,
             annotator=layer.annotator,
             schema_version=version,
