@@ -11,6 +11,7 @@ import random
 import spacy
 from click.testing import CliRunner
 from spacy.tokens import DocBin
+from spacy.vocab import Vocab
 
 from annotator.cli import main
 from annotator.core.labels import load_label_scheme
@@ -105,3 +106,32 @@ def test_tokens_are_encoded_as_json_dumps_encodes_them():
     assert encode_tokens(list(tokens)) == json.dumps(tokens, ensure_ascii=False)
     assert encode_tokens(token_dicts("", [], [], [])) == "[]"
     assert json.loads(encode_tokens(tokens)) == tokens
+
+
+def _spacy_docbins(records, shard_size):
+    """What the writer wrote before it filled DocBins itself: DocBin.add of record_doc, a
+    German vocabulary for the first shard and a fresh empty one for each later shard."""
+    vocab, shards = spacy.blank("de").vocab, []
+    for start in range(0, len(records), shard_size):
+        docbin = DocBin(attrs=[], store_user_data=True)
+        for record in records[start : start + shard_size]:
+            docbin.add(spacy_docbin.record_doc(record, vocab))
+        shards.append(docbin.to_bytes())
+        vocab = Vocab(strings=[])
+    return shards
+
+
+def test_docbin_bytes_are_spacys_own(corpus_db, tmp_path):
+    from annotator.services.comments import comment_on_document
+
+    comment_on_document(corpus_db, user_store.get_user(corpus_db, "anna"), 1, "Zählt das „so“?")
+    records = list(export_records(corpus_db, gold=True, done_only=False))
+    assert len(records) >= 5 and any("\n" in r["text"] for r in records)
+    assert any(r["meta"].get("notes") for r in records)
+    one = tmp_path / "one.spacy"
+    assert spacy_docbin.write_docbin(records, one) == len(records)
+    assert [one.read_bytes()] == _spacy_docbins(records, len(records))
+    shards = tmp_path / "shards"
+    assert spacy_docbin.write_docbin(records, shards, shard_size=2) == len(records)
+    written = [p.read_bytes() for p in sorted(shards.iterdir())]
+    assert written == _spacy_docbins(records, 2)

@@ -65,7 +65,7 @@ def export_records(
 def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
     times = all_active_ms(db)
-    shared_id, shared_tokens, text_hash = None, [], 0
+    shared_id, shared_tokens, text_hash, notes = None, [], 0, {}
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
         key = (layer.document_id, layer.annotator)
         # Layers come document by document: the annotators of one document share its tokens.
@@ -76,6 +76,7 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
                 layer.text, index.starts.tolist(), index.ends.tolist(), index.ws.tolist()
             )
             text_hash = input_hash(layer.text)
+            notes = layer_notes(db, layer.document_id, layer.document_id)
         yield jsonl_record(
             text=layer.text,
             document_id=layer.document_id,
@@ -89,16 +90,11 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             done=layer.done,
             article=layer.article,
             active_ms=None if layer.annotator == GOLD else times.get(key, 0),
-            notes=_notes(db, key),
+            notes=[_note(db, c) for c in notes.get(key, [])],
             answer=layer.answer,
             stored_meta=layer.meta,
             timestamp=_unix(layer.updated),
         )
-
-
-def _notes(db, key: tuple[int, str]) -> list[dict[str, Any]]:
-    """The question threads about one layer, as the export's `meta.notes`."""
-    return [_note(db, c) for c in layer_notes(db, key[0], key[0]).get(key, [])]
 
 
 def _note(db, comment: Comment) -> dict[str, Any]:
