@@ -31,8 +31,13 @@ _INSERT = (
 )
 
 
+# json.dumps with a non-default option builds a new encoder on every call; an import writes an
+# event per span.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _ENCODE(value)
 
 
 def record_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:

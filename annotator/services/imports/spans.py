@@ -64,6 +64,8 @@ class SpanImport:
         self.touched: set[tuple[int, str]] = set()  # layers this run wrote to
         self.problems: list[str] = []
         self.unknown: dict[str, list] = {}  # label -> [count, first place]
+        self._columns_of: int | None = None
+        self._token_columns: tuple[list[int], list[int], list[bool]] = ([], [], [])
 
     def add(self, record: ImportRecord, document_id: int, tokens) -> None:
         """Check, snap, merge and store one record's spans and status for its annotator."""
@@ -84,8 +86,9 @@ class SpanImport:
         else:
             repeated = True
         spans = []
+        columns = self._columns(document_id, tokens) if record.spans else None
         for i, imported in enumerate(record.spans or []):
-            span = self._check(record, i, imported, document_id, layer, tokens)
+            span = self._check(record, i, imported, document_id, layer, columns)
             if span is not None:
                 spans.append(span)
         if repeated:
@@ -108,6 +111,18 @@ class SpanImport:
             raise ImportProblemsError(fatal + self.problems)
         self.report.problems.extend(self.problems)
         self.report.spans_skipped += len(self.problems)
+
+    def _columns(self, document_id: int, tokens) -> tuple[list[int], list[int], list[bool]]:
+        """The document's token starts, ends and whitespace flags as lists (snapping with
+        bisect), converted once for the records of one document's annotators."""
+        if self._columns_of != document_id:
+            self._columns_of = document_id
+            self._token_columns = (
+                tokens.starts.tolist(),
+                tokens.ends.tolist(),
+                tokens.space.tolist(),
+            )
+        return self._token_columns
 
     def _scheme(self) -> LabelScheme:
         if self.scheme is None:
@@ -162,10 +177,11 @@ class SpanImport:
             problem = f"note longer than {MAX_NOTE} characters"
         if problem is None:
             try:
+                starts, ends, space = tokens
                 snapped = snap_to_tokens(
-                    tokens.starts,
-                    tokens.ends,
-                    tokens.space,
+                    starts,
+                    ends,
+                    space,
                     len(record.text),
                     imported.start,
                     imported.end,
