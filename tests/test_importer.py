@@ -143,3 +143,37 @@ def test_layer_seen_twice_in_one_run_merges_across_both_records(empty_db):
     spans = list_spans(empty_db, 1, "anna")
     assert [(s.start, s.end) for s in spans] == [(0, 26)]
     assert (report.spans_added, report.spans_merged) == (1, 2)
+
+
+def test_span_event_json_is_json_dumps_of_the_record():
+    """The import writes each span's create event with a direct formatter: its text must be
+    json.dumps's of Span.record() for any field values."""
+    import json as json_module
+
+    from annotator.core.origin import suggestion_origin
+    from annotator.core.records import Span
+    from annotator.store.imports import span_record_json
+
+    spans = [
+        Span("a", 1, "anna", "EDITORIAL_FRAMING", 0, 5, 0, 0),
+        Span(
+            'id "quoted" \\ ü',
+            2**40,
+            "bén\n",
+            "INTEL_ESTIMATE",
+            3,
+            9,
+            1,
+            2,
+            attributes={"speaker": "KCNA „x“", "n": [1, 2.5, None, True]},
+            note='Zeile 1\nZeile "2"\t\x01 😀',
+            version=7,
+            created="2026-12-02T01:02:03Z",
+            updated="2026-12-02T01:02:04Z",
+            scheme_version=3,
+            origin=suggestion_origin("patterns", edited=True),
+            suggestion_id=12,
+        ),
+    ]
+    for span in spans:
+        assert span_record_json(span) == json_module.dumps(span.record(), ensure_ascii=False)

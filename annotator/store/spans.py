@@ -104,7 +104,7 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
                 s.end,
                 s.token_start,
                 s.token_end,
-                _ENCODE(s.attributes),
+                _ENCODE(s.attributes) if s.attributes else "{}",
                 s.note,
                 s.version,
                 s.created,

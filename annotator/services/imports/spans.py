@@ -160,17 +160,16 @@ class SpanImport:
         layer: str,
         tokens,
     ) -> Span | None:
-        where = imported.source or record.source
-        what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
         label = self.rules.label_map.get(imported.label, imported.label)
-        if self._scheme().get(label) is None:
-            entry = self.unknown.setdefault(label, [0, where])
+        scheme = self._scheme()
+        if scheme.get(label) is None:
+            entry = self.unknown.setdefault(label, [0, imported.source or record.source])
             entry[0] += 1
             return None
         problem = span_problem(imported, record.text)
         if problem is None:
             try:
-                attributes = self._scheme().validate_attributes(label, imported.attributes)
+                attributes = scheme.validate_attributes(label, imported.attributes)
             except ValueError as exc:
                 problem = str(exc)
         if problem is None and imported.note is not None and len(imported.note) > MAX_NOTE:
@@ -197,6 +196,8 @@ class SpanImport:
             else:
                 self.report.spans_snapped += 1
         if problem is not None:
+            where = imported.source or record.source
+            what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
             self.problems.append(f"{what}: {problem}")
             return None
         span = new_span(document_id, layer, label, snapped, attributes, imported.note or "")
