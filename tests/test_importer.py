@@ -177,3 +177,19 @@ def test_span_event_json_is_json_dumps_of_the_record():
     ]
     for span in spans:
         assert span_record_json(span) == json_module.dumps(span.record(), ensure_ascii=False)
+
+
+def test_layer_set_holds_exactly_what_was_added():
+    import random
+
+    from annotator.services.imports.spans import LayerSet
+
+    rng = random.Random(18)
+    added = {(rng.randrange(1, 5000), rng.choice(["anna", "ben", "gold"])) for _ in range(3000)}
+    layers = LayerSet()
+    for key in added:
+        layers.add(key)
+    layers.add((1, "anna"))
+    added.add((1, "anna"))
+    every = {(d, a) for d in range(0, 5100) for a in ("anna", "ben", "gold", "cem")}
+    assert {key for key in every if key in layers} == added

@@ -61,10 +61,10 @@ class SpanImport:
         self.db, self.rules, self.report, self.actor = db, rules, report, actor
         self.scheme = rules.scheme
         self.layers: dict[str, str] = {}  # annotator name in the file -> checked layer name
-        self.touched: set[tuple[int, str]] = set()  # layers this run wrote to
+        self.touched = LayerSet()  # layers this run wrote to
         self.problems: list[str] = []
         self.unknown: dict[str, list] = {}  # label -> [count, first place]
-        self._columns_of: int | None = None
+        self._columns_of: tuple[int, int] | None = None  # (document id, tokens) converted
         self._token_columns: tuple[list[int], list[int], list[bool]] = ([], [], [])
 
     def add(self, record: ImportRecord, document_id: int, tokens) -> None:
@@ -115,8 +115,9 @@ class SpanImport:
     def _columns(self, document_id: int, tokens) -> tuple[list[int], list[int], list[bool]]:
         """The document's token starts, ends and whitespace flags as lists (snapping with
         bisect), converted once for the records of one document's annotators."""
-        if self._columns_of != document_id:
-            self._columns_of = document_id
+        key = (document_id, len(tokens.starts))
+        if self._columns_of != key:
+            self._columns_of = key
             self._token_columns = (
                 tokens.starts.tolist(),
                 tokens.ends.tolist(),
@@ -230,6 +231,29 @@ class SpanImport:
             )
         if done:
             self.report.layers_done += 1
+
+
+class LayerSet:
+    """A set of (document id, layer name) in one bit per document and layer: what a run of
+    300,000 layers remembers stays a few hundred kilobytes (a set of tuples took some 30 MB)."""
+
+    def __init__(self) -> None:
+        self._bits: dict[str, bytearray] = {}
+
+    def __contains__(self, key: tuple[int, str]) -> bool:
+        document_id, layer = key
+        bits = self._bits.get(layer)
+        byte = document_id >> 3
+        return bits is not None and byte < len(bits) and bool(bits[byte] & (1 << (document_id & 7)))
+
+    def add(self, key: tuple[int, str]) -> None:
+        """Remember one layer."""
+        document_id, layer = key
+        bits = self._bits.setdefault(layer, bytearray())
+        byte = document_id >> 3
+        if byte >= len(bits):
+            bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))  # doubling: amortised
+        bits[byte] |= 1 << (document_id & 7)
 
 
 def merge_same_label(spans: list[Span]) -> list[Span]:
