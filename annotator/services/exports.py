@@ -22,7 +22,6 @@ from annotator.formats.export_record import input_hash, jsonl_record, token_dict
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
-from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
 from annotator.store.backup import unsafe_target_problem
 from annotator.store.comments import Comment, layer_notes
@@ -64,7 +63,6 @@ def export_records(
 
 def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
-    times = all_active_ms(db)
     shared_id, shared_tokens, text_hash, notes = None, [], 0, {}
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
         key = (layer.document_id, layer.annotator)
@@ -89,7 +87,7 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
             schema_version=version,
             done=layer.done,
             article=layer.article,
-            active_ms=None if layer.annotator == GOLD else times.get(key, 0),
+            active_ms=None if layer.annotator == GOLD else layer.active_ms,
             notes=[_note(db, c) for c in notes.get(key, [])],
             answer=layer.answer,
             stored_meta=layer.meta,
