@@ -16,7 +16,12 @@ from spacy.vocab import Vocab
 from annotator.cli import main
 from annotator.core.labels import load_label_scheme
 from annotator.formats import spacy_docbin
-from annotator.formats.export_record import encode_tokens, token_dicts, write_jsonl
+from annotator.formats.export_record import (
+    TokenColumns,
+    encode_tokens,
+    token_dicts,
+    write_jsonl,
+)
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.services.exports import export_records
 from annotator.store import users as user_store
@@ -135,3 +140,16 @@ def test_docbin_bytes_are_spacys_own(corpus_db, tmp_path):
     assert spacy_docbin.write_docbin(records, shards, shard_size=2) == len(records)
     written = [p.read_bytes() for p in sorted(shards.iterdir())]
     assert written == _spacy_docbins(records, 2)
+    # What the command line and the downloads pass: the stored token columns, not dicts.
+    columns = list(export_records(corpus_db, gold=True, done_only=False, token_columns=True))
+    assert all(isinstance(r["tokens"], TokenColumns) for r in columns)
+    again = tmp_path / "columns.spacy"
+    assert spacy_docbin.write_docbin(columns, again) == len(records)
+    assert again.read_bytes() == one.read_bytes()
+    tokens = [r["tokens"] for r in columns]
+    assert [token_dicts(t.text, t.starts, t.ends, t.ws) for t in tokens] == [
+        r["tokens"] for r in records
+    ]
+    # (a layer with no status yet is stamped with the time of the export)
+    same = {"tokens": None, "_timestamp": None}
+    assert [{**r, **same} for r in columns] == [{**r, **same} for r in records]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import IO, Any
 
@@ -59,7 +60,7 @@ def jsonl_record(
     answer: str | None = None,
     stored_meta: dict[str, Any] | None = None,
     timestamp: int | None = None,
-    token_list: list[dict[str, Any]] | None = None,
+    token_list: list[dict[str, Any]] | TokenColumns | None = None,
     text_hash: int | None = None,
 ) -> dict[str, Any]:
     """The JSONL export record of one (document, annotator), exactly DESIGN section 7.
@@ -136,6 +137,26 @@ class TokenDicts(list):
     that writers may encode them without the generic JSON encoder."""
 
     __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenColumns:
+    """A record's tokens as the stored columns instead of token dicts, for writers that only
+    rebuild the words (spaCy): `export_records(token_columns=True)`. JSON cannot encode it;
+    `token_dicts(*columns)` is the record's own list."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    ws: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def words(self) -> list[str]:
+        """The token texts."""
+        text = self.text
+        return [text[s:e] for s, e in zip(self.starts, self.ends, strict=True)]
 
 
 def token_dicts(

@@ -14,6 +14,8 @@ import srsly
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 
+from annotator.formats.export_record import TokenColumns
+
 SPANS_KEY = "sc"  # spancat's default spans_key
 
 
@@ -23,8 +25,8 @@ def record_doc(record: dict[str, Any], vocab: Vocab) -> Doc:
     Raises ValueError when the tokens do not rebuild the text or a span's token indices do not
     give its character offsets (a corrupt record must not become silently shifted training data).
     """
-    tokens = record["tokens"]
-    doc = Doc(vocab, words=[t["text"] for t in tokens], spaces=[bool(t["ws"]) for t in tokens])
+    words, spaces = words_and_spaces(record["tokens"])
+    doc = Doc(vocab, words=words, spaces=spaces)
     if doc.text != record["text"]:
         raise ValueError(
             f"document {record['meta']['document_id']}: the tokens do not rebuild the text"
@@ -111,9 +113,7 @@ class _Shard:
 
     def _document(self, record: dict[str, Any]) -> None:
         """The words of a record's text: hashes, spaces, character offsets and strings."""
-        tokens = record["tokens"]
-        words = list(map(_TEXT, tokens))
-        spaces = [bool(ws) for ws in map(_WS, tokens)]
+        words, spaces = words_and_spaces(record["tokens"])
         where = f"document {record['meta']['document_id']}"
         text = [""] * (2 * len(words))  # word, space, word, ...: Doc.text
         text[::2] = words
@@ -138,6 +138,13 @@ class _Shard:
         ends = np.cumsum(lengths + space) - space  # the Doc's character offsets
         self._ends = ends.tolist()
         self._starts = (ends - lengths).tolist()
+
+
+def words_and_spaces(tokens: list[dict[str, Any]] | TokenColumns) -> tuple[list, list]:
+    """The words and their trailing-space flags of a record's tokens (dicts or columns)."""
+    if isinstance(tokens, TokenColumns):
+        return tokens.words(), [bool(ws) for ws in tokens.ws]
+    return list(map(_TEXT, tokens)), [bool(ws) for ws in map(_WS, tokens)]
 
 
 _TEXT, _WS = itemgetter("text"), itemgetter("ws")

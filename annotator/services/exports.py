@@ -18,7 +18,12 @@ from typing import IO, Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD
-from annotator.formats.export_record import input_hash, jsonl_record, token_dicts
+from annotator.formats.export_record import (
+    TokenColumns,
+    input_hash,
+    jsonl_record,
+    token_dicts,
+)
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
@@ -45,12 +50,16 @@ def export_records(
     annotators: Sequence[str] | None = None,
     gold: bool = False,
     done_only: bool = True,
+    token_columns: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The JSONL records (DESIGN section 7) of the selected layers, one per (document, annotator).
 
     `annotators` None means every annotator. Gold records carry `_annotator_id` "gold"; a gold
     layer counts as done when adjudicated. Without `done_only`, layers that are not done but hold
     spans come too. Names are checked at once (AppError), records are produced lazily.
+    With `token_columns` a record's `tokens` is a TokenColumns (for the writers whose format
+    says `reads_token_columns`: building 800 token dicts per document was a third of a spaCy
+    export).
     """
     names = (
         annotator_names(db)
@@ -58,10 +67,12 @@ def export_records(
         else check_annotators(db, [n for n in annotators if n != GOLD])
     )
     gold = gold or (annotators is not None and GOLD in annotators)
-    return _records(db, names, gold, done_only)
+    return _records(db, names, gold, done_only, token_columns)
 
 
-def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
+def _records(
+    db, names: list[str], gold: bool, done_only: bool, token_columns: bool
+) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
     shared_id, shared_tokens, text_hash, notes = None, [], 0, {}
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
@@ -70,8 +81,11 @@ def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict
         if layer.document_id != shared_id:
             index = store.get_tokens(db, layer.document_id)
             shared_id = layer.document_id
-            shared_tokens = token_dicts(
-                layer.text, index.starts.tolist(), index.ends.tolist(), index.ws.tolist()
+            columns = (index.starts.tolist(), index.ends.tolist(), index.ws.tolist())
+            shared_tokens = (
+                TokenColumns(layer.text, *columns)
+                if token_columns
+                else token_dicts(layer.text, *columns)
             )
             text_hash = input_hash(layer.text)
             notes = layer_notes(db, layer.document_id, layer.document_id)
