@@ -94,6 +94,12 @@ def test_jsonl_lines_equal_json_dumps_with_shared_tokens(corpus_db):
     sink = io.StringIO()
     write_jsonl(records, sink)
     assert sink.getvalue() == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    # What the command line and the download write: records with the stored token columns.
+    columns = list(export_records(corpus_db, token_columns=True))
+    assert isinstance(columns[0]["tokens"], TokenColumns)
+    from_columns = io.StringIO()
+    write_jsonl(columns, from_columns)
+    assert from_columns.getvalue() == sink.getvalue()
 
 
 def test_tokens_are_encoded_as_json_dumps_encodes_them():
@@ -109,6 +115,7 @@ def test_tokens_are_encoded_as_json_dumps_encodes_them():
     tokens = token_dicts(text, starts, ends, ws)
     assert encode_tokens(tokens) == json.dumps(tokens, ensure_ascii=False)
     assert encode_tokens(list(tokens)) == json.dumps(tokens, ensure_ascii=False)
+    assert encode_tokens(TokenColumns(text, starts, ends, ws)) == encode_tokens(tokens)
     assert encode_tokens(token_dicts("", [], [], [])) == "[]"
     assert json.loads(encode_tokens(tokens)) == tokens
 

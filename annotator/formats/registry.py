@@ -90,6 +90,7 @@ FORMATS: dict[str, Format] = {
             stream_writer=write_jsonl,
             suffix=".jsonl",
             downloadable=True,
+            reads_token_columns=True,
         ),
         Format("prodigy", reader=read_prodigy),
         Format(
