@@ -6,7 +6,7 @@ annotators (`--annotators`) with 3 spans each per document, each annotator done 
 of the documents: ~28,500 records for 10,000 documents), built with bulk store inserts and
 no spaCy (tokens come from splitting on spaces, stored through the same `insert_document`).
 The export then runs in a fresh subprocess per size and format, `export_records` ->
-`write_export` with the default options (what `annotator export` runs), and reports
+`write_export` as `annotator export --all` runs them (default options), and reports
 records/s (wall and per CPU second: the machine may be shared) and the process's peak resident
 memory (getrusage ru_maxrss) next to the resident memory before the export started.
 Targets (issue 18): >= 1,000 records/s on 800-token documents for both formats;
@@ -120,12 +120,14 @@ def build(path: Path, n: int, seed: int = 1, tokens_per_doc: int = 800, annotato
 def measure(db_path: str, out_path: str, fmt: str) -> None:
     """Child process: export everything as `fmt` (write_export, the CLI's path, default
     options) and print one JSON line of figures."""
+    from annotator.formats.registry import FORMATS
     from annotator.services.exports import export_records, write_export
 
     db = store.connect(db_path)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
-    count = write_export(export_records(db), fmt, Path(out_path))
+    columns = FORMATS[fmt].reads_token_columns  # as `annotator export` asks for them
+    count = write_export(export_records(db, token_columns=columns), fmt, Path(out_path))
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
