@@ -1,4 +1,8 @@
-"""spaCy `DocBin` export: the record's own tokens, spans in `doc.spans["sc"]`."""
+"""spaCy `DocBin` export: the record's own tokens, spans in `doc.spans["sc"]`.
+
+`record_doc` is the Doc of one record; `write_docbin` writes the bytes spaCy's own DocBin of
+those Docs would hold, without building them.
+"""
 
 from __future__ import annotations
 
