@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from annotator.services.annotations import (
     SpanInput,
     create_span,
     delete_span_by_id,
+    fresh_span_id,
     layer_span_id,
     restore_span,
     set_document_status,
@@ -137,6 +140,9 @@ def test_snapping_is_the_smallest_token_cover_of_the_selection(data, db):
             snap_to_tokens(tokens.starts, tokens.ends, tokens.space, len(text), start, end)
         return
     snapped = snap_to_tokens(tokens.starts, tokens.ends, tokens.space, len(text), start, end)
+    # The import snaps on lists (bisect): the same answer as on the stored arrays.
+    columns = (tokens.starts.tolist(), tokens.ends.tolist(), tokens.space.tolist())
+    assert snap_to_tokens(*columns, len(text), start, end) == snapped
     core_start = start + len(selection) - len(selection.lstrip())
     core_end = end - (len(selection) - len(selection.rstrip()))
     starts, ends = list(map(int, tokens.starts)), list(map(int, tokens.ends))
@@ -305,3 +311,36 @@ def test_restored_span_continues_its_version(db):
     with pytest.raises(AppError) as stale:
         update_span_fields(db, scheme, anna, span.id, {"version": 2, "note": "alt"})
     assert stale.value.status == 409
+
+
+def test_span_ids_are_time_ordered_uuids():
+    import uuid
+
+    ids = [fresh_span_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for span_id in ids[:50]:
+        parsed = uuid.UUID(span_id)
+        assert str(parsed) == span_id
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    # the first 48 bits are Unix milliseconds of now: later ids never sort before earlier ones
+    millis = [uuid.UUID(i).int >> 80 for i in ids]
+    assert millis == sorted(millis)
+    assert abs(millis[-1] - time.time() * 1000) < 60_000
+
+
+def test_span_record_is_every_field_as_asdict_copies_it():
+    from dataclasses import asdict
+
+    from annotator.core.records import Span
+
+    span = Span(
+        fresh_span_id(), 3, "anna", QUOTE, 4, 9, 1, 2,
+        attributes={"speaker": "KCNA", "tags": ["a", {"b": 1}]},
+        note="prüfen", scheme_version=2,
+        origin={"kind": "suggestion", "source": "patterns", "edited": False},
+    )  # fmt: skip
+    record = span.record()
+    assert record == asdict(span) and list(record) == list(asdict(span))
+    record["attributes"]["tags"][1]["b"] = 2
+    record["origin"]["edited"] = True
+    assert span.attributes["tags"][1] == {"b": 1} and span.origin["edited"] is False

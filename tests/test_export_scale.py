@@ -11,11 +11,17 @@ import random
 import spacy
 from click.testing import CliRunner
 from spacy.tokens import DocBin
+from spacy.vocab import Vocab
 
 from annotator.cli import main
 from annotator.core.labels import load_label_scheme
 from annotator.formats import spacy_docbin
-from annotator.formats.export_record import write_jsonl
+from annotator.formats.export_record import (
+    TokenColumns,
+    encode_tokens,
+    token_dicts,
+    write_jsonl,
+)
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.services.exports import export_records
 from annotator.store import users as user_store
@@ -88,3 +94,69 @@ def test_jsonl_lines_equal_json_dumps_with_shared_tokens(corpus_db):
     sink = io.StringIO()
     write_jsonl(records, sink)
     assert sink.getvalue() == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    # What the command line and the download write: records with the stored token columns.
+    columns = list(export_records(corpus_db, token_columns=True))
+    assert isinstance(columns[0]["tokens"], TokenColumns)
+    from_columns = io.StringIO()
+    write_jsonl(columns, from_columns)
+    assert from_columns.getvalue() == sink.getvalue()
+
+
+def test_tokens_are_encoded_as_json_dumps_encodes_them():
+    # The direct formatter of the token list must give json.dumps's characters for every text:
+    # quotes, backslashes, control characters, newlines, non-ASCII, astral and separator chars.
+    text = 'Er sagte „nein“ und "ja" \\ C:\\pfad\n\n\ttab \x01\x1f ß 😀 \u2028 {"x": 1} ,: Ende'
+    starts, ends, ws = [], [], []
+    for i, word in enumerate(text.split(" ")):
+        start = text.index(word, ends[-1] if ends else 0)
+        starts.append(start)
+        ends.append(start + len(word))
+        ws.append(i % 2 == 0)
+    tokens = token_dicts(text, starts, ends, ws)
+    assert encode_tokens(tokens) == json.dumps(tokens, ensure_ascii=False)
+    assert encode_tokens(list(tokens)) == json.dumps(tokens, ensure_ascii=False)
+    assert encode_tokens(TokenColumns(text, starts, ends, ws)) == encode_tokens(tokens)
+    assert encode_tokens(token_dicts("", [], [], [])) == "[]"
+    assert json.loads(encode_tokens(tokens)) == tokens
+
+
+def _spacy_docbins(records, shard_size):
+    """What the writer wrote before it filled DocBins itself: DocBin.add of record_doc, a
+    German vocabulary for the first shard and a fresh empty one for each later shard."""
+    vocab, shards = spacy.blank("de").vocab, []
+    for start in range(0, len(records), shard_size):
+        docbin = DocBin(attrs=[], store_user_data=True)
+        for record in records[start : start + shard_size]:
+            docbin.add(spacy_docbin.record_doc(record, vocab))
+        shards.append(docbin.to_bytes())
+        vocab = Vocab(strings=[])
+    return shards
+
+
+def test_docbin_bytes_are_spacys_own(corpus_db, tmp_path):
+    from annotator.services.comments import comment_on_document
+
+    comment_on_document(corpus_db, user_store.get_user(corpus_db, "anna"), 1, "Zählt das „so“?")
+    records = list(export_records(corpus_db, gold=True, done_only=False))
+    assert len(records) >= 5 and any("\n" in r["text"] for r in records)
+    assert any(r["meta"].get("notes") for r in records)
+    one = tmp_path / "one.spacy"
+    assert spacy_docbin.write_docbin(records, one) == len(records)
+    assert [one.read_bytes()] == _spacy_docbins(records, len(records))
+    shards = tmp_path / "shards"
+    assert spacy_docbin.write_docbin(records, shards, shard_size=2) == len(records)
+    written = [p.read_bytes() for p in sorted(shards.iterdir())]
+    assert written == _spacy_docbins(records, 2)
+    # What the command line and the downloads pass: the stored token columns, not dicts.
+    columns = list(export_records(corpus_db, gold=True, done_only=False, token_columns=True))
+    assert all(isinstance(r["tokens"], TokenColumns) for r in columns)
+    again = tmp_path / "columns.spacy"
+    assert spacy_docbin.write_docbin(columns, again) == len(records)
+    assert again.read_bytes() == one.read_bytes()
+    tokens = [r["tokens"] for r in columns]
+    assert [token_dicts(t.text, t.starts, t.ends, t.ws) for t in tokens] == [
+        r["tokens"] for r in records
+    ]
+    # (a layer with no status yet is stamped with the time of the export)
+    same = {"tokens": None, "_timestamp": None}
+    assert [{**r, **same} for r in columns] == [{**r, **same} for r in records]

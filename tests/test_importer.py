@@ -143,3 +143,53 @@ def test_layer_seen_twice_in_one_run_merges_across_both_records(empty_db):
     spans = list_spans(empty_db, 1, "anna")
     assert [(s.start, s.end) for s in spans] == [(0, 26)]
     assert (report.spans_added, report.spans_merged) == (1, 2)
+
+
+def test_span_event_json_is_json_dumps_of_the_record():
+    """The import writes each span's create event with a direct formatter: its text must be
+    json.dumps's of Span.record() for any field values."""
+    import json as json_module
+
+    from annotator.core.origin import suggestion_origin
+    from annotator.core.records import Span
+    from annotator.store.imports import span_record_json
+
+    spans = [
+        Span("a", 1, "anna", "EDITORIAL_FRAMING", 0, 5, 0, 0),
+        Span(
+            'id "quoted" \\ ü',
+            2**40,
+            "bén\n",
+            "INTEL_ESTIMATE",
+            3,
+            9,
+            1,
+            2,
+            attributes={"speaker": "KCNA „x“", "n": [1, 2.5, None, True]},
+            note='Zeile 1\nZeile "2"\t\x01 😀',
+            version=7,
+            created="2026-12-02T01:02:03Z",
+            updated="2026-12-02T01:02:04Z",
+            scheme_version=3,
+            origin=suggestion_origin("patterns", edited=True),
+            suggestion_id=12,
+        ),
+    ]
+    for span in spans:
+        assert span_record_json(span) == json_module.dumps(span.record(), ensure_ascii=False)
+
+
+def test_layer_set_holds_exactly_what_was_added():
+    import random
+
+    from annotator.services.imports.spans import LayerSet
+
+    rng = random.Random(18)
+    added = {(rng.randrange(1, 5000), rng.choice(["anna", "ben", "gold"])) for _ in range(3000)}
+    layers = LayerSet()
+    for key in added:
+        layers.add(key)
+    layers.add((1, "anna"))
+    added.add((1, "anna"))
+    every = {(d, a) for d in range(0, 5100) for a in ("anna", "ben", "gold", "cem")}
+    assert {key for key in every if key in layers} == added

@@ -82,7 +82,11 @@ def export_command(
     db = open_db(db_path, create=False)
     try:
         records = exporter.export_records(
-            db, annotators=None if all_annotators else list(names), gold=gold, done_only=done_only
+            db,
+            annotators=None if all_annotators else list(names),
+            gold=gold,
+            done_only=done_only,
+            token_columns=FORMATS[fmt].reads_token_columns,
         )
     except AppError as exc:
         raise click.ClickException(exc.message) from exc

@@ -38,6 +38,24 @@ def pipeline(lang: str = "de") -> spacy.language.Language:
     return nlp
 
 
+# spaCy's memory zones free the new words of each zone, but the hash tables of the string store
+# and of the vocabulary (preshed maps) keep a deleted mark in place of each word and double in
+# size as new words keep coming, never shrinking: over 100,000 documents of new words an import
+# grew from 180 to 460 MB. Past this many tokens the cached pipelines are built afresh (some
+# 40 ms), which bounds the tables; the stored offsets do not depend on the pipeline instance.
+RENEW_AFTER_TOKENS = 500_000
+_tokens_seen = 0
+
+
+def _tokenized(count: int) -> None:
+    """Count tokens made by the cached pipelines; renew them past RENEW_AFTER_TOKENS."""
+    global _tokens_seen
+    _tokens_seen += count
+    if _tokens_seen >= RENEW_AFTER_TOKENS:
+        _tokens_seen = 0
+        pipeline.cache_clear()
+
+
 def sentence_starts(in_punct_chars: np.ndarray, is_punct: np.ndarray) -> np.ndarray:
     """Token indices where spaCy's sentencizer starts sentences: token 0, and each token that is
     neither punctuation nor a sentence-final character with such a character somewhere after
@@ -106,7 +124,9 @@ def analyse(text: str, lang: str = "de") -> Analysis:
     """Tokens and sentences of one canonical text."""
     nlp = pipeline(lang)
     with nlp.memory_zone():  # the words' strings go when the zone ends (only offsets stay)
-        return _analysis_from_doc(nlp(text))
+        analysis = _analysis_from_doc(nlp(text))
+    _tokenized(len(analysis))
+    return analysis
 
 
 def analyse_many(
@@ -118,11 +138,12 @@ def analyse_many(
     every new word for good (1.8 GB for 10,000 documents of random pseudo-words); only the
     offsets leave the zone, so memory stays flat however large the corpus.
     """
-    nlp = pipeline(lang)
     texts = iter(texts)
     while batch := list(islice(texts, batch_size)):
+        nlp = pipeline(lang)  # renewed now and then (RENEW_AFTER_TOKENS)
         with nlp.memory_zone():
             analyses = [_analysis_from_doc(doc) for doc in nlp.pipe(batch, batch_size=batch_size)]
+        _tokenized(sum(len(a) for a in analyses))
         yield from analyses
 
 

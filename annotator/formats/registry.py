@@ -71,6 +71,8 @@ class Format:
     gold_by_default: bool = False  # spans without an annotator name are the gold layer
     # The reader takes `on_problem` (news: a bad page skipped with --skip-invalid, else fatal).
     skips_bad_items: bool = False
+    # The writer takes records whose tokens are TokenColumns (export_records(token_columns=)).
+    reads_token_columns: bool = False
 
     @property
     def streamable(self) -> bool:
@@ -88,6 +90,7 @@ FORMATS: dict[str, Format] = {
             stream_writer=write_jsonl,
             suffix=".jsonl",
             downloadable=True,
+            reads_token_columns=True,
         ),
         Format("prodigy", reader=read_prodigy),
         Format(
@@ -108,7 +111,13 @@ FORMATS: dict[str, Format] = {
             gold_by_default=True,
         ),
         Format("toxic", reader=read_toxic),
-        Format("spacy", path_writer=write_docbin, suffix=".spacy", downloadable=True),
+        Format(
+            "spacy",
+            path_writer=write_docbin,
+            suffix=".spacy",
+            downloadable=True,
+            reads_token_columns=True,
+        ),
         Format("html", reader=read_html, skips_bad_items=True),
         Format("warc", reader=read_warc, skips_bad_items=True),
         Format("feed", reader=read_feed, skips_bad_items=True),

@@ -6,6 +6,8 @@ annotator, versioned, and written together with its audit event in one transacti
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -192,6 +194,19 @@ def create_span(
     return span, True
 
 
+def fresh_span_id() -> str:
+    """A new span id: a time-ordered UUID (version 7, RFC 9562: 48 bits of Unix milliseconds,
+    then 74 random bits), as text.
+
+    Span ids are the key of the span table and, in the audit log, of the event index; random
+    (version 4) ids land all over both B-trees, so that a large import spent more time placing
+    keys than writing rows. Ids made one after another land next to each other.
+    """
+    h = f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+    variant = "89ab"[int(h[16], 16) & 3]  # the RFC variant bits 10xx
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+
+
 def new_span(
     document_id: int,
     layer: str,
@@ -204,7 +219,7 @@ def new_span(
 ) -> Span:
     """A span (not yet stored) at `snapped`'s place; a fresh id unless `span_id` is given."""
     return Span(
-        span_id or str(uuid.uuid4()),
+        span_id or fresh_span_id(),
         document_id,
         layer,
         label,

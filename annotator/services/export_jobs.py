@@ -82,11 +82,12 @@ def export_file(folder: str | Path, job: ExportJob) -> Path:
 
 
 def _selection(db, layer: str, done_only: bool):
+    # the jobs write spaCy files (reads_token_columns)
     if layer == "gold":
-        return export_records(db, annotators=[], gold=True, done_only=done_only)
+        return export_records(db, annotators=[], gold=True, done_only=done_only, token_columns=True)
     if layer == "all":
-        return export_records(db, done_only=done_only)
-    return export_records(db, annotators=[layer], done_only=done_only)
+        return export_records(db, done_only=done_only, token_columns=True)
+    return export_records(db, annotators=[layer], done_only=done_only, token_columns=True)
 
 
 def _run(db_path: str, folder: Path, job: ExportJob, layer: str, done_only: bool, lang: str):

@@ -18,11 +18,15 @@ from typing import IO, Any
 from annotator import store
 from annotator.core.errors import AppError
 from annotator.core.records import GOLD
-from annotator.formats.export_record import jsonl_record, token_dicts
+from annotator.formats.export_record import (
+    TokenColumns,
+    input_hash,
+    jsonl_record,
+    token_dicts,
+)
 from annotator.formats.registry import EXPORT_FORMATS, FORMATS
 from annotator.store import exports as export_store
 from annotator.store import users as user_store
-from annotator.store.active_time import all_active_ms
 from annotator.store.agreement_data import annotator_names
 from annotator.store.backup import unsafe_target_problem
 from annotator.store.comments import Comment, layer_notes
@@ -46,12 +50,16 @@ def export_records(
     annotators: Sequence[str] | None = None,
     gold: bool = False,
     done_only: bool = True,
+    token_columns: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The JSONL records (DESIGN section 7) of the selected layers, one per (document, annotator).
 
     `annotators` None means every annotator. Gold records carry `_annotator_id` "gold"; a gold
     layer counts as done when adjudicated. Without `done_only`, layers that are not done but hold
     spans come too. Names are checked at once (AppError), records are produced lazily.
+    With `token_columns` a record's `tokens` is a TokenColumns (for the writers whose format
+    says `reads_token_columns`: building 800 token dicts per document was a third of a spaCy
+    export).
     """
     names = (
         annotator_names(db)
@@ -59,44 +67,46 @@ def export_records(
         else check_annotators(db, [n for n in annotators if n != GOLD])
     )
     gold = gold or (annotators is not None and GOLD in annotators)
-    return _records(db, names, gold, done_only)
+    return _records(db, names, gold, done_only, token_columns)
 
 
-def _records(db, names: list[str], gold: bool, done_only: bool) -> Iterator[dict[str, Any]]:
+def _records(
+    db, names: list[str], gold: bool, done_only: bool, token_columns: bool
+) -> Iterator[dict[str, Any]]:
     version = store.schema_version(db)
-    times = all_active_ms(db)
-    shared_id, shared_tokens = None, []
+    shared_id, shared_tokens, text_hash, notes = None, [], 0, {}
     for layer in export_store.export_layers(db, annotators=names, gold=gold, done_only=done_only):
         key = (layer.document_id, layer.annotator)
         # Layers come document by document: the annotators of one document share its tokens.
         if layer.document_id != shared_id:
             index = store.get_tokens(db, layer.document_id)
             shared_id = layer.document_id
-            shared_tokens = token_dicts(
-                layer.text, index.starts.tolist(), index.ends.tolist(), index.ws.tolist()
+            columns = (index.starts.tolist(), index.ends.tolist(), index.ws.tolist())
+            shared_tokens = (
+                TokenColumns(layer.text, *columns)
+                if token_columns
+                else token_dicts(layer.text, *columns)
             )
+            text_hash = input_hash(layer.text)
+            notes = layer_notes(db, layer.document_id, layer.document_id)
         yield jsonl_record(
             text=layer.text,
             document_id=layer.document_id,
             external_id=layer.external_id,
             title=layer.title,
             token_list=shared_tokens,
+            text_hash=text_hash,
             spans=layer.spans,
             annotator=layer.annotator,
             schema_version=version,
             done=layer.done,
             article=layer.article,
-            active_ms=None if layer.annotator == GOLD else times.get(key, 0),
-            notes=_notes(db, key),
+            active_ms=None if layer.annotator == GOLD else layer.active_ms,
+            notes=[_note(db, c) for c in notes.get(key, [])],
             answer=layer.answer,
             stored_meta=layer.meta,
             timestamp=_unix(layer.updated),
         )
-
-
-def _notes(db, key: tuple[int, str]) -> list[dict[str, Any]]:
-    """The question threads about one layer, as the export's `meta.notes`."""
-    return [_note(db, c) for c in layer_notes(db, key[0], key[0]).get(key, [])]
 
 
 def _note(db, comment: Comment) -> dict[str, Any]:

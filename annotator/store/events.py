@@ -31,14 +31,19 @@ _INSERT = (
 )
 
 
+# json.dumps with a non-default option builds a new encoder on every call; an import writes an
+# event per span.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _ENCODE(value)
 
 
-def record_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
+def record_encoded_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
     """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
-    after) each, before and after as plain data (the caller's transaction)."""
-    db.conn.executemany(_INSERT, [(*e[:5], e[5], _json(e[6]), _json(e[7])) for e in events])
+    after) each, before and after as JSON text already (or None) (the caller's transaction)."""
+    db.conn.executemany(_INSERT, events)
 
 
 def record_event(

@@ -32,6 +32,7 @@ class ExportLayer:
     answer: str = "accept"  # Prodigy's: accept (done), reject (rejected), ignore (unfinished)
     meta: dict = field(default_factory=dict)  # the document's stored meta
     updated: str | None = None  # when the layer's status was last set
+    active_ms: int = 0  # the layer's measured active time
 
 
 # A layer's Prodigy answer from its status; a layer with spans but no finished status: ignore.
@@ -78,6 +79,15 @@ def export_layers(
             ).fetchall()
         }
         spans = _spans(db, sorted({row[1] for row in layers}), lo, hi)
+        # read per page, not for the whole corpus: memory stays that of one page
+        times = {
+            (d, a): ms
+            for d, a, ms in db.conn.execute(
+                "SELECT document_id, annotator, active_ms FROM active_time "
+                "WHERE document_id BETWEEN ? AND ?",
+                [lo, hi],
+            ).fetchall()
+        }
         for document_id, annotator, answer, updated in layers:
             external_id, title, text, *fields, meta = documents[document_id]
             yield ExportLayer(
@@ -92,6 +102,7 @@ def export_layers(
                 answer,
                 json.loads(meta) if meta else {},
                 updated,
+                times.get((document_id, annotator), 0),
             )
 
 

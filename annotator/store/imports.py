@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 
 import sqlite_utils
 
+from annotator.core.origin import manual_origin
 from annotator.store import spans as span_store
-from annotator.store.events import record_events
+from annotator.store.events import record_encoded_events
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+_STRING = encode_basestring  # of a str, as json.dumps(..., ensure_ascii=False) writes it
 
 
 def layer_has_data(db: sqlite_utils.Database, document_id: int, annotator: str) -> bool:
@@ -33,10 +39,40 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -
     if not spans:
         return
     span_store.insert_spans(db, spans)
-    record_events(
+    record_encoded_events(
         db,
         [
-            (s.created, actor, "create", "span", s.id, s.document_id, None, s.record())
+            (s.created, actor, "create", "span", s.id, s.document_id, None, span_record_json(s))
             for s in spans
         ],
     )
+
+
+_MANUAL = manual_origin()
+_MANUAL_JSON = _ENCODE(_MANUAL)
+
+
+def span_record_json(span: Span) -> str:
+    """`json.dumps(span.record(), ensure_ascii=False)`, character for character, formatted
+    directly: an import writes one per span, and the generic encoder's setup per call cost
+    more than the encoding."""
+    s = span
+    origin = _MANUAL_JSON if s.origin == _MANUAL else _ENCODE(s.origin)
+    return (
+        f'{{"id": {_STRING(s.id)}, "document_id": {_number(s.document_id)}, '
+        f'"annotator": {_STRING(s.annotator)}, "label": {_STRING(s.label)}, '
+        f'"start": {_number(s.start)}, "end": {_number(s.end)}, '
+        f'"token_start": {_number(s.token_start)}, "token_end": {_number(s.token_end)}, '
+        f'"attributes": {_ENCODE(s.attributes) if s.attributes else "{}"}, '
+        f'"note": {_STRING(s.note)}, "version": {_number(s.version)}, '
+        f'"created": {_STRING(s.created)}, "updated": {_STRING(s.updated)}, '
+        f'"scheme_version": {_number(s.scheme_version)}, "origin": {origin}, '
+        f'"suggestion_id": {_number(s.suggestion_id)}}}'
+    )
+
+
+def _number(value: int | None) -> str:
+    # int.__repr__ is what json writes for an int; anything else goes through the encoder
+    if type(value) is int:
+        return str(value)
+    return "null" if value is None else _ENCODE(value)

@@ -80,6 +80,9 @@ def insert_span(db: sqlite_utils.Database, span: Span) -> Span:
     return span
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
 def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
     """Insert span rows as given in one statement (timestamps filled in when empty)."""
     stamp = now()
@@ -101,7 +104,7 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
                 s.end,
                 s.token_start,
                 s.token_end,
-                json.dumps(s.attributes, ensure_ascii=False),
+                _ENCODE(s.attributes) if s.attributes else "{}",
                 s.note,
                 s.version,
                 s.created,

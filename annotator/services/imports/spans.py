@@ -61,9 +61,11 @@ class SpanImport:
         self.db, self.rules, self.report, self.actor = db, rules, report, actor
         self.scheme = rules.scheme
         self.layers: dict[str, str] = {}  # annotator name in the file -> checked layer name
-        self.touched: set[tuple[int, str]] = set()  # layers this run wrote to
+        self.touched = LayerSet()  # layers this run wrote to
         self.problems: list[str] = []
         self.unknown: dict[str, list] = {}  # label -> [count, first place]
+        self._columns_of: tuple[int, int] | None = None  # (document id, tokens) converted
+        self._token_columns: tuple[list[int], list[int], list[bool]] = ([], [], [])
 
     def add(self, record: ImportRecord, document_id: int, tokens) -> None:
         """Check, snap, merge and store one record's spans and status for its annotator."""
@@ -84,8 +86,9 @@ class SpanImport:
         else:
             repeated = True
         spans = []
+        columns = self._columns(document_id, tokens) if record.spans else None
         for i, imported in enumerate(record.spans or []):
-            span = self._check(record, i, imported, document_id, layer, tokens)
+            span = self._check(record, i, imported, document_id, layer, columns)
             if span is not None:
                 spans.append(span)
         if repeated:
@@ -108,6 +111,19 @@ class SpanImport:
             raise ImportProblemsError(fatal + self.problems)
         self.report.problems.extend(self.problems)
         self.report.spans_skipped += len(self.problems)
+
+    def _columns(self, document_id: int, tokens) -> tuple[list[int], list[int], list[bool]]:
+        """The document's token starts, ends and whitespace flags as lists (snapping with
+        bisect), converted once for the records of one document's annotators."""
+        key = (document_id, len(tokens.starts))
+        if self._columns_of != key:
+            self._columns_of = key
+            self._token_columns = (
+                tokens.starts.tolist(),
+                tokens.ends.tolist(),
+                tokens.space.tolist(),
+            )
+        return self._token_columns
 
     def _scheme(self) -> LabelScheme:
         if self.scheme is None:
@@ -145,27 +161,27 @@ class SpanImport:
         layer: str,
         tokens,
     ) -> Span | None:
-        where = imported.source or record.source
-        what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
         label = self.rules.label_map.get(imported.label, imported.label)
-        if self._scheme().get(label) is None:
-            entry = self.unknown.setdefault(label, [0, where])
+        scheme = self._scheme()
+        if scheme.get(label) is None:
+            entry = self.unknown.setdefault(label, [0, imported.source or record.source])
             entry[0] += 1
             return None
         problem = span_problem(imported, record.text)
         if problem is None:
             try:
-                attributes = self._scheme().validate_attributes(label, imported.attributes)
+                attributes = scheme.validate_attributes(label, imported.attributes)
             except ValueError as exc:
                 problem = str(exc)
         if problem is None and imported.note is not None and len(imported.note) > MAX_NOTE:
             problem = f"note longer than {MAX_NOTE} characters"
         if problem is None:
             try:
+                starts, ends, space = tokens
                 snapped = snap_to_tokens(
-                    tokens.starts,
-                    tokens.ends,
-                    tokens.space,
+                    starts,
+                    ends,
+                    space,
                     len(record.text),
                     imported.start,
                     imported.end,
@@ -181,6 +197,8 @@ class SpanImport:
             else:
                 self.report.spans_snapped += 1
         if problem is not None:
+            where = imported.source or record.source
+            what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
             self.problems.append(f"{what}: {problem}")
             return None
         span = new_span(document_id, layer, label, snapped, attributes, imported.note or "")
@@ -213,6 +231,29 @@ class SpanImport:
             )
         if done:
             self.report.layers_done += 1
+
+
+class LayerSet:
+    """A set of (document id, layer name) in one bit per document and layer: what a run of
+    300,000 layers remembers stays a few hundred kilobytes (a set of tuples took some 30 MB)."""
+
+    def __init__(self) -> None:
+        self._bits: dict[str, bytearray] = {}
+
+    def __contains__(self, key: tuple[int, str]) -> bool:
+        document_id, layer = key
+        bits = self._bits.get(layer)
+        byte = document_id >> 3
+        return bits is not None and byte < len(bits) and bool(bits[byte] & (1 << (document_id & 7)))
+
+    def add(self, key: tuple[int, str]) -> None:
+        """Remember one layer."""
+        document_id, layer = key
+        bits = self._bits.setdefault(layer, bytearray())
+        byte = document_id >> 3
+        if byte >= len(bits):
+            bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))  # doubling: amortised
+        bits[byte] |= 1 << (document_id & 7)
 
 
 def merge_same_label(spans: list[Span]) -> list[Span]:

@@ -52,12 +52,15 @@ def export():
             annotators=annotator_names(db),
             start_job={"layer": layer, "done_only": "1" if done_only else "0"},
         )
+    columns = FORMATS[fmt].reads_token_columns
     if layer == "gold":
-        records = export_records(db, annotators=[], gold=True, done_only=done_only)
+        records = export_records(
+            db, annotators=[], gold=True, done_only=done_only, token_columns=columns
+        )
     elif layer == "all":
-        records = export_records(db, done_only=done_only)
+        records = export_records(db, done_only=done_only, token_columns=columns)
     else:
-        records = export_records(db, annotators=[layer], done_only=done_only)
+        records = export_records(db, annotators=[layer], done_only=done_only, token_columns=columns)
     first = next(records, None)
     if first is None:
         # An empty file would download without a word; say why there is nothing instead.
