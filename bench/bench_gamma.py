@@ -23,7 +23,9 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
 - six annotators x 320 units each (1,910 units): 15.0 s (before this round: out of budget).
 - 10 x 200 (10 documents at the same density, or one of 8,000 characters): refused by the
   candidate budget in 1.0-1.3 s (over 1,000,000 candidate unitary alignments): target NOT met.
-- 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive: target < 5 s NOT met.
+- 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive while another developer's job held
+  a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
+  1.13 s / 1.09 s.
 - 10,000 documents x 3 (543,112 units): 41.5 s: target < 60 s met.
 """
 
