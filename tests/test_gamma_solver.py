@@ -53,7 +53,7 @@ def test_reduced_cost_fixing_keeps_the_best_alignment(monkeypatch) -> None:
     found = [best_alignment(arrays).disorder for arrays in continua]
     assert fractional_seen > 0  # the integer program ran, so the fixing was exercised
 
-    def every_column(a_mat, costs, x, duals, comp, open_cols):
+    def every_column(a_mat, costs, x, duals, comp, open_cols, deadline=None):
         return open_cols
 
     monkeypatch.setattr(gamma_alignment, "_may_be_optimal", every_column)

@@ -364,7 +364,7 @@ def _solve_by_lp(
         comp = labels[anchor]
         fractional_comps = np.isin(comp, np.unique(comp[fractional]))
         bad = fractional_comps & _may_be_optimal(
-            a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, fractional_comps
+            a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, fractional_comps, deadline
         )
         sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
         sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
@@ -389,6 +389,7 @@ def _may_be_optimal(
     duals: np.ndarray,
     comp: np.ndarray,
     open_cols: np.ndarray,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Columns of the components left fractional that can still be in a best alignment.
 
@@ -417,9 +418,9 @@ def _may_be_optimal(
             constraints=LinearConstraint(a_mat[rest_rows][:, rest], 1, 1),
             integrality=np.ones(len(rest)),
             bounds=Bounds(0, 1),
-            options={"mip_rel_gap": 0.0},
+            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
         )
-        if part.status != 0 or part.x is None:
+        if part.status != 0 or part.x is None:  # no solution at hand: rule nothing out
             return keep
         rest_picked = np.zeros(len(costs), dtype=bool)
         rest_picked[rest[part.x > 0.5]] = True
