@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
@@ -326,25 +328,28 @@ class _SampleAligner:
     Forked (not spawned) so the workers start in milliseconds with everything imported; only
     callers that run single-threaded (the CLI, the dashboard's job process) ask for workers: a
     request thread keeps workers = 1. An outcome is (disorder, categorical disorders) or the
-    message of GammaTooLarge.
+    message of GammaTooLarge. A process pool from concurrent.futures, not multiprocessing.Pool:
+    a worker killed from outside (the kernel's OOM killer) breaks the pool with an error
+    instead of leaving the caller waiting forever.
     """
 
     def __init__(self, workers: int, args: tuple) -> None:
         self.workers = workers
         self.args = args
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _SampleAligner:
         global _WORKER_ARGS
         if self.workers > 1:
             _WORKER_ARGS = self.args  # inherited by the forked workers
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork")
+            )
         return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
     def align(self, continua: list[list[Units]]):
         """Outcomes in the order of `continua`."""
@@ -355,7 +360,10 @@ class _SampleAligner:
                 except GammaTooLarge as exc:
                     yield str(exc)
             return
-        yield from self.pool.imap(_align_in_worker, continua)
+        try:
+            yield from self.pool.map(_align_in_worker, continua)
+        except BrokenProcessPool:
+            yield "a worker process aligning the samples died (out of memory?)"
 
 
 def _gamma_standard_error(observed: float, chance: list[float]) -> float | None:
