@@ -315,11 +315,16 @@ def available_cores() -> int:
 _WORKER_ARGS: tuple = ()
 
 
-def _align_in_worker(drawn: list[Units]) -> tuple[float, list[float]] | str:
+def _outcome(drawn: list[Units], args: tuple) -> tuple[float, list[float]] | str:
+    # (disorder, categorical disorders), or the message of GammaTooLarge
     try:
-        return _aligned(drawn, *_WORKER_ARGS)
+        return _aligned(drawn, *args)
     except GammaTooLarge as exc:
         return str(exc)
+
+
+def _align_in_worker(drawn: list[Units]) -> tuple[float, list[float]] | str:
+    return _outcome(drawn, _WORKER_ARGS)
 
 
 class _SampleAligner:
@@ -355,10 +360,7 @@ class _SampleAligner:
         """Outcomes in the order of `continua`."""
         if self.pool is None:
             for drawn in continua:
-                try:
-                    yield _aligned(drawn, *self.args)
-                except GammaTooLarge as exc:
-                    yield str(exc)
+                yield _outcome(drawn, self.args)
             return
         try:
             yield from self.pool.map(_align_in_worker, continua)

@@ -131,14 +131,6 @@ def pair_dissimilarity(
     return positional, diss.alpha * positional + diss.beta * categorical
 
 
-def _budget(k: np.ndarray | int, n: int) -> np.ndarray | int:
-    # Largest sum of real-pair dissimilarities (in units of delta_empty) for which a unitary
-    # alignment of k units is no worse than k lone units. Every pair touching an empty unit
-    # (empty-empty too, as in pygamma) costs delta_empty, so a lone unit costs delta_empty and
-    # the condition is sum + (C(n,2) - C(k,2)) <= k C(n,2).
-    return (k - 1) * (n * (n - 1) // 2) + k * (k - 1) // 2
-
-
 def _member_limit(k: np.ndarray | int, n: int) -> np.ndarray | int:
     # A unit v of a unitary alignment T of k units may cost at most this much (sum of d(v, w)
     # over the other members, in units of delta_empty): otherwise T without v plus v alone is
@@ -244,7 +236,7 @@ def _enumerate_sparse(
     T has k' <= k + r units, and if a member v costs more than C(n, 2) + k' - 1 against the
     others, T without v plus v alone is strictly cheaper (see _member_limit); member sums only
     grow as units join, so a member of P over C(n, 2) + k + r - 1 already rules out every
-    completion. The total likewise must stay within _budget(k + r). A new unit must be a
+    completion. The total likewise must stay within gamma_dp._budget(k + r). A new unit must be a
     candidate neighbour of the row's first unit, so rows only ever meet their neighbours; no
     dense matrix is built. A complete row is dropped when a split into two makes it strictly
     cheaper: splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair

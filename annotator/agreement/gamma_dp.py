@@ -155,13 +155,19 @@ def _diss(i, j, starts, ends, cats, alpha, beta, de):  # pragma: no cover - comp
 
 @nb.njit(cache=True)
 def _budget(k, n):  # pragma: no cover - compiled
+    # Largest sum of real-pair dissimilarities (in units of delta_empty) for which a unitary
+    # alignment of k units is no worse than k lone units. Every pair touching an empty unit
+    # (empty-empty too, as in pygamma) costs delta_empty, so a lone unit costs delta_empty and
+    # the condition is sum + (C(n,2) - C(k,2)) <= k C(n,2).
     return (k - 1) * (n * (n - 1) // 2) + k * (k - 1) // 2
 
 
 @nb.njit(cache=True)
-def _split_free(k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol):
-    # pragma: no cover - compiled; see gamma_alignment._split_free for the rule
-    # cross(S) = sum of member sums over S - 2 * pair costs inside S
+def _split_free(  # pragma: no cover - compiled
+    k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
+):
+    # the split rule of gamma_alignment._enumerate_sparse, for every smaller side of up to
+    # `side` members: cross(S) = sum of member sums over S - 2 * pair costs inside S
     for i in range(k):
         if side >= 1 and k >= 2:
             if msum[i] > (c2 + (k - 1)) * de * tol:
