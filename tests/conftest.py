@@ -14,7 +14,14 @@ from annotator import store
 from annotator.services import accounts
 from annotator.services import jobs as gamma_jobs
 from annotator.web import create_app
-from tests.browser_support import CORPUS, PASSWORD, ROOT, USERS, build_database  # noqa: F401
+from tests.browser_support import (  # noqa: F401
+    CORPUS,
+    PASSWORD,
+    ROOT,
+    USERS,
+    build_database,
+    chromium,
+)
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -126,3 +133,10 @@ def held_gamma_jobs(monkeypatch):
     monkeypatch.setattr(gamma_jobs, "run_gamma_job", held)
     yield release, started
     release.set()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (browser tests only)."""
+    with chromium() as launched:
+        yield launched

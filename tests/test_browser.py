@@ -16,7 +16,6 @@ from annotator.store.statuses import get_status
 from annotator.store.users import get_user
 from tests.browser_support import (
     build_database,
-    chromium,
     drag_select,
     live_server,
     log_in,
@@ -37,12 +36,6 @@ def site(tmp_path_factory):
     db_path = build_database(tmp / "annotator.db")
     with live_server(db_path) as url:
         yield url, db_path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def read_db(db_path: Path):

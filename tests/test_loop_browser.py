@@ -14,7 +14,6 @@ from annotator.services.annotations import SpanInput, create_span, update_span_f
 from annotator.store.users import get_user
 from tests.browser_support import (
     build_database,
-    chromium,
     drag_select,
     live_server,
     log_in,
@@ -36,12 +35,6 @@ def site(tmp_path_factory):
     db_path = build_database(tmp / "annotator.db")
     with live_server(db_path) as url:
         yield url, db_path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def make_span(db_path, name: str, doc: int, first: int, last: int, label="STATE_PROPAGANDA"):

@@ -14,7 +14,7 @@ from annotator.core.labels import load_label_scheme
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.statuses import get_gold_status
 from annotator.store.users import get_user
-from tests.browser_support import build_database, chromium, live_server, log_in, new_page
+from tests.browser_support import build_database, live_server, log_in, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +53,6 @@ def site(tmp_path_factory):
     db.conn.close()
     with live_server(db_path) as url:
         yield url, db_path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def assignments(db_path):
