@@ -21,8 +21,12 @@ fractional). A GammaBudget bounds memory and time: past it, GammaTooLarge, not a
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -225,8 +229,8 @@ def _enumerate_sparse(
     ptr: np.ndarray,
     nbr: np.ndarray,
     diss: Dissimilarity,
-    budget: GammaBudget | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    limit: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Candidate unitary alignments over the units `chosen` (whole components): rows of unit
     indices (len(units.starts) = empty), summed real-pair dissimilarities, unit counts.
 
@@ -242,11 +246,11 @@ def _enumerate_sparse(
     cheaper: splitting T (k units) into T1 and T2 (k1 + k2 = k) changes the summed pair
     costs by C(n, 2) + k1 * k2 - cross(T1, T2) (every pair between the parts becomes two
     empty pairs, and one more all-empty row of C(n, 2) pairs appears); checked for every
-    split with a smaller side of up to 3 units.
+    split with a smaller side of up to 3 units. None past `limit` rows (or twenty times as
+    many search steps).
     """
     from annotator.agreement.gamma_dp import enumerate_alignments
 
-    limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
     parts, sums, ks, ok = enumerate_alignments(
         units.n_annotators,
         units.starts,
@@ -262,12 +266,7 @@ def _enumerate_sparse(
         int(limit),
         int(min(limit * _STEPS_PER_CANDIDATE, np.iinfo(np.int64).max)),
     )
-    if not ok:
-        raise GammaTooLarge(
-            f"the candidate unitary alignments of one chunk exceed the budget of {limit:,}"
-            " (or the search for them twenty times that)"
-        )
-    return parts, sums, ks
+    return (parts, sums, ks) if ok else None
 
 
 _STEPS_PER_CANDIDATE = 20  # partial alignments tried per candidate allowed
@@ -293,7 +292,11 @@ def _solve_chunk(
     empty = len(units.starts)
     de = diss.delta_empty
     c2 = n * (n - 1) // 2
-    parts, sums, ks = _enumerate_sparse(units, chosen, ptr, nbr, diss, budget)
+    limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
+    enumerated = _enumerate_sparse(units, chosen, ptr, nbr, diss, min(limit, _ENUMERATED_ROWS))
+    if enumerated is None:  # too many to list: generate the columns the LP asks for
+        return _solve_by_pricing(units, chosen, labels, ptr, nbr, diss, budget, deadline)
+    parts, sums, ks = enumerated
     costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
     picked = np.zeros(len(parts), dtype=bool)
     by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
@@ -307,6 +310,298 @@ def _solve_chunk(
         picked[idx[_solve_by_lp(units, parts[idx], costs[idx], labels, deadline)]] = True
     chosen_parts = parts[picked]
     return np.where(chosen_parts == empty, EMPTY, chosen_parts), costs[picked]
+
+
+_PER_ANCHOR = 5  # columns priced per anchor and round
+_SMOOTHING = 0.5  # weight of the best-bound duals in the priced mix (Wentges)
+_ENUMERATED_ROWS = 20_000  # candidate rows listed per chunk before column generation takes over
+
+
+def _solve_by_pricing(
+    units: Units,
+    chosen: np.ndarray,
+    labels: np.ndarray,
+    ptr: np.ndarray,
+    nbr: np.ndarray,
+    diss: Dissimilarity,
+    budget: GammaBudget | None,
+    deadline: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignments of the components made of the units `chosen`, by column generation.
+
+    Where the candidate unitary alignments are too many to list (every subset of a cluster of
+    ten units that agree is one), the LP relaxation of the set partitioning starts from the
+    units alone and grows: its duals price every candidate, and the compiled search
+    (gamma_dp.price_alignments) adds per unit the unitary alignment of least negative reduced
+    cost, until none is negative; the LP is then optimal over all candidates. An integral LP
+    optimum is a best alignment. Where it is fractional, a feasible solution (milp over the
+    columns at hand) bounds the gap, and reduced-cost fixing makes the rest exact: any
+    alignment costs the LP value plus the reduced costs of its columns (all >= 0), so only
+    candidates whose reduced cost is within the gap can be in a best one; they are listed
+    (price_alignments again, with the gap as threshold) and solved by milp.
+    """
+    from annotator.agreement.gamma_dp import price_alignments
+
+    n = units.n_annotators
+    empty = len(units.starts)
+    de = diss.delta_empty
+    c2 = n * (n - 1) // 2
+    limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
+    steps = int(min(limit * _STEPS_PER_CANDIDATE, np.iinfo(np.int64).max))
+    row_of = np.full(empty + 1, -1)
+    row_of[chosen] = np.arange(len(chosen))
+    parts = np.full((len(chosen), n), empty, dtype=np.int64)
+    parts[np.arange(len(chosen)), units.owners[chosen]] = chosen
+    sums = np.zeros(len(chosen))
+    ks = np.ones(len(chosen), dtype=np.int64)
+    duals = np.zeros(empty)
+    thresholds = np.full(empty, -1e-9)
+    args = (n, units.starts, units.ends, units.cats, units.owners, chosen.astype(np.int64),
+            ptr.astype(np.int64, copy=False), nbr.astype(np.int64, copy=False),
+            float(diss.alpha), float(diss.beta), float(de), _TIE)  # fmt: skip
+
+    master = _MasterLP(len(chosen), deadline)
+    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    master.add(row_of[parts], costs + _TIE)
+    # Wentges smoothing against the tailing off of plain column generation (hundreds of
+    # degenerate rounds at the same LP value): price at a mix of the LP's duals and the duals
+    # of the best Lagrangian bound so far, sum of duals + sum over anchors of their least
+    # negative reduced cost (a partition uses at most one column per anchor, so every
+    # alignment costs at least that).
+    center = np.zeros(empty)
+    center_rc = np.zeros(empty)  # least reduced cost per anchor (<= 0) at the center's duals
+    center_bound = -np.inf
+    while True:
+        value, x, lp_duals = master.solve()
+        duals[chosen] = lp_duals
+        weight = _SMOOTHING if np.isfinite(center_bound) else 0.0
+        while True:
+            mixed = weight * center + (1 - weight) * duals
+            new, new_sums, new_ks, new_rc, ok = price_alignments(
+                *args, mixed, thresholds, _PER_ANCHOR, _PER_ANCHOR * len(chosen) + 1, steps
+            )
+            if not ok:
+                raise GammaTooLarge(
+                    "the search for unitary alignments of negative reduced cost exceeded its budget"
+                )
+            least = np.zeros(empty)  # per anchor (a row's first real unit)
+            np.minimum.at(least, new[np.arange(len(new)), np.argmax(new != empty, axis=1)], new_rc)
+            bound = float(mixed[chosen].sum() + least.sum())
+            if bound > center_bound:
+                center, center_bound, center_rc = mixed, bound, least
+            new_costs = (new_sums + (c2 - new_ks * (new_ks - 1) // 2) * de) / c2
+            members_duals = np.where(new != empty, duals[np.minimum(new, empty - 1)], 0.0)
+            useful = new_costs + _TIE - members_duals.sum(axis=1) < -1e-9  # against the LP's
+            if useful.any() or weight == 0.0:
+                break
+            weight = max(0.0, weight - (1 - _SMOOTHING))  # mispriced: nearer the LP's duals
+        if not useful.any() or value - center_bound <= 1e-9 * (1 + abs(value)):
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            raise GammaTooLarge("the time budget ran out during the alignment")
+        parts = np.concatenate((parts, new[useful]))
+        sums = np.concatenate((sums, new_sums[useful]))
+        ks = np.concatenate((ks, new_ks[useful]))
+        master.add(row_of[new[useful]], new_costs[useful] + _TIE)
+        if len(parts) > limit:
+            raise GammaTooLarge(
+                f"the generated unitary alignments exceed the budget of {limit:,} candidates"
+            )
+    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    picked = x > 0.5
+    fractional = (x > 1e-7) & (x < 1 - 1e-7)
+    out_parts, out_costs = parts[picked], costs[picked]
+    if fractional.any():
+        open_cols, exact_parts, exact_costs = _exact_where_fractional(
+            units, chosen, labels, parts, costs, x, (center, center_rc), fractional, args,
+            limit, steps, deadline,
+        )  # fmt: skip
+        kept = picked & ~open_cols
+        out_parts = np.concatenate((parts[kept], exact_parts))
+        out_costs = np.concatenate((costs[kept], exact_costs))
+    return np.where(out_parts == empty, EMPTY, out_parts), out_costs
+
+
+class _MasterLP:
+    """The LP relaxation of the set partitioning over a growing set of columns (HiGHS through
+    highspy): each solve starts from the last basis, where scipy's linprog would start over
+    (measured: on ten-annotator continua of 200 units, 199 solves from scratch took 3.5 s)."""
+
+    def __init__(self, rows: int, deadline: float | None) -> None:
+        import highspy
+
+        self._highs = _quiet_highs(highspy)
+        self._deadline = deadline
+        for option, setting in (("output_flag", False), ("presolve", "off")):
+            self._highs.setOptionValue(option, setting)
+        ones = np.ones(rows)
+        nothing = np.zeros(0, dtype=np.int32)
+        self._highs.addRows(rows, ones, ones, 0, nothing, nothing, np.zeros(0))
+        self._columns = 0
+
+    def add(self, rows_of_columns: np.ndarray, costs: np.ndarray) -> None:
+        """Columns given as rows of their row indices (-1: an empty unit), with their costs."""
+        real = rows_of_columns >= 0
+        starts = np.concatenate(([0], np.cumsum(real.sum(axis=1))[:-1])).astype(np.int32)
+        indices = rows_of_columns[real].astype(np.int32)
+        count = len(costs)
+        self._highs.addCols(
+            count, costs, np.zeros(count), np.full(count, np.inf), len(indices), starts,
+            indices, np.ones(len(indices)),
+        )  # fmt: skip
+        self._columns += count
+
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """The LP value, the column values and the row duals (reduced cost c - A^T y)."""
+        import highspy
+
+        spent = self._highs.getRunTime()
+        allowed = spent + min(_remaining(self._deadline), 1e6)
+        self._highs.setOptionValue("time_limit", float(allowed))
+        with _solver_quiet():
+            self._highs.run()
+        if self._highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise GammaTooLarge("the time budget ran out in the linear program")
+        solution = self._highs.getSolution()
+        value = self._highs.getInfo().objective_function_value
+        return float(value), np.asarray(solution.col_value), np.asarray(solution.row_dual)
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET_DEPTH = [0, -1]  # threads inside _solver_quiet, and the saved descriptor 1
+
+
+@contextlib.contextmanager
+def _solver_quiet() -> Iterator[None]:
+    """File descriptor 1 pointed at /dev/null while HiGHS runs: it prints its banner (the
+    first Highs object of a process) and, in some branch-and-bound paths, debug lines
+    straight to it from C++, which would land in `annotator agreement --json`. Counted, so
+    that threads solving at once restore the real descriptor only when the last one leaves."""
+    with _QUIET_LOCK:
+        if _QUIET_DEPTH[0] == 0:
+            sys.stdout.flush()
+            _QUIET_DEPTH[1] = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        _QUIET_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET_DEPTH[0] -= 1
+            if _QUIET_DEPTH[0] == 0:
+                os.dup2(_QUIET_DEPTH[1], 1)
+                os.close(_QUIET_DEPTH[1])
+
+
+def _milp(*args, **kwargs):
+    """scipy's milp, quietly (see _solver_quiet)."""
+    with _solver_quiet():
+        return milp(*args, **kwargs)
+
+
+def _linprog(*args, **kwargs):
+    """scipy's linprog, quietly (see _solver_quiet)."""
+    with _solver_quiet():
+        return linprog(*args, **kwargs)
+
+
+def _quiet_highs(highspy):
+    """A Highs object (made quietly: the first one of a process prints HiGHS's banner)."""
+    with _solver_quiet():
+        return highspy.Highs()
+
+
+def _exact_where_fractional(
+    units: Units,
+    chosen: np.ndarray,
+    labels: np.ndarray,
+    parts: np.ndarray,
+    costs: np.ndarray,
+    x: np.ndarray,
+    center: tuple[np.ndarray, np.ndarray],
+    fractional: np.ndarray,
+    args: tuple,
+    limit: int,
+    steps: int,
+    deadline: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best alignments of the components whose column-generation LP optimum is fractional
+    (see _solve_by_pricing): a feasible solution from the columns at hand bounds the gap,
+    every candidate within it is listed, one milp picks. Returns the columns of those
+    components (mask over `parts`) and the rows and costs picked for them.
+
+    `center` holds duals y and, per anchor u, the least reduced cost m_u <= 0 of a column
+    anchored there. Any alignment of a component costs sum(y) + the reduced costs of its
+    columns, at most one per anchor, so at least L = sum(y + m); a column anchored at u with
+    reduced cost r is in one of cost at most U only if r + L - m_u <= U. This holds for any
+    duals, not only the LP's optimal ones: it is the Lagrangian bound of the set partitioning.
+    """
+    duals, least = center
+    from annotator.agreement.gamma_dp import price_alignments
+
+    empty = len(units.starts)
+    n = units.n_annotators
+    real = parts != empty
+    anchor = parts[np.arange(len(parts)), np.argmax(real, axis=1)]
+    comp = labels[anchor]
+    open_comps = np.unique(comp[fractional])
+    open_cols = np.isin(comp, open_comps)
+    open_units = chosen[np.isin(labels[chosen], open_comps)]
+
+    def solve(p: np.ndarray, c: np.ndarray) -> np.ndarray:
+        # the exact partition, by milp, of the units these columns cover
+        is_real = p != empty
+        covered = np.unique(p[is_real])
+        cols = np.repeat(np.arange(len(p)), n)[is_real.ravel()]
+        a_mat = coo_matrix(
+            (np.ones(len(cols)), (np.searchsorted(covered, p[is_real]), cols)),
+            shape=(len(covered), len(p)),
+        ).tocsr()
+        result = _milp(
+            c + _TIE,
+            constraints=LinearConstraint(a_mat, 1, 1),
+            integrality=np.ones(len(p)),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+        )
+        if result.status != 0 or result.x is None:
+            raise GammaTooLarge("the time budget ran out in the integer program")
+        return result.x > 0.5
+
+    # the feasible solution: the LP's integral columns, and the units they leave partitioned
+    # exactly by the columns at hand that cover only those (the units alone are among them)
+    integral = open_cols & (x > 1 - 1e-7)
+    taken = np.zeros(empty + 1, dtype=bool)
+    taken[parts[integral]] = True
+    taken[empty] = False
+    rest = open_cols & ~integral & ~taken[parts].any(axis=1)
+    feasible_cols = integral.copy()
+    if rest.any():
+        feasible_cols[np.flatnonzero(rest)[solve(parts[rest], costs[rest])]] = True
+    feasible = feasible_cols[open_cols]
+    upper = np.bincount(
+        np.searchsorted(open_comps, comp[open_cols][feasible]),
+        weights=costs[open_cols][feasible] + _TIE,
+        minlength=len(open_comps),
+    )
+    comp_of_unit = np.searchsorted(open_comps, labels[open_units])
+    lower = np.bincount(
+        comp_of_unit, weights=duals[open_units] + least[open_units], minlength=len(open_comps)
+    )
+    gap = upper - lower
+    thresholds = np.full(empty, -np.inf)
+    thresholds[open_units] = (gap + 1e-9 * (1 + np.abs(upper)))[comp_of_unit] + least[open_units]
+    listed, sums, ks, _, ok = price_alignments(*args, duals, thresholds, 0, limit, steps)
+    if not ok:
+        raise GammaTooLarge(
+            f"the unitary alignments within the LP's gap exceed the budget of {limit:,}"
+        )
+    c2 = n * (n - 1) // 2
+    listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
+    best = solve(listed, listed_costs)
+    return open_cols, listed[best], listed_costs[best]
 
 
 def _solve_by_lp(
@@ -336,7 +631,7 @@ def _solve_by_lp(
     a_mat = coo_matrix(
         (np.ones(real.sum()), (row_of[flat[real]], cols)), shape=(len(members), len(parts))
     ).tocsr()
-    relaxed = linprog(
+    relaxed = _linprog(
         costs + _TIE,
         A_eq=a_mat,
         b_eq=np.ones(len(members)),
@@ -360,7 +655,7 @@ def _solve_by_lp(
         )
         sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
         sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
-        result = milp(
+        result = _milp(
             costs[bad] + _TIE,
             constraints=LinearConstraint(sub, 1, 1),
             integrality=np.ones(bad.sum()),
@@ -405,7 +700,7 @@ def _may_be_optimal(
     rest = np.flatnonzero(open_cols & ~clash)
     if len(rest):
         rest_rows = np.unique(by_col.indices[np.isin(rows_of_col, rest)])
-        part = milp(
+        part = _milp(
             costs[rest],
             constraints=LinearConstraint(a_mat[rest_rows][:, rest], 1, 1),
             integrality=np.ones(len(rest)),

@@ -323,3 +323,309 @@ def enumerate_alignments(
                 choice[level] = -1
                 added[level] = False
     return rows[:count], sums[:count], ks[:count], True
+
+
+@nb.njit(cache=True)
+def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no cover - compiled
+    # Least change of the reduced cost that the levels level..n-1 can still bring: adding the
+    # candidate v changes it by (sum of d(t, v) over the members t - k * de) / c2 - pi_v, and
+    # every pair among the units added later by at least -de / c2 (d >= 0); so with g the best
+    # change per level, sorted, j more units bring at least g_1 + ... + g_j - C(j, 2) de / c2.
+    g = np.empty(n - level)
+    count = 0
+    for lv in range(level, n):
+        best = np.inf
+        for i in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
+            change = (acc[i] - k * de) / c2 - pi_local[i]
+            if change < best:
+                best = change
+        if best < np.inf:
+            g[count] = best
+            count += 1
+    g = np.sort(g[:count])
+    least = 0.0
+    prefix = 0.0
+    for j in range(count):
+        prefix += g[j]
+        value = prefix - (j + 1) * j / 2 * de / c2
+        if value < least:
+            least = value
+    return least
+
+
+@nb.njit(cache=True)
+def _order_level(order, level, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no cover
+    # this level's candidates, the one that lowers the reduced cost most first
+    lo, hi = lvl_ptr[level], lvl_ptr[level + 1]
+    change = np.empty(hi - lo)
+    for i in range(lo, hi):
+        change[i - lo] = (acc[i] - k * de) / c2 - pi_local[i]
+    idx = np.argsort(change)
+    for j in range(hi - lo):
+        order[level, j] = lo + idx[j]
+
+
+@nb.njit(cache=True)
+def _keep_best(best_pos, best_total, best_k, best_rc, found, kept, pos, total, k, rc, threshold):
+    # keep the row among the `kept` best so far (rc is below the threshold); the new threshold
+    # is the worst kept once all places are taken  # pragma: no cover - compiled
+    if found < kept:
+        slot = found
+    else:
+        slot = np.argmax(best_rc)
+    best_pos[slot] = pos
+    best_total[slot] = total
+    best_k[slot] = k
+    best_rc[slot] = rc
+    if found + 1 < kept:
+        return threshold
+    return best_rc[: min(found + 1, kept)].max()
+
+
+@nb.njit(cache=True)
+def _grow(rows, sums, ks, rcs, count, cap, n):  # pragma: no cover - compiled
+    grown = np.empty((cap, n), dtype=np.int64)
+    grown[:count] = rows[:count]
+    grown_s = np.empty(cap)
+    grown_s[:count] = sums[:count]
+    grown_k = np.empty(cap, dtype=np.int64)
+    grown_k[:count] = ks[:count]
+    grown_r = np.empty(cap)
+    grown_r[:count] = rcs[:count]
+    return grown, grown_s, grown_k, grown_r
+
+
+@nb.njit(cache=True)
+def price_alignments(
+    n,
+    starts,
+    ends,
+    cats,
+    owners,
+    chosen,
+    ptr,
+    nbr,
+    alpha,
+    beta,
+    de,
+    tie,
+    duals,
+    thresholds,
+    per_anchor,
+    max_rows,
+    max_steps,
+):  # pragma: no cover - compiled
+    """Unitary alignments anchored at each unit u of `chosen` (u their first real unit) whose
+    reduced cost (cost + tie - the duals of their units) is below thresholds[u]: per anchor
+    the per_anchor ones of least reduced cost, or (per_anchor = 0) every one at most
+    thresholds[u] (for the exact program).
+    The dominance bounds of enumerate_alignments hold as there, and a partial alignment is
+    dropped once _future_bound shows that no completion reaches the threshold. Rows, summed
+    pair costs and unit counts as enumerate_alignments returns them, plus the reduced costs;
+    ok=False past max_rows rows or max_steps steps."""
+    empty = len(starts)
+    c2 = n * (n - 1) // 2
+    tol = 1 + 1e-9
+    slack = 1e-12
+    side = min(3, n // 2)
+    cap = 1024
+    rows = np.empty((cap, n), dtype=np.int64)
+    sums = np.empty(cap)
+    ks = np.empty(cap, dtype=np.int64)
+    rcs = np.empty(cap)
+    count = 0
+    steps = 0
+    members = np.empty(n, dtype=np.int64)  # continuum unit indices
+    local_of = np.empty(n, dtype=np.int64)  # their candidate indices (the anchor's unused)
+    msum = np.empty(n)
+    pos = np.empty(n, dtype=np.int64)
+    best_only = per_anchor > 0
+    kept = max(per_anchor, 1)
+    best_pos = np.empty((kept, n), dtype=np.int64)
+    best_total = np.empty(kept)
+    best_k = np.empty(kept, dtype=np.int64)
+    best_rc = np.empty(kept)
+    choice = np.empty(n, dtype=np.int64)
+    added = np.zeros(n, dtype=np.bool_)
+    msum_at = np.empty((n, n))
+    total_at = np.empty(n)
+    psum_at = np.empty(n)
+    lvl_ptr = np.empty(n + 1, dtype=np.int64)
+    for u in chosen:
+        a0 = owners[u]
+        # the anchor's candidates level by level, and all their dissimilarities
+        size = 0
+        for lv in range(n):
+            lvl_ptr[lv] = size
+            if lv > a0:
+                size += ptr[u * n + lv + 1] - ptr[u * n + lv]
+        lvl_ptr[n] = size
+        cand = np.empty(size, dtype=np.int64)
+        for lv in range(a0 + 1, n):
+            lo = ptr[u * n + lv]
+            for i in range(ptr[u * n + lv + 1] - lo):
+                cand[lvl_ptr[lv] + i] = nbr[lo + i]
+        pi_local = np.empty(size)
+        d_anchor = np.empty(size)
+        dmat = np.empty((size, size))
+        for i in range(size):
+            pi_local[i] = duals[cand[i]]
+            d_anchor[i] = _diss(u, cand[i], starts, ends, cats, alpha, beta, de)
+            for j in range(i):
+                d = _diss(cand[i], cand[j], starts, ends, cats, alpha, beta, de)
+                dmat[i, j] = d
+                dmat[j, i] = d
+        # accs[level, i]: summed dissimilarity of candidate i to the members chosen before
+        # `level` (copied level to level, so never a rounding residue)
+        accs = np.empty((n + 1, max(size, 1)))
+        for i in range(size):
+            accs[a0 + 1, i] = d_anchor[i]
+        order = np.empty((n, max(size, 1)), dtype=np.int64)
+        threshold = thresholds[u]
+        found = 0
+        pos[:] = empty
+        pos[a0] = u
+        members[0] = u
+        msum[0] = 0.0
+        k = 1
+        total = 0.0
+        psum = duals[u]
+        lone = de + tie - psum  # the anchor alone: every one of its C(n, 2) pairs costs de
+        if lone <= threshold:
+            if best_only:
+                threshold = _keep_best(best_pos, best_total, best_k, best_rc, found, kept,
+                                       pos, 0.0, 1, lone, threshold)  # fmt: skip
+                found = min(found + 1, kept)
+            else:
+                if count == cap:
+                    if cap >= max_rows:
+                        return rows[:0], sums[:0], ks[:0], rcs[:0], False
+                    cap = min(cap * 2, max_rows)
+                    rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+                rows[count] = pos
+                sums[count] = 0.0
+                ks[count] = 1
+                rcs[count] = lone
+                count += 1
+        level = a0 + 1
+        if level < n:
+            choice[level] = -1
+            added[level] = False
+            _order_level(order, level, lvl_ptr, accs[level], pi_local, k, c2, de)
+        while level > a0:
+            steps += 1
+            if steps > max_steps:
+                return rows[:0], sums[:0], ks[:0], rcs[:0], False
+            if level >= n:  # a complete row (the anchor alone was counted above)
+                level -= 1
+                if k < 2:
+                    continue
+                rc = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum
+                keep = rc < threshold if best_only else rc <= threshold
+                if keep and total > _budget(k, n) * de * tol:
+                    keep = False
+                if keep:
+                    for m in range(k):
+                        if msum[m] > (c2 + k - 1) * de * tol:
+                            keep = False
+                            break
+                if keep:
+                    keep = _split_free(
+                        k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
+                    )
+                if keep and best_only:
+                    threshold = _keep_best(best_pos, best_total, best_k, best_rc, found, kept,
+                                           pos, total, k, rc, threshold)  # fmt: skip
+                    found = min(found + 1, kept)
+                elif keep:
+                    if count == cap:
+                        if cap >= max_rows:
+                            return rows[:0], sums[:0], ks[:0], rcs[:0], False
+                        cap = min(cap * 2, max_rows)
+                        rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+                    rows[count] = pos
+                    sums[count] = total
+                    ks[count] = k
+                    rcs[count] = rc
+                    count += 1
+                continue
+            if added[level]:  # undo this level's previous choice, restored from copies
+                k -= 1
+                total = total_at[level]
+                psum = psum_at[level]
+                for m in range(k):
+                    msum[m] = msum_at[level, m]
+                added[level] = False
+                pos[level] = empty
+            choice[level] += 1
+            cnt = lvl_ptr[level + 1] - lvl_ptr[level]
+            if choice[level] > cnt:  # every candidate and the empty unit tried
+                level -= 1
+                continue
+            r = n - 1 - level
+            acc = accs[level]
+            nxt = accs[level + 1]
+            if choice[level] < cnt:
+                i = order[level, choice[level]]
+                new_k = k + 1
+                limit = (c2 + new_k - 1 + r) * de * tol
+                own = acc[i]  # summed in member order, as enumerate_alignments sums it
+                if own > limit or total + own > _budget(new_k + r, n) * de * tol:
+                    continue
+                fits = msum[0] + d_anchor[i] <= limit
+                m = 1
+                while fits and m < k:
+                    fits = msum[m] + dmat[i, local_of[m]] <= limit
+                    m += 1
+                if not fits:
+                    continue
+                total_at[level] = total
+                psum_at[level] = psum
+                for m in range(k):
+                    msum_at[level, m] = msum[m]
+                msum[0] += d_anchor[i]
+                for m in range(1, k):
+                    msum[m] += dmat[i, local_of[m]]
+                members[k] = cand[i]
+                local_of[k] = i
+                msum[k] = own
+                k = new_k
+                total += own
+                psum += pi_local[i]
+                added[level] = True
+                pos[level] = cand[i]
+                for j in range(lvl_ptr[level + 1], size):
+                    nxt[j] = acc[j] + dmat[i, j]
+            else:  # the empty unit: the bounds only tighten as annotators run out
+                if total > _budget(k + r, n) * de * tol:
+                    continue
+                limit = (c2 + k - 1 + r) * de * tol
+                fits = True
+                for m in range(k):
+                    if msum[m] > limit:
+                        fits = False
+                        break
+                if not fits:
+                    continue
+                for j in range(lvl_ptr[level + 1], size):
+                    nxt[j] = acc[j]
+            level += 1
+            if level < n:
+                now = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum
+                bound = now + _future_bound(level, n, lvl_ptr, nxt, pi_local, k, c2, de)
+                if bound > threshold + slack:
+                    level -= 1  # no completion reaches the threshold: the next choice
+                    continue
+                choice[level] = -1
+                added[level] = False
+                _order_level(order, level, lvl_ptr, nxt, pi_local, k, c2, de)
+        for b in range(found if best_only else 0):
+            if count == cap:
+                cap = cap * 2
+                rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+            rows[count] = best_pos[b]
+            sums[count] = best_total[b]
+            ks[count] = best_k[b]
+            rcs[count] = best_rc[b]
+            count += 1
+    return rows[:count], sums[:count], ks[:count], rcs[:count], True
