@@ -11,10 +11,13 @@ from playwright.sync_api import expect
 
 from annotator import store
 from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.adjudication import accept_span
 from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.store.documents import get_document, get_tokens
 from annotator.store.statuses import get_gold_status
 from annotator.store.users import get_user
-from tests.browser_support import build_database, live_server, log_in, new_page
+from tests.browser_support import PASSWORD, build_database, live_server, log_in, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -243,4 +246,133 @@ def test_dashboard_leads_with_plain_verdicts(site, browser):
     # Every figure with two decimals.
     numbers = page.locator("#figures .big-number").all_inner_texts()
     assert numbers and all(re.fullmatch(r"-?\d+\.\d\d|n/a|computing…", n) for n in numbers)
+    page.context.close()
+
+
+CROWD = ("anna", "ben", "cara", "dora", "emil")
+CROWD_LABELS = ("EDITORIAL_FRAMING", "STATE_PROPAGANDA", "INTEL_ESTIMATE")
+PLACES = 24
+LAYOUT_SIZES = {
+    "desktop": {"width": 1366, "height": 768},
+    "wide": {"width": 1920, "height": 1080},
+    "phone": {"width": 390, "height": 844},
+}
+
+
+@pytest.fixture(scope="module")
+def crowded_site(tmp_path_factory):
+    """The longest corpus article, five annotators who disagree at 24 places (a label, a
+    boundary, someone missing), every other place accepted into gold: rows to scroll through."""
+    db_path = build_database(tmp_path_factory.mktemp("crowded-review") / "annotator.db")
+    db = store.connect(db_path)
+    scheme = load_label_scheme()
+    for name in CROWD[2:]:
+        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
+    doc = max(
+        (row[0] for row in db.conn.execute("SELECT id FROM document")),
+        key=lambda i: len(get_tokens(db, i).starts),
+    )
+    text, tokens = get_document(db, doc).text, get_tokens(db, doc)
+    words = [
+        i
+        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True))
+        if text[start:end].isalpha()
+    ]
+    step = len(words) // PLACES
+    lead = get_user(db, "lea")
+    for place in range(PLACES):
+        first = words[place * step]
+        made = []
+        for n, name in enumerate(CROWD):
+            if (place + n) % 5 == 4:
+                continue  # one annotator missed this place
+            label = CROWD_LABELS[(place + (n == 2)) % len(CROWD_LABELS)]
+            span, _ = create_span(
+                db,
+                scheme,
+                get_user(db, name),
+                doc,
+                SpanInput(label, token_start=first, token_end=first + 2 + (n == 1)),
+            )
+            made.append(span)
+        if place % 2 == 0:
+            accept_span(db, scheme, lead, doc, made[0].id)
+    for name in CROWD:
+        set_document_status(db, get_user(db, name), doc, "done")
+    db.conn.close()
+    with live_server(db_path) as url:
+        yield url, doc
+
+
+def boxes_in_view(page, selector: str) -> list[dict]:
+    """The viewport boxes (and classes, first words) of the elements matching `selector` that
+    show in the viewport."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
+             const b = el.getBoundingClientRect();
+             return {x: b.left, y: b.top, right: b.right, bottom: b.bottom,
+                     cls: el.className, text: el.innerText.trim().slice(0, 30)};
+           }).filter((b) => b.bottom > 0 && b.y < innerHeight && b.right > 0
+                            && b.x < innerWidth && b.right > b.x && b.bottom > b.y)""",
+        selector,
+    )
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two viewport boxes share any area."""
+    return (
+        a["x"] < b["right"]
+        and b["x"] < a["right"]
+        and a["y"] < b["bottom"]
+        and b["y"] < a["bottom"]
+    )
+
+
+def uncovered(locator) -> bool:
+    """Whether a click at the element's centre lands on it (nothing lies over it)."""
+    return locator.evaluate(
+        """(el) => {
+             const b = el.getBoundingClientRect();
+             return el.contains(document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2));
+           }"""
+    )
+
+
+@pytest.mark.parametrize("size", sorted(LAYOUT_SIZES))
+def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
+    """Found in the final review of issue 14: on wide screens the sticky side panel stayed in
+    view over the full-width rows and covered the gold column (and, with five annotators, the
+    last annotator's), so a gold cell's Edit could not be clicked."""
+    url, doc = crowded_site
+    viewport = LAYOUT_SIZES[size]
+    page = new_page(browser, url, **viewport)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    expect(page.locator("#rows tr.region")).to_have_count(PLACES)
+    expect(page.locator("#rows thead th")).to_have_count(len(CROWD) + 2)
+    # Scroll well into the rows: a gold cell's Edit button halfway down the rows in the middle.
+    edit = page.locator("#rows tr.region td.gold-col button", has_text="Edit").nth(PLACES // 4)
+    edit.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(100)  # let a sticky panel settle at its stuck place
+    assert page.evaluate("scrollY") > page.locator("#rows").evaluate(
+        "(el) => el.getBoundingClientRect().top + scrollY"
+    ), "the test did not scroll into the rows"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"review_rows_scrolled_{size}.png"))
+
+    cells = boxes_in_view(page, "#rows td, #rows th")
+    assert any("gold-col" in c["cls"] for c in cells), "no gold cell in view"
+    panels = boxes_in_view(page, ".side, .side > *")
+    covered = [(c["text"], p["text"]) for c in cells for p in panels if overlap(c, p)]
+    assert covered == [], f"the side panel covers {len(covered)} row cells, e.g. {covered[:3]}"
+    assert uncovered(edit), "something lies over the gold cell's Edit button"
+
+    # Edit opens the gold editor where the lead can use it.
+    edit.click()
+    editor = page.locator("#editor.open")
+    expect(editor).to_have_count(1)
+    save = editor.locator("button[type=submit]")
+    expect(save).to_be_in_viewport()
+    assert uncovered(save), "something lies over the editor's Save button"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= viewport["width"]
     page.context.close()
