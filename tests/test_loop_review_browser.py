@@ -305,15 +305,24 @@ def crowded_site(tmp_path_factory):
 
 
 def boxes_in_view(page, selector: str) -> list[dict]:
-    """The viewport boxes (and classes, first words) of the elements matching `selector` that
-    show in the viewport."""
+    """The boxes (with class and first words) of the elements matching `selector`, cut to what
+    their scrolling ancestors and the viewport let show; elements that show nothing are left out."""
     return page.evaluate(
         """(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
              const b = el.getBoundingClientRect();
-             return {x: b.left, y: b.top, right: b.right, bottom: b.bottom,
-                     cls: el.className, text: el.innerText.trim().slice(0, 30)};
-           }).filter((b) => b.bottom > 0 && b.y < innerHeight && b.right > 0
-                            && b.x < innerWidth && b.right > b.x && b.bottom > b.y)""",
+             let box = {x: b.left, y: b.top, right: b.right, bottom: b.bottom};
+             for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+               const style = getComputedStyle(up);
+               if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+               const c = up.getBoundingClientRect();
+               box = {x: Math.max(box.x, c.left), y: Math.max(box.y, c.top),
+                      right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom)};
+             }
+             const [w, h] = [innerWidth, innerHeight];
+             box = {x: Math.max(box.x, 0), y: Math.max(box.y, 0),
+                    right: Math.min(box.right, w), bottom: Math.min(box.bottom, h)};
+             return {...box, cls: String(el.className), text: el.innerText.trim().slice(0, 30)};
+           }).filter((b) => b.right > b.x && b.bottom > b.y)""",
         selector,
     )
 
@@ -326,6 +335,14 @@ def overlap(a: dict, b: dict) -> bool:
         and a["y"] < b["bottom"]
         and b["y"] < a["bottom"]
     )
+
+
+def cells_under_the_panel(page, cells: str = "#rows td, #rows th") -> list[tuple[str, str]]:
+    """(cell, panel part) for every row cell in view that the side panel or a part of it covers."""
+    panels = boxes_in_view(page, ".side, .side > *")
+    return [
+        (c["text"], p["text"]) for c in boxes_in_view(page, cells) for p in panels if overlap(c, p)
+    ]
 
 
 def uncovered(locator) -> bool:
@@ -342,7 +359,8 @@ def uncovered(locator) -> bool:
 def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     """Found in the final review of issue 14: on wide screens the sticky side panel stayed in
     view over the full-width rows and covered the gold column (and, with five annotators, the
-    last annotator's), so a gold cell's Edit could not be clicked."""
+    last annotator's), so a gold cell's Edit could not be clicked. The panel now scrolls away
+    with the text; Edit brings the editor into view, and closing it goes back to the cell."""
     url, doc = crowded_site
     viewport = LAYOUT_SIZES[size]
     page = new_page(browser, url, **viewport)
@@ -351,7 +369,10 @@ def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     expect(page.locator("#rows tr.region")).to_have_count(PLACES)
     expect(page.locator("#rows thead th")).to_have_count(len(CROWD) + 2)
     # Scroll well into the rows: a gold cell's Edit button halfway down the rows in the middle.
-    edit = page.locator("#rows tr.region td.gold-col button", has_text="Edit").nth(PLACES // 4)
+    gold_cells = page.locator("#rows td.gold-col .span-cell[data-span]")
+    expect(gold_cells.first).to_contain_text("Edit")
+    span = gold_cells.nth(PLACES // 4).get_attribute("data-span")
+    edit = page.locator(f'#rows td.gold-col .span-cell[data-span="{span}"] button', has_text="Edit")
     edit.evaluate("(el) => el.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(100)  # let a sticky panel settle at its stuck place
     assert page.evaluate("scrollY") > page.locator("#rows").evaluate(
@@ -360,10 +381,8 @@ def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"review_rows_scrolled_{size}.png"))
 
-    cells = boxes_in_view(page, "#rows td, #rows th")
-    assert any("gold-col" in c["cls"] for c in cells), "no gold cell in view"
-    panels = boxes_in_view(page, ".side, .side > *")
-    covered = [(c["text"], p["text"]) for c in cells for p in panels if overlap(c, p)]
+    assert any("gold-col" in c["cls"] for c in boxes_in_view(page, "#rows td")), "no gold cell"
+    covered = cells_under_the_panel(page)
     assert covered == [], f"the side panel covers {len(covered)} row cells, e.g. {covered[:3]}"
     assert uncovered(edit), "something lies over the gold cell's Edit button"
 
@@ -371,8 +390,29 @@ def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     edit.click()
     editor = page.locator("#editor.open")
     expect(editor).to_have_count(1)
+    page.wait_for_timeout(100)
+    page.screenshot(path=str(ARTIFACTS / f"review_rows_edit_{size}.png"))
+    label = editor.locator("select[name=label]")
     save = editor.locator("button[type=submit]")
-    expect(save).to_be_in_viewport()
-    assert uncovered(save), "something lies over the editor's Save button"
+    for control in (label, save):
+        expect(control).to_be_in_viewport()
+        assert uncovered(control), f"something lies over the editor's {control}"
+    expect(label).to_be_focused()
+    covered = cells_under_the_panel(page, "#rows td, #rows th, #rows .rows-head")
+    assert covered == [], f"the open editor's panel covers {len(covered)} row cells: {covered[:3]}"
+
+    # And back to the same place in the rows, by the button or by Esc (the first leaves the field).
+    page.click("#editor [data-back-to-rows]")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(edit).to_be_in_viewport()
+    expect(edit).to_be_focused()
+    assert uncovered(edit)
+    page.keyboard.press("Enter")
+    expect(label).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(edit).to_be_focused()
+    expect(edit).to_be_in_viewport()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= viewport["width"]
     page.context.close()

@@ -38,6 +38,54 @@
     }
   });
 
+  // The gold tools scroll away with the text, so that they never cover the rows (review.css).
+  // A gold cell's Edit brings the editor into view, focused on its label; closing it (Esc, ×,
+  // "Back to the place in the rows") goes back to that cell.
+  let cameFrom = null; // {span, ts}: the gold cell whose Edit opened the editor
+  const editorEl = () => document.getElementById("editor");
+
+  function backToPlace() {
+    const from = cameFrom;
+    cameFrom = null;
+    const edit = document.querySelector(`[data-edit-gold="${CSS.escape(from.span)}"]`);
+    const place = edit || document.querySelector(`#rows tr.region[data-ts="${CSS.escape(from.ts)}"]`) || document.getElementById("rows");
+    if (!place) return;
+    place.scrollIntoView({ block: "center" });
+    if (edit) edit.focus({ preventScroll: true });
+  }
+
+  // The editor's state once htmx has settled it (until then it wears the old editor's class).
+  function editorSettled(opened) {
+    const editor = editorEl();
+    if (!cameFrom || !editor) return;
+    if (!editor.dataset.span) return backToPlace(); // closed, or its span deleted
+    if (editor.dataset.span !== cameFrom.span) { cameFrom = null; return; } // another span, opened elsewhere
+    const back = editor.querySelector("[data-back-to-rows]");
+    if (back) back.hidden = false;
+    if (!opened) return;
+    editor.scrollIntoView({ block: "nearest" });
+    const label = editor.querySelector("select[name=label]");
+    if (label) label.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("click", (e) => {
+    const edit = e.target.closest("[data-edit-gold]");
+    if (edit) cameFrom = { span: edit.dataset.editGold, ts: edit.closest("tr").dataset.ts };
+    if (e.target.closest("[data-back-to-rows]")) page.closeEditor();
+  });
+  // A request for the editor (a cell's Edit, a click in the text, closing) swaps it in; a save's
+  // answer swaps it out of band. Either way it settles on the new #editor, after the text page's
+  // handler (text_page.js loads first) has scrolled the text to the span.
+  let requested = false;
+  document.addEventListener("htmx:afterSwap", (e) => {
+    if (e.detail.target && e.detail.target.id === "editor") requested = true;
+  });
+  document.addEventListener("htmx:afterSettle", (e) => {
+    if (e.target.id !== "editor") return;
+    editorSettled(requested);
+    requested = false;
+  });
+
   document.addEventListener("keydown", (e) => {
     if (page.inField(e) || e.altKey || e.metaKey || e.ctrlKey) return;
     if (!page.layout()) return;
