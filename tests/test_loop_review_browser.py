@@ -408,7 +408,11 @@ def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     covered = cells_under_the_panel(page, "#rows td, #rows th, #rows .rows-head")
     assert covered == [], f"the open editor's panel covers {len(covered)} row cells: {covered[:3]}"
 
-    # And back to the same place in the rows, by the button or by Esc (the first leaves the field).
+    # A save keeps the way back; then back to the same place in the rows, by the button or by
+    # Esc (the first Esc leaves the field).
+    save.click()
+    expect(page.locator("#flash")).to_contain_text("saved")
+    page.wait_for_load_state("networkidle")  # the rows refresh themselves (goldChanged)
     page.click("#editor [data-back-to-rows]")
     expect(page.locator("#editor.open")).to_have_count(0)
     expect(edit).to_be_in_viewport()
@@ -422,4 +426,30 @@ def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
     expect(edit).to_be_focused()
     expect(edit).to_be_in_viewport()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= viewport["width"]
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", sorted(LAYOUT_SIZES))
+def test_gold_editor_opened_from_the_text_shows_whole(crowded_site, browser, size):
+    """The side panel scrolls itself now: a gold highlight clicked in the text opens the editor
+    with its Save button in sight (the panel scrolls, not the page, beside the text), and
+    closing it leaves the lead at the text."""
+    url, doc = crowded_site
+    viewport = LAYOUT_SIZES[size]
+    page = new_page(browser, url, **viewport)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    mark = page.locator("#text mark").nth(3)
+    mark.scroll_into_view_if_needed()
+    before = page.evaluate("scrollY")
+    mark.locator("span").first.click()
+    save = page.locator("#editor.open button[type=submit]")
+    expect(save).to_be_in_viewport()
+    assert uncovered(save)
+    if size != "phone":  # a phone's editor sits below the rows; the page goes to it
+        assert page.evaluate("scrollY") == before
+    page.screenshot(path=str(ARTIFACTS / f"review_text_edit_{size}.png"))
+    page.click("#editor [data-close-editor]")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(mark).to_be_in_viewport()  # back at the text (a phone went down to the editor)
     page.context.close()

@@ -38,15 +38,42 @@
     }
   });
 
-  // The gold tools scroll away with the text, so that they never cover the rows (review.css).
-  // A gold cell's Edit brings the editor into view, focused on its label; closing it (Esc, ×,
-  // "Back to the place in the rows") goes back to that cell.
-  let cameFrom = null; // {span, ts}: the gold cell whose Edit opened the editor
+  // The gold tools scroll away with the text, so that they never cover the rows, and scroll
+  // themselves beside it (review.css). An editor that opens is brought into sight: within the
+  // tools when they are in view, else the page goes to it (a gold cell's Edit far down the
+  // rows, a phone, where the tools sit below the rows). Closing it (Esc, ×, "Back to the place
+  // in the rows") goes back to where the lead came from; Edit's focus goes to the label field
+  // and comes back to the Edit button.
+  let cameFrom = null; // {span, cell} for a gold cell's Edit, {token} for a click in the text
   const editorEl = () => document.getElementById("editor");
 
-  function backToPlace() {
-    const from = cameFrom;
-    cameFrom = null;
+  function inView(el) {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  }
+
+  // Within the part of the tools on screen if the editor fits there, else the page moves.
+  function reveal(editor) {
+    const side = editor.closest(".side");
+    if (side && side.scrollHeight > side.clientHeight) {
+      const s = side.getBoundingClientRect();
+      const top = Math.max(s.top, 0);
+      const bottom = Math.min(s.bottom, window.innerHeight);
+      const r = editor.getBoundingClientRect();
+      if (bottom - top >= r.height) {
+        if (r.bottom > bottom) side.scrollTop += r.bottom - bottom;
+        else if (r.top < top) side.scrollTop -= top - r.top;
+      }
+    }
+    if (!inView(editor)) editor.scrollIntoView({ block: "nearest" });
+  }
+
+  function backToPlace(from) {
+    if (from.token !== undefined) {
+      const token = page.textEl() && page.textEl().getElementsByTagName("span")[from.token];
+      if (token && !inView(token)) token.scrollIntoView({ block: "center" });
+      return;
+    }
     const edit = document.querySelector(`[data-edit-gold="${CSS.escape(from.span)}"]`);
     const place = edit || document.querySelector(`#rows tr.region[data-ts="${CSS.escape(from.ts)}"]`) || document.getElementById("rows");
     if (!place) return;
@@ -55,27 +82,40 @@
   }
 
   // The editor's state once htmx has settled it (until then it wears the old editor's class).
-  function editorSettled(opened) {
+  function editorSettled(requested) {
     const editor = editorEl();
-    if (!cameFrom || !editor) return;
-    if (!editor.dataset.span) return backToPlace(); // closed, or its span deleted
-    if (editor.dataset.span !== cameFrom.span) { cameFrom = null; return; } // another span, opened elsewhere
-    const back = editor.querySelector("[data-back-to-rows]");
-    if (back) back.hidden = false;
-    if (!opened) return;
-    editor.scrollIntoView({ block: "nearest" });
-    const label = editor.querySelector("select[name=label]");
-    if (label) label.focus({ preventScroll: true });
+    if (!editor) return;
+    const from = cameFrom;
+    if (!editor.dataset.span) { // closed, or its span deleted
+      cameFrom = null;
+      if (from) backToPlace(from);
+      return;
+    }
+    if (!requested) { // a save's answer: the same span, unless it went elsewhere
+      if (from && from.span && editor.dataset.span !== from.span) cameFrom = null;
+      const back = editor.querySelector("[data-back-to-rows]");
+      if (back) back.hidden = !cameFrom || !cameFrom.span;
+      return;
+    }
+    reveal(editor);
+    if (from && from.span === editor.dataset.span) {
+      editor.querySelector("[data-back-to-rows]").hidden = false;
+      const label = editor.querySelector("select[name=label]");
+      if (label) label.focus({ preventScroll: true });
+    } else if (from && from.span) cameFrom = null; // another span, opened from the text or the list
   }
 
   document.addEventListener("click", (e) => {
     const edit = e.target.closest("[data-edit-gold]");
+    const token = e.target.closest("#text mark span[data-i]");
     if (edit) cameFrom = { span: edit.dataset.editGold, ts: edit.closest("tr").dataset.ts };
+    else if (token && window.getSelection().isCollapsed) cameFrom = { token: +token.dataset.i };
     if (e.target.closest("[data-back-to-rows]")) page.closeEditor();
   });
-  // A request for the editor (a cell's Edit, a click in the text, closing) swaps it in; a save's
-  // answer swaps it out of band. Either way it settles on the new #editor, after the text page's
-  // handler (text_page.js loads first) has scrolled the text to the span.
+  // A request for the editor (a cell's Edit, a click in the text or the gold list, closing)
+  // swaps it in; a save's answer swaps it out of band. Either way it settles on the new
+  // #editor, after the text page's handler (text_page.js loads first) has scrolled the text to
+  // the span.
   let requested = false;
   document.addEventListener("htmx:afterSwap", (e) => {
     if (e.detail.target && e.detail.target.id === "editor") requested = true;
