@@ -44,7 +44,7 @@
   // rows, a phone, where the tools sit below the rows). Closing it (Esc, ×, "Back to the place
   // in the rows") goes back to where the lead came from; Edit's focus goes to the label field
   // and comes back to the Edit button.
-  let cameFrom = null; // {span, cell} for a gold cell's Edit, {token} for a click in the text
+  let cameFrom = null; // {span, ts}: a gold cell's Edit and its place; {token}: a click in the text
   const editorEl = () => document.getElementById("editor");
 
   function inView(el) {
@@ -99,7 +99,8 @@
     }
     reveal(editor);
     if (from && from.span === editor.dataset.span) {
-      editor.querySelector("[data-back-to-rows]").hidden = false;
+      const back = editor.querySelector("[data-back-to-rows]");
+      if (back) back.hidden = false;
       const label = editor.querySelector("select[name=label]");
       if (label) label.focus({ preventScroll: true });
     } else if (from && from.span) cameFrom = null; // another span, opened from the text or the list
