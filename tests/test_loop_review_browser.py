@@ -11,10 +11,13 @@ from playwright.sync_api import expect
 
 from annotator import store
 from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.adjudication import accept_span
 from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.store.documents import get_document, get_tokens
 from annotator.store.statuses import get_gold_status
 from annotator.store.users import get_user
-from tests.browser_support import build_database, live_server, log_in, new_page
+from tests.browser_support import PASSWORD, build_database, live_server, log_in, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -243,4 +246,216 @@ def test_dashboard_leads_with_plain_verdicts(site, browser):
     # Every figure with two decimals.
     numbers = page.locator("#figures .big-number").all_inner_texts()
     assert numbers and all(re.fullmatch(r"-?\d+\.\d\d|n/a|computing…", n) for n in numbers)
+    page.context.close()
+
+
+CROWD = ("anna", "ben", "cara", "dora", "emil")
+CROWD_LABELS = ("EDITORIAL_FRAMING", "STATE_PROPAGANDA", "INTEL_ESTIMATE")
+PLACES = 24
+LAYOUT_SIZES = {
+    "desktop": {"width": 1366, "height": 768},
+    "wide": {"width": 1920, "height": 1080},
+    "phone": {"width": 390, "height": 844},
+    "narrow": {"width": 1000, "height": 800},  # one column: the tools below the rows
+}
+
+
+@pytest.fixture(scope="module")
+def crowded_site(tmp_path_factory):
+    """The longest corpus article, five annotators who disagree at 24 places (a label, a
+    boundary, someone missing), every other place accepted into gold: rows to scroll through."""
+    db_path = build_database(tmp_path_factory.mktemp("crowded-review") / "annotator.db")
+    db = store.connect(db_path)
+    scheme = load_label_scheme()
+    for name in CROWD[2:]:
+        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
+    doc = max(
+        (row[0] for row in db.conn.execute("SELECT id FROM document")),
+        key=lambda i: len(get_tokens(db, i).starts),
+    )
+    text, tokens = get_document(db, doc).text, get_tokens(db, doc)
+    words = [
+        i
+        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True))
+        if text[start:end].isalpha()
+    ]
+    step = len(words) // PLACES
+    lead = get_user(db, "lea")
+    for place in range(PLACES):
+        first = words[place * step]
+        made = []
+        for n, name in enumerate(CROWD):
+            if (place + n) % 5 == 4:
+                continue  # one annotator missed this place
+            label = CROWD_LABELS[(place + (n == 2)) % len(CROWD_LABELS)]
+            span, _ = create_span(
+                db,
+                scheme,
+                get_user(db, name),
+                doc,
+                SpanInput(label, token_start=first, token_end=first + 2 + (n == 1)),
+            )
+            made.append(span)
+        if place % 2 == 0:
+            accept_span(db, scheme, lead, doc, made[0].id)
+    for name in CROWD:
+        set_document_status(db, get_user(db, name), doc, "done")
+    db.conn.close()
+    with live_server(db_path) as url:
+        yield url, doc
+
+
+def boxes_in_view(page, selector: str) -> list[dict]:
+    """The boxes (with class and first words) of the elements matching `selector`, cut to what
+    their scrolling ancestors and the viewport let show; elements that show nothing are left out."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
+             const b = el.getBoundingClientRect();
+             let box = {x: b.left, y: b.top, right: b.right, bottom: b.bottom};
+             for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+               const style = getComputedStyle(up);
+               if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+               const c = up.getBoundingClientRect();
+               box = {x: Math.max(box.x, c.left), y: Math.max(box.y, c.top),
+                      right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom)};
+             }
+             const [w, h] = [innerWidth, innerHeight];
+             box = {x: Math.max(box.x, 0), y: Math.max(box.y, 0),
+                    right: Math.min(box.right, w), bottom: Math.min(box.bottom, h)};
+             return {...box, cls: String(el.className), text: el.innerText.trim().slice(0, 30)};
+           }).filter((b) => b.right > b.x && b.bottom > b.y)""",
+        selector,
+    )
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two viewport boxes share any area."""
+    return (
+        a["x"] < b["right"]
+        and b["x"] < a["right"]
+        and a["y"] < b["bottom"]
+        and b["y"] < a["bottom"]
+    )
+
+
+def cells_under_the_panel(page, cells: str = "#rows td, #rows th") -> list[tuple[str, str]]:
+    """(cell, panel part) for every row cell in view that the side panel or a part of it covers."""
+    panels = boxes_in_view(page, ".side, .side > *")
+    return [
+        (c["text"], p["text"]) for c in boxes_in_view(page, cells) for p in panels if overlap(c, p)
+    ]
+
+
+def uncovered(locator) -> bool:
+    """Whether a click at the element's centre lands on it (nothing lies over it)."""
+    return locator.evaluate(
+        """(el) => {
+             const b = el.getBoundingClientRect();
+             return el.contains(document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2));
+           }"""
+    )
+
+
+@pytest.mark.parametrize("size", sorted(LAYOUT_SIZES))
+def test_side_panel_never_covers_the_rows(crowded_site, browser, size):
+    """Found in the final review of issue 14: on wide screens the sticky side panel stayed in
+    view over the full-width rows and covered the gold column (and, with five annotators, the
+    last annotator's), so a gold cell's Edit could not be clicked. The panel now scrolls away
+    with the text; Edit brings the editor into view, and closing it goes back to the cell."""
+    url, doc = crowded_site
+    viewport = LAYOUT_SIZES[size]
+    page = new_page(browser, url, **viewport)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    expect(page.locator("#rows tr.region")).to_have_count(PLACES)
+    expect(page.locator("#rows thead th")).to_have_count(len(CROWD) + 2)
+    # Scroll well into the rows: a gold cell's Edit button halfway down the rows in the middle.
+    gold_cells = page.locator("#rows td.gold-col .span-cell[data-span]")
+    expect(gold_cells.first).to_contain_text("Edit")
+    span = gold_cells.nth(PLACES // 4).get_attribute("data-span")
+    edit = page.locator(f'#rows td.gold-col .span-cell[data-span="{span}"] button', has_text="Edit")
+    edit.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(100)  # let a sticky panel settle at its stuck place
+    assert page.evaluate("scrollY") > page.locator("#rows").evaluate(
+        "(el) => el.getBoundingClientRect().top + scrollY"
+    ), "the test did not scroll into the rows"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"review_rows_scrolled_{size}.png"))
+
+    assert any("gold-col" in c["cls"] for c in boxes_in_view(page, "#rows td")), "no gold cell"
+    covered = cells_under_the_panel(page)
+    assert covered == [], f"the side panel covers {len(covered)} row cells, e.g. {covered[:3]}"
+    # Nor does a span run out of its column, under the next one (or out of the gold one).
+    spilled = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+                   '#rows td.layer .span-cell, #rows td.layer .cell-actions > *'))
+                 .filter((el) => el.getBoundingClientRect().right
+                                 > el.closest('td').getBoundingClientRect().right + 0.5).length"""
+    )
+    assert spilled == 0, f"{spilled} span cells or buttons are wider than their column"
+    assert uncovered(edit), "something lies over the gold cell's Edit button"
+
+    # Edit opens the gold editor where the lead can use it.
+    edit.click()
+    editor = page.locator("#editor.open")
+    expect(editor).to_have_count(1)
+    page.wait_for_timeout(100)
+    page.screenshot(path=str(ARTIFACTS / f"review_rows_edit_{size}.png"))
+    label = editor.locator("select[name=label]")
+    save = editor.locator("button[type=submit]")
+    for control in (label, save):
+        expect(control).to_be_in_viewport()
+        assert uncovered(control), f"something lies over the editor's {control}"
+    expect(label).to_be_focused()
+    covered = cells_under_the_panel(page, "#rows td, #rows th, #rows .rows-head")
+    assert covered == [], f"the open editor's panel covers {len(covered)} row cells: {covered[:3]}"
+
+    # A save keeps the way back; then back to the same place in the rows, by the button or by
+    # Esc (the first Esc leaves the field).
+    save.click()
+    expect(page.locator("#flash")).to_contain_text("saved")
+    page.wait_for_load_state("networkidle")  # the rows refresh themselves (goldChanged)
+    page.click("#editor [data-back-to-rows]")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(edit).to_be_in_viewport()
+    expect(edit).to_be_focused()
+    assert uncovered(edit)
+    page.keyboard.press("Enter")
+    expect(label).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(edit).to_be_focused()
+    expect(edit).to_be_in_viewport()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= viewport["width"]
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", sorted(LAYOUT_SIZES))
+def test_gold_editor_opened_from_the_text_shows_whole(crowded_site, browser, size):
+    """The side panel scrolls itself now: a gold highlight clicked in the text opens the editor
+    with its Save button in sight (the panel scrolls, not the page, beside the text), and
+    closing it leaves the lead at the text."""
+    url, doc = crowded_site
+    viewport = LAYOUT_SIZES[size]
+    page = new_page(browser, url, **viewport)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    mark = page.locator("#text mark").nth(3)
+    mark.scroll_into_view_if_needed()
+    before = page.evaluate("scrollY")
+    mark.locator("span").first.click()
+    save = page.locator("#editor.open button[type=submit]")
+    expect(save).to_be_in_viewport()
+    assert uncovered(save)
+    beside = page.evaluate(
+        "document.querySelector('.side').getBoundingClientRect().top"
+        " < document.querySelector('#rows').getBoundingClientRect().top"
+    )
+    if beside:  # the tools beside the text scroll themselves; below the rows, the page goes there
+        assert page.evaluate("scrollY") == before
+    page.screenshot(path=str(ARTIFACTS / f"review_text_edit_{size}.png"))
+    page.click("#editor [data-close-editor]")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    expect(mark).to_be_in_viewport()  # back at the text (a phone went down to the editor)
     page.context.close()

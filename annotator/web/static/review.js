@@ -38,6 +38,95 @@
     }
   });
 
+  // The gold tools scroll away with the text, so that they never cover the rows, and scroll
+  // themselves beside it (review.css). An editor that opens is brought into sight: within the
+  // tools when they are in view, else the page goes to it (a gold cell's Edit far down the
+  // rows, a phone, where the tools sit below the rows). Closing it (Esc, ×, "Back to the place
+  // in the rows") goes back to where the lead came from; Edit's focus goes to the label field
+  // and comes back to the Edit button.
+  let cameFrom = null; // {span, ts}: a gold cell's Edit and its place; {token}: a click in the text
+  const editorEl = () => document.getElementById("editor");
+
+  function inView(el) {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  }
+
+  // Within the part of the tools on screen if the editor fits there, else the page moves.
+  function reveal(editor) {
+    const side = editor.closest(".side");
+    if (side && side.scrollHeight > side.clientHeight) {
+      const s = side.getBoundingClientRect();
+      const top = Math.max(s.top, 0);
+      const bottom = Math.min(s.bottom, window.innerHeight);
+      const r = editor.getBoundingClientRect();
+      if (bottom - top >= r.height) {
+        if (r.bottom > bottom) side.scrollTop += r.bottom - bottom;
+        else if (r.top < top) side.scrollTop -= top - r.top;
+      }
+    }
+    if (!inView(editor)) editor.scrollIntoView({ block: "nearest" });
+  }
+
+  function backToPlace(from) {
+    if (from.token !== undefined) {
+      const token = page.textEl() && page.textEl().getElementsByTagName("span")[from.token];
+      if (token && !inView(token)) token.scrollIntoView({ block: "center" });
+      return;
+    }
+    const edit = document.querySelector(`[data-edit-gold="${CSS.escape(from.span)}"]`);
+    const place = edit || document.querySelector(`#rows tr.region[data-ts="${CSS.escape(from.ts)}"]`) || document.getElementById("rows");
+    if (!place) return;
+    place.scrollIntoView({ block: "center" });
+    if (edit) edit.focus({ preventScroll: true });
+  }
+
+  // The editor's state once htmx has settled it (until then it wears the old editor's class).
+  function editorSettled(requested) {
+    const editor = editorEl();
+    if (!editor) return;
+    const from = cameFrom;
+    if (!editor.dataset.span) { // closed, or its span deleted
+      cameFrom = null;
+      if (from) backToPlace(from);
+      return;
+    }
+    if (!requested) { // a save's answer: the same span, unless it went elsewhere
+      if (from && from.span && editor.dataset.span !== from.span) cameFrom = null;
+      const back = editor.querySelector("[data-back-to-rows]");
+      if (back) back.hidden = !cameFrom || !cameFrom.span;
+      return;
+    }
+    reveal(editor);
+    if (from && from.span === editor.dataset.span) {
+      const back = editor.querySelector("[data-back-to-rows]");
+      if (back) back.hidden = false;
+      const label = editor.querySelector("select[name=label]");
+      if (label) label.focus({ preventScroll: true });
+    } else if (from && from.span) cameFrom = null; // another span, opened from the text or the list
+  }
+
+  document.addEventListener("click", (e) => {
+    const edit = e.target.closest("[data-edit-gold]");
+    const token = e.target.closest("#text mark span[data-i]");
+    if (edit) cameFrom = { span: edit.dataset.editGold, ts: edit.closest("tr").dataset.ts };
+    else if (token && window.getSelection().isCollapsed) cameFrom = { token: +token.dataset.i };
+    if (e.target.closest("[data-back-to-rows]")) page.closeEditor();
+  });
+  // A request for the editor (a cell's Edit, a click in the text or the gold list, closing)
+  // swaps it in; a save's answer swaps it out of band. Either way it settles on the new
+  // #editor, after the text page's handler (text_page.js loads first) has scrolled the text to
+  // the span.
+  let requested = false;
+  document.addEventListener("htmx:afterSwap", (e) => {
+    if (e.detail.target && e.detail.target.id === "editor") requested = true;
+  });
+  document.addEventListener("htmx:afterSettle", (e) => {
+    if (e.target.id !== "editor") return;
+    editorSettled(requested);
+    requested = false;
+  });
+
   document.addEventListener("keydown", (e) => {
     if (page.inField(e) || e.altKey || e.metaKey || e.ctrlKey) return;
     if (!page.layout()) return;
