@@ -306,6 +306,11 @@ def main() -> None:
     measure("3 x 100 (earlier bench case)", units, [], have_pygamma, adaptive=False)
     units = synthetic_continuum(2, 1000, seed=3000)
     measure("2 x 1,000 (earlier bench case)", units, [], have_pygamma, adaptive=False)
+    # ten annotators and 200 units in all (20 each), read as the six-annotator case is read
+    # (about 320 units in all); then 200 each
+    units, bounds = corpus_continuum(10, 20, 1, 5000, seed=10)
+    measure("10 annotators, 200 units in all, one document of 5,000 characters", units, [],
+            have_pygamma)  # fmt: skip
     # ten annotators x 200 units each at the density of the six-annotator case (about 20 per
     # annotator per 5,000 characters), then all 200 in one document of 8,000 characters
     units, bounds = corpus_continuum(10, 200, 10, 5000, seed=10)

@@ -3,6 +3,8 @@ program, the compiled enumeration of candidates, and aligning the samples in wor
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -117,15 +119,20 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
         exact_steps += 1
         return original(*args, **kwargs)
 
-    rng = np.random.default_rng(5)
+    # (annotators, units each, length, seed, sample?): the listing takes under a second on each
+    # (up to 20 s on some ten-annotator continua); the eight-annotator sample of seed 4 has a
+    # fractional LP
+    cases = [(4, 14, 500, 0, False), (4, 14, 500, 1, True), (6, 14, 400, 0, False),
+             (6, 14, 400, 1, True), (6, 14, 400, 3, False), (8, 7, 300, 1, False),
+             (8, 7, 300, 4, True), (8, 7, 300, 5, True), (10, 5, 250, 1, False),
+             (10, 5, 250, 2, True), (10, 6, 300, 1, False), (10, 6, 300, 3, True)]  # fmt: skip
     continua = []
-    shapes = [(4, 14, 500), (6, 10, 400), (6, 14, 400), (8, 7, 300), (8, 10, 300), (10, 5, 250),
-              (10, 8, 300)]  # fmt: skip
-    for n, per, length in shapes:
-        for seed in range(4):
-            arrays = _arrays(_dense(n, per, length, seed))
-            continua += [arrays, shuffle_sample(arrays, 0, length + 40, rng)]
+    for n, per, length, seed, sample in cases:
+        arrays = _arrays(_dense(n, per, length, seed))
+        rng = np.random.default_rng(seed)
+        continua.append(shuffle_sample(arrays, 0, length + 40, rng) if sample else arrays)
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 10**9)
+    monkeypatch.setattr(gamma_alignment, "_PRICED_FROM_ANNOTATORS", 100)
     listed = [best_alignment(arrays).disorder for arrays in continua]
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 0)  # every chunk generated
     monkeypatch.setattr(gamma_alignment, "_exact_where_fractional", counting)
@@ -149,3 +156,25 @@ def test_ten_annotators_get_an_exact_alignment_instead_of_too_large() -> None:
     # units alone
     for row, cost in zip(alignment.tuples, alignment.unitary_disorders, strict=True):
         assert cost <= (row >= 0).sum() * 1.0 + 1e-9
+
+
+def test_highs_prints_nothing_into_standard_output() -> None:
+    """HiGHS prints its banner from C++ straight to file descriptor 1 on the first solver of a
+    process; a fresh process that aligns ten annotators (the generated columns' LP) and prints
+    JSON leaves nothing else in standard output, so `annotator agreement --json` parses."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_gamma_solver import _arrays, _dense\n"
+        "from annotator.agreement.gamma_alignment import best_alignment\n"
+        "print(json.dumps({'disorder': best_alignment(_arrays(_dense(10, 5, 250, 1))).disorder}))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout)["disorder"] > 0
