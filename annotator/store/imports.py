@@ -10,7 +10,9 @@ import sqlite_utils
 
 from annotator.core.origin import manual_origin
 from annotator.store import spans as span_store
+from annotator.store.db import now
 from annotator.store.events import record_encoded_events
+from annotator.store.scheme_versions import CURRENT_VERSION_SQL
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
 
@@ -36,15 +38,66 @@ def layer_has_data(db: sqlite_utils.Database, document_id: int, annotator: str) 
 
 def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -> None:
     """Insert snapped, merged spans with one `create` event each (the caller's transaction)."""
-    if not spans:
-        return
-    span_store.insert_spans(db, spans)
-    record_encoded_events(
-        db,
-        [
-            (s.created, actor, "create", "span", s.id, s.document_id, None, span_record_json(s))
-            for s in spans
-        ],
+    write_import_batch(db, spans, [], actor)
+
+
+def write_import_batch(
+    db: sqlite_utils.Database,
+    writes: Sequence[Span | tuple],
+    statuses: Sequence[tuple[int, str, str]],
+    actor: str,
+) -> None:
+    """Write what an import gathered over a batch of records, in three statements (the
+    caller's transaction): the statuses (document id, annotator, status), the spans among
+    `writes` with a `create` event each, and the events among them (`status_event` tuples),
+    the events in the order of `writes`."""
+    if statuses:
+        stamp = now()
+        db.conn.executemany(
+            "INSERT INTO document_status (document_id, annotator, status, updated, "
+            f"scheme_version) VALUES (?, ?, ?, ?, {CURRENT_VERSION_SQL}) "
+            "ON CONFLICT (document_id, annotator) DO UPDATE SET status = excluded.status, "
+            "updated = excluded.updated, scheme_version = excluded.scheme_version",
+            [(d, a, status, stamp) for d, a, status in statuses],
+        )
+    spans = [w for w in writes if type(w) is not tuple]
+    if spans:
+        span_store.insert_spans(db, spans)
+    if writes:
+        record_encoded_events(
+            db,
+            [
+                w
+                if type(w) is tuple
+                else (
+                    w.created,
+                    actor,
+                    "create",
+                    "span",
+                    w.id,
+                    w.document_id,
+                    None,
+                    span_record_json(w),
+                )
+                for w in writes
+            ],
+        )
+
+
+def status_event(
+    actor: str, document_id: int, annotator: str, before: str | None, after: str
+) -> tuple:
+    """The audit event of an annotator's status change, as write_import_batch takes it (what
+    services.annotations.record_status records)."""
+    return (
+        now(),
+        actor,
+        "status",
+        "status",
+        f"{document_id}:{annotator}",
+        None if before is None else _ENCODE({"status": before}),
+        _ENCODE({"status": after}),
+        document_id,
     )
 
 

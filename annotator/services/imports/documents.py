@@ -134,6 +134,7 @@ def import_records(
             for record, document_id, tokens in _store_documents(db, batch, lang, report):
                 if record.spans is not None and document_id is not None:
                     spans.add(record, document_id, tokens)
+            spans.flush()
             report.records += len(batch)
             if progress is not None:
                 progress(report.records)
@@ -297,6 +298,9 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
     tokenizers = [spacy_language(langs[i]) for i in firsts]
     analyses = dict(zip(firsts, analyse_by_language(texts, tokenizers), strict=True))
     inserted: dict[str, int] = {}
+    # sha256 -> tokens of the texts stored in this batch: the other annotators' records of a
+    # document (typically next to each other) use them without reading them back.
+    tokens_of: dict[str, object] = {}
     for i, record in enumerate(batch):
         ignored = record.meta.get(IGNORED_KEY)
         if isinstance(ignored, dict):
@@ -315,7 +319,9 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
         if document_id is not None:
             report.documents_skipped += 1
             _drop_waiting_duplicate(db, record, article, document_id, report)
-            tokens = store.get_tokens(db, document_id)
+            tokens = tokens_of.get(hashes[i])
+            if tokens is None:
+                tokens = store.get_tokens(db, document_id)
             yield record, document_id, tokens
             continue
         tokens = analyses[i]
@@ -335,6 +341,7 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
             document_id = _insert(db, record, article, langs[i], hashes[i], tokens)
             report.documents_added += 1
         inserted[hashes[i]] = document_id
+        tokens_of[hashes[i]] = tokens
         yield record, document_id, tokens
 
 
