@@ -188,7 +188,11 @@ class SpanImport:
         problem = span_problem(imported, record.text)
         if problem is None:
             try:
-                attributes = scheme.validate_attributes(label, imported.attributes)
+                attributes = (
+                    {}
+                    if imported.attributes is None
+                    else scheme.validate_attributes(label, imported.attributes)
+                )
             except ValueError as exc:
                 problem = str(exc)
         if problem is None and imported.note is not None and len(imported.note) > MAX_NOTE:
