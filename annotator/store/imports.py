@@ -95,9 +95,9 @@ def status_event(
         "status",
         "status",
         f"{document_id}:{annotator}",
+        document_id,
         None if before is None else _ENCODE({"status": before}),
         _ENCODE({"status": after}),
-        document_id,
     )
 
 
