@@ -302,3 +302,25 @@ def test_a_failure_after_several_batches_leaves_nothing_of_the_earlier_ones(empt
         import_records(empty_db, records, batch_size=3)
     after = {t: empty_db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before}
     assert after == before
+
+
+def test_import_leaves_the_connections_page_cache_as_it_was(empty_db):
+    # The import enlarges SQLite's page cache for its transaction only; the connection (a web
+    # worker's, a CLI's) keeps its own setting afterwards, also when the import fails.
+    from annotator.store.imports import IMPORT_CACHE_MIB
+
+    empty_db.conn.execute("PRAGMA cache_size = -3000")
+    records = [ImportRecord("aa bb", "f:1", "x1", annotator="anna",
+                            spans=[ImportedSpan(0, 2, "STATE_PROPAGANDA")])]  # fmt: skip
+    seen = []
+    import_records(
+        empty_db,
+        records,
+        progress=lambda _n: seen.append(empty_db.conn.execute("PRAGMA cache_size").fetchone()),
+    )
+    assert seen == [(-IMPORT_CACHE_MIB * 1024,)]
+    assert empty_db.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)
+    bad = [ImportRecord("cc dd", "f:2", "x2", annotator="anna", spans=[ImportedSpan(0, 2, "NOPE")])]
+    with pytest.raises(ImportFormatError):
+        import_records(empty_db, bad)
+    assert empty_db.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)

@@ -33,6 +33,7 @@ from annotator.formats.registry import FORMATS, IMPORT_FORMATS
 from annotator.formats.text import title_of
 from annotator.services.imports.report import ImportReport
 from annotator.services.imports.spans import ImportProblemsError, SpanImport, SpanRules
+from annotator.store import imports as import_store
 
 __all__ = [
     "ImportProblemsError",
@@ -128,7 +129,7 @@ def import_records(
     report = report if report is not None else ImportReport()
     spans = SpanImport(db, rules or SpanRules(), report, actor)
     records = iter(records)
-    with store.write_transaction(db):
+    with import_store.import_page_cache(db), store.write_transaction(db):
         while batch := list(islice(records, batch_size)):
             batch = [canonical_record(r) for r in batch]
             for record, document_id, tokens in _store_documents(db, batch, lang, report):
