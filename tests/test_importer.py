@@ -193,3 +193,134 @@ def test_layer_set_holds_exactly_what_was_added():
     added.add((1, "anna"))
     every = {(d, a) for d in range(0, 5100) for a in ("anna", "ben", "gold", "cem")}
     assert {key for key in every if key in layers} == added
+
+
+def _events(db) -> list[tuple]:
+    rows = db.conn.execute(
+        "SELECT action, entity, entity_id, document_id, before, after FROM event "
+        "WHERE actor = 'import' AND entity != 'user' ORDER BY id"
+    ).fetchall()
+    return [
+        (a, e, json.loads(after)["annotator"] if e == "span" else eid, d, before, after)
+        if e == "span"
+        else (a, e, eid, d, before, after)
+        for a, e, eid, d, before, after in rows
+    ]
+
+
+def test_spans_written_per_batch_keep_each_records_audit_trail_in_order(empty_db):
+    # Spans, statuses and their events are gathered over a batch of records and written
+    # together; the log must still read record by record: each record's span events, then its
+    # status event, with the status recorded as record_status records it.
+    text = "aa bb cc dd ee ff gg hh ii jj kk"
+    label = "STATE_PROPAGANDA"
+
+    def record(n, annotator, spans, **flags):
+        spans = [ImportedSpan(s, e, label) for s, e in spans]
+        return ImportRecord(
+            f"{text} {n}", f"f:{n}", f"x{n}", annotator=annotator, spans=spans, **flags
+        )
+
+    records = [
+        record(1, "anna", [(0, 2), (6, 8)], done=True),
+        ImportRecord(f"{text} 1", "f:2", "x1", annotator="ben", spans=[ImportedSpan(3, 5, label)]),
+        record(3, "anna", [], rejected=True),
+        record(4, "gold", [(9, 11)], done=True),
+        record(5, "ben", [(12, 14)]),
+        # ben's layer on document 4 again, two batches later: no second status event
+        ImportRecord(
+            f"{text} 5", "f:6", "x5", annotator="ben", spans=[ImportedSpan(21, 23, label)]
+        ),
+    ]
+    report = import_records(empty_db, records, batch_size=2)
+    assert report.spans_added == 6
+    events = _events(empty_db)
+    status = lambda doc, who, after: (  # noqa: E731
+        "status",
+        "status",
+        f"{doc}:{who}",
+        doc,
+        None,
+        json.dumps({"status": after}),
+    )
+    kinds = [e[:4] if e[1] == "span" else e for e in events]
+    assert kinds == [
+        ("create", "span", "anna", 1),
+        ("create", "span", "anna", 1),
+        status(1, "anna", "done"),
+        ("create", "span", "ben", 1),
+        status(1, "ben", "in_progress"),
+        status(2, "anna", "rejected"),
+        ("create", "span", "gold", 3),
+        (
+            "gold_status",
+            "gold_status",
+            "3",
+            3,
+            json.dumps({"status": "not_started"}),
+            json.dumps({"status": "adjudicated"}),
+        ),  # fmt: skip
+        ("create", "span", "ben", 4),
+        status(4, "ben", "in_progress"),
+        ("create", "span", "ben", 4),
+    ]
+    stored = {span.id: span.record() for span in list_spans(empty_db, 1) + list_spans(empty_db, 4)}
+    for _action, entity, _who, _doc, _before, after in events:
+        if entity == "span":
+            assert json.loads(after) == stored.get(json.loads(after)["id"], json.loads(after))
+    statuses = empty_db.conn.execute(
+        "SELECT document_id, annotator, status FROM document_status ORDER BY 1, 2"
+    ).fetchall()
+    assert statuses == [(1, "anna", "done"), (1, "ben", "in_progress"), (2, "anna", "rejected"),
+                        (4, "ben", "in_progress")]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", ["unknown label", "a lead's name"])
+def test_a_failure_after_several_batches_leaves_nothing_of_the_earlier_ones(empty_db, bad):
+    from annotator.services import accounts
+    from annotator.services.imports import ImportProblemsError
+
+    accounts.create_user(empty_db, "lea", "lead", None, actor="test")
+    before = {
+        t: empty_db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("document", "token", "span", "event", "document_status", "user")
+    }
+    records = [
+        ImportRecord(f"Text {n} aa bb cc", f"f:{n}", f"x{n}", annotator=who,
+                     spans=[ImportedSpan(0, 4, "STATE_PROPAGANDA")], done=True)
+        for n in range(7) for who in ("anna", "ben")
+    ]  # fmt: skip
+    if bad == "unknown label":
+        records.append(ImportRecord("Text 9 aa", "f:9", "x9", annotator="anna",
+                                    spans=[ImportedSpan(0, 4, "NO_SUCH_LABEL")]))  # fmt: skip
+        error = ImportProblemsError
+    else:
+        records.append(ImportRecord("Text 9 aa", "f:9", "x9", annotator="lea",
+                                    spans=[ImportedSpan(0, 4, "STATE_PROPAGANDA")]))  # fmt: skip
+        error = ImportFormatError
+    with pytest.raises(error):
+        import_records(empty_db, records, batch_size=3)
+    after = {t: empty_db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before}
+    assert after == before
+
+
+def test_import_leaves_the_connections_page_cache_as_it_was(empty_db):
+    # The import enlarges SQLite's page cache for its transaction only; the connection (a web
+    # worker's, a CLI's) keeps its own setting afterwards, also when the import fails.
+    from annotator.store.imports import IMPORT_CACHE_MIB
+
+    empty_db.conn.execute("PRAGMA cache_size = -3000")
+    records = [ImportRecord("aa bb", "f:1", "x1", annotator="anna",
+                            spans=[ImportedSpan(0, 2, "STATE_PROPAGANDA")])]  # fmt: skip
+    seen = []
+    import_records(
+        empty_db,
+        records,
+        progress=lambda _n: seen.append(empty_db.conn.execute("PRAGMA cache_size").fetchone()),
+    )
+    assert seen == [(-IMPORT_CACHE_MIB * 1024,)]
+    assert empty_db.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)
+    bad = [ImportRecord("cc dd", "f:2", "x2", annotator="anna", spans=[ImportedSpan(0, 2, "NOPE")])]
+    with pytest.raises(ImportFormatError):
+        import_records(empty_db, bad)
+    assert empty_db.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)

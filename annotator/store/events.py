@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from annotator.store.bulk import insert_rows
 from annotator.store.db import now
 
 
@@ -43,7 +44,13 @@ def _json(value: Any) -> str | None:
 def record_encoded_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
     """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
     after) each, before and after as JSON text already (or None) (the caller's transaction)."""
-    db.conn.executemany(_INSERT, events)
+    insert_rows(
+        db,
+        "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
+        "VALUES",
+        8,
+        events,
+    )
 
 
 def record_event(

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from annotator.core.origin import MANUAL, SUGGESTION, manual_origin, suggestion_origin
 from annotator.core.records import Span  # noqa: F401  (the store returns it)
+from annotator.store.bulk import insert_rows
 from annotator.store.db import now
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 
@@ -84,7 +85,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_
 
 
 def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
-    """Insert span rows as given in one statement (timestamps filled in when empty)."""
+    """Insert span rows as given, in few statements (timestamps filled in when empty)."""
     stamp = now()
     version = current_scheme_version(db)
     for span in spans:
@@ -92,8 +93,10 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
             span.scheme_version = version
         span.created = span.created or stamp
         span.updated = span.updated or stamp
-    db.conn.executemany(
-        f"INSERT INTO span ({_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+    insert_rows(
+        db,
+        f"INSERT INTO span ({_COLUMNS}) VALUES",
+        18,
         [
             (
                 s.id,

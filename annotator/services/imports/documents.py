@@ -33,6 +33,7 @@ from annotator.formats.registry import FORMATS, IMPORT_FORMATS
 from annotator.formats.text import title_of
 from annotator.services.imports.report import ImportReport
 from annotator.services.imports.spans import ImportProblemsError, SpanImport, SpanRules
+from annotator.store import imports as import_store
 
 __all__ = [
     "ImportProblemsError",
@@ -128,12 +129,13 @@ def import_records(
     report = report if report is not None else ImportReport()
     spans = SpanImport(db, rules or SpanRules(), report, actor)
     records = iter(records)
-    with store.write_transaction(db):
+    with import_store.import_page_cache(db), store.write_transaction(db):
         while batch := list(islice(records, batch_size)):
             batch = [canonical_record(r) for r in batch]
             for record, document_id, tokens in _store_documents(db, batch, lang, report):
                 if record.spans is not None and document_id is not None:
                     spans.add(record, document_id, tokens)
+            spans.flush()
             report.records += len(batch)
             if progress is not None:
                 progress(report.records)
@@ -297,6 +299,9 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
     tokenizers = [spacy_language(langs[i]) for i in firsts]
     analyses = dict(zip(firsts, analyse_by_language(texts, tokenizers), strict=True))
     inserted: dict[str, int] = {}
+    # sha256 -> tokens of the texts stored in this batch: the other annotators' records of a
+    # document (typically next to each other) use them without reading them back.
+    tokens_of: dict[str, object] = {}
     for i, record in enumerate(batch):
         ignored = record.meta.get(IGNORED_KEY)
         if isinstance(ignored, dict):
@@ -315,7 +320,9 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
         if document_id is not None:
             report.documents_skipped += 1
             _drop_waiting_duplicate(db, record, article, document_id, report)
-            tokens = store.get_tokens(db, document_id)
+            tokens = tokens_of.get(hashes[i])
+            if tokens is None:
+                tokens = store.get_tokens(db, document_id)
             yield record, document_id, tokens
             continue
         tokens = analyses[i]
@@ -335,6 +342,7 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
             document_id = _insert(db, record, article, langs[i], hashes[i], tokens)
             report.documents_added += 1
         inserted[hashes[i]] = document_id
+        tokens_of[hashes[i]] = tokens
         yield record, document_id, tokens
 
 

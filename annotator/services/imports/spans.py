@@ -2,7 +2,8 @@
 
 The rules are those of `annotator.services.annotations` (DESIGN section 3): spans snap to whole
 tokens, same-label overlaps of one annotator merge, every stored span and status change has an audit
-event (actor `import`). Spans are written in bulk per record rather than one by one.
+event (actor `import`). Spans, statuses and their events are gathered over a batch of records
+and written in a few statements per batch (`flush`), inside the run's transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from annotator.services import accounts
 from annotator.services.annotations import (
     MAX_NOTE,
     absorb_overlaps,
+    fresh_span_ids,
     new_span,
     record_gold_status,
     record_status,
@@ -66,6 +68,11 @@ class SpanImport:
         self.unknown: dict[str, list] = {}  # label -> [count, first place]
         self._columns_of: tuple[int, int] | None = None  # (document id, tokens) converted
         self._token_columns: tuple[list[int], list[int], list[bool]] = ([], [], [])
+        # Not yet written (flush): spans and status events in order, and status rows. Only
+        # layers first touched since the last flush have any; every read of a layer touched
+        # before (a repeated layer, gold) flushes first.
+        self._writes: list = []
+        self._statuses: list[tuple[int, str, str]] = []
 
     def add(self, record: ImportRecord, document_id: int, tokens) -> None:
         """Check, snap, merge and store one record's spans and status for its annotator."""
@@ -85,23 +92,33 @@ class SpanImport:
             repeated = False
         else:
             repeated = True
+            self.flush()  # what follows reads this layer's stored spans and status
         spans = []
         columns = self._columns(document_id, tokens) if record.spans else None
+        ids = fresh_span_ids(len(record.spans)) if record.spans else []
         for i, imported in enumerate(record.spans or []):
-            span = self._check(record, i, imported, document_id, layer, columns)
+            span = self._check(record, i, imported, document_id, layer, columns, ids[i])
             if span is not None:
                 spans.append(span)
         if repeated:
             # Before the merge below: a stored span may bridge two spans of this record.
             spans = [self._absorb_stored(span) for span in spans]
         merged = merge_same_label(spans)
-        import_store.insert_spans(self.db, merged, self.actor)
+        self._writes.extend(merged)
         self.report.spans_added += len(merged)
         self.report.spans_merged += len(spans) - len(merged)
-        self._status(document_id, layer, record.done, bool(merged), record.rejected)
+        self._status(document_id, layer, record.done, bool(merged), record.rejected, repeated)
+
+    def flush(self) -> None:
+        """Write the spans, statuses and events gathered since the last flush."""
+        if self._writes or self._statuses:
+            import_store.write_import_batch(self.db, self._writes, self._statuses, self.actor)
+            self._writes, self._statuses = [], []
 
     def finish(self) -> None:
-        """Raise ImportProblemsError when the run must not be committed."""
+        """Write what is gathered; raise ImportProblemsError when the run must not be
+        committed."""
+        self.flush()
         fatal = [
             f"{where}: unknown label {label!r} ({count} span(s)); labels of the scheme: "
             f"{', '.join(self._scheme().keys())}; map foreign labels with --map-labels FROM=TO"
@@ -160,6 +177,7 @@ class SpanImport:
         document_id: int,
         layer: str,
         tokens,
+        span_id: str,
     ) -> Span | None:
         label = self.rules.label_map.get(imported.label, imported.label)
         scheme = self._scheme()
@@ -170,7 +188,11 @@ class SpanImport:
         problem = span_problem(imported, record.text)
         if problem is None:
             try:
-                attributes = scheme.validate_attributes(label, imported.attributes)
+                attributes = (
+                    {}
+                    if imported.attributes is None
+                    else scheme.validate_attributes(label, imported.attributes)
+                )
             except ValueError as exc:
                 problem = str(exc)
         if problem is None and imported.note is not None and len(imported.note) > MAX_NOTE:
@@ -201,7 +223,9 @@ class SpanImport:
             what = f"{where}: span {i} ({imported.label} {imported.start}-{imported.end})"
             self.problems.append(f"{what}: {problem}")
             return None
-        span = new_span(document_id, layer, label, snapped, attributes, imported.note or "")
+        span = new_span(
+            document_id, layer, label, snapped, attributes, imported.note or "", span_id
+        )
         if imported.origin is not None:
             span.origin = dict(imported.origin)
         return span
@@ -214,21 +238,39 @@ class SpanImport:
         return span
 
     def _status(
-        self, document_id: int, layer: str, done: bool, has_spans: bool, rejected: bool = False
+        self,
+        document_id: int,
+        layer: str,
+        done: bool,
+        has_spans: bool,
+        rejected: bool,
+        repeated: bool,
     ) -> None:
         if layer == GOLD:
             before = get_gold_status(self.db, document_id)
             after = "adjudicated" if done else "in_progress"
             if done or (has_spans and before == "not_started"):
+                self.flush()  # its event follows those of the spans
                 record_gold_status(self.db, self.actor, document_id, after)
-        elif done:
-            record_status(self.db, self.actor, document_id, layer, "done")
-        elif rejected:
-            record_status(self.db, self.actor, document_id, layer, REJECTED)
-        elif has_spans:
-            record_status(
-                self.db, self.actor, document_id, layer, "in_progress", only_if_unset=True
-            )
+        elif not repeated:
+            # A layer first touched in this run has no status (layer_has_data said so): what
+            # record_status below would do, gathered for the batch's statements.
+            status = "done" if done else REJECTED if rejected else "in_progress"
+            if done or rejected or has_spans:
+                self._statuses.append((document_id, layer, status))
+                self._writes.append(
+                    import_store.status_event(self.actor, document_id, layer, None, status)
+                )
+        else:
+            self.flush()  # its event follows those of the spans
+            if done:
+                record_status(self.db, self.actor, document_id, layer, "done")
+            elif rejected:
+                record_status(self.db, self.actor, document_id, layer, REJECTED)
+            elif has_spans:
+                record_status(
+                    self.db, self.actor, document_id, layer, "in_progress", only_if_unset=True
+                )
         if done:
             self.report.layers_done += 1
 
