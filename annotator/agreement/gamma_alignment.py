@@ -337,14 +337,13 @@ def _solve_by_pricing(
 
     Where the candidate unitary alignments are too many to list (every subset of a cluster of
     ten units that agree is one), the LP relaxation of the set partitioning starts from the
-    units alone and grows: its duals price every candidate, and the compiled search
-    (gamma_dp.price_alignments) adds per unit the unitary alignment of least negative reduced
-    cost, until none is negative; the LP is then optimal over all candidates. An integral LP
-    optimum is a best alignment. Where it is fractional, a feasible solution (milp over the
-    columns at hand) bounds the gap, and reduced-cost fixing makes the rest exact: any
-    alignment costs the LP value plus the reduced costs of its columns (all >= 0), so only
-    candidates whose reduced cost is within the gap can be in a best one; they are listed
-    (price_alignments again, with the gap as threshold) and solved by milp.
+    units alone and grows: the compiled search (gamma_dp.price_alignments) adds, per anchor
+    unit, the _PER_ANCHOR candidates of least negative reduced cost, priced at a smoothed mix
+    of the LP's duals (see below), until the Lagrangian bound meets the LP value; the LP is
+    then optimal over all candidates, and an integral optimum is a best alignment. Where it is
+    fractional, _exact_where_fractional finishes exactly: a feasible solution bounds the gap,
+    and only candidates whose reduced cost is within it can be in a best alignment; they are
+    listed (price_alignments again, with the gap as threshold) and solved by milp.
     """
     from annotator.agreement.gamma_dp import price_alignments
 
