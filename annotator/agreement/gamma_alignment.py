@@ -318,7 +318,9 @@ def _solve_chunk(
 # grow as 2^annotators, and on eight to ten annotators x 5-7 units listing them took 0.05-20 s
 # where generating took 0.03-0.33 s (six annotators: about even)
 _PRICED_FROM_ANNOTATORS = 8
-_PER_ANCHOR = 5  # columns priced per anchor and round
+# columns priced per anchor and round (CPU on nine ten-annotator continua of 200 units: 2 per
+# anchor 7.8 s, 5 6.4 s, 10 2.6-3.2 s, 20 3.3 s)
+_PER_ANCHOR = 10
 _SMOOTHING = 0.5  # weight of the best-bound duals in the priced mix (Wentges)
 _ENUMERATED_ROWS = 20_000  # candidate rows listed per chunk before column generation takes over
 
