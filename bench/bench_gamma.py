@@ -23,11 +23,11 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
 - six annotators x 320 units each (1,910 units): 15.0 s (before this round: out of budget).
 - 10 x 200 (10 documents at the same density, or one of 8,000 characters): refused by the
   candidate budget in 1.0-1.3 s (over 1,000,000 candidate unitary alignments): target NOT met.
-  Later the same day, with column generation (load 2-4, another developer's import bench on a
-  core): ten annotators with 200 units in all, one document of 5,000 / 8,000 characters,
-  10.9-11.8 s / 6.1 s (same gamma 0.5001 / 0.4842 as the listing's 50-56 s in one process);
-  200 each: the observed alignment exact in about 12 s, the samples out of the 120 s budget
-  (their integer programs); 10 x 40 each (399 units) 52 s.
+  Later the same day, with column generation, quiet machine (load 0.8): ten annotators with
+  200 units in all, one document of 5,000 / 8,000 characters, 5.3 s / 4.9 s (same gamma
+  0.5001 / 0.4842 as the listing; 10.9-11.8 s / 6.1 s at load 2-4); 200 each: the observed
+  alignment exact in about 12 s, the samples out of the 120 s budget (their integer programs,
+  158 s); 10 x 40 each (399 units) 18.6 s.
 - 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive while another developer's job held
   a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
   1.13 s / 1.09 s.
