@@ -377,6 +377,9 @@ def _solve_by_pricing(
     # alignment costs at least that).
     center = np.zeros(empty)
     center_rc = np.zeros(empty)  # least reduced cost per anchor (<= 0) at the center's duals
+    # HiGHS holds reduced costs to a tolerance of 1e-7, so a column already in the LP may price
+    # slightly negative again: only columns not yet in it count as new
+    present = {row.tobytes() for row in parts}
     center_bound = -np.inf
     while True:
         value, x, lp_duals = master.solve()
@@ -400,6 +403,7 @@ def _solve_by_pricing(
             new_costs = (new_sums + (c2 - new_ks * (new_ks - 1) // 2) * de) / c2
             members_duals = np.where(new != empty, duals[np.minimum(new, empty - 1)], 0.0)
             useful = new_costs + _TIE - members_duals.sum(axis=1) < -1e-9  # against the LP's
+            useful &= np.array([row.tobytes() not in present for row in new], dtype=bool)
             if useful.any() or weight == 0.0:
                 break
             weight = max(0.0, weight - (1 - _SMOOTHING))  # mispriced: nearer the LP's duals
@@ -407,6 +411,7 @@ def _solve_by_pricing(
             break
         if deadline is not None and time.monotonic() > deadline:
             raise GammaTooLarge("the time budget ran out during the alignment")
+        present.update(row.tobytes() for row in new[useful])
         parts = np.concatenate((parts, new[useful]))
         sums = np.concatenate((sums, new_sums[useful]))
         ks = np.concatenate((ks, new_ks[useful]))
