@@ -28,6 +28,19 @@ def _dense(n: int, per_annotator: int, length: int, seed: int) -> list[Unit]:
     return sorted(units)
 
 
+def _count_calls(monkeypatch, name: str) -> list[None]:
+    """gamma_alignment.<name> wrapped so that each call appends to the list returned."""
+    calls: list[None] = []
+    original = getattr(gamma_alignment, name)
+
+    def counted(*args, **kwargs):
+        calls.append(None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gamma_alignment, name, counted)
+    return calls
+
+
 def _arrays(units: list[Unit]) -> Units:
     annotators = sorted({u.annotator for u in units})
     return Units.from_units(units, annotators, sorted({u.category for u in units}))
@@ -37,15 +50,7 @@ def _arrays(units: list[Unit]) -> Units:
 def test_reduced_cost_fixing_keeps_the_best_alignment(monkeypatch) -> None:
     """Continua whose LP is fractional: with the columns ruled out by reduced costs, the integer
     program finds the same best disorder as over every column."""
-    fractional_seen = 0
-    original_milp = gamma_alignment.milp
-
-    def counting_milp(*args, **kwargs):
-        nonlocal fractional_seen
-        fractional_seen += 1
-        return original_milp(*args, **kwargs)
-
-    monkeypatch.setattr(gamma_alignment, "milp", counting_milp)
+    milp_calls = _count_calls(monkeypatch, "milp")
     monkeypatch.setattr(gamma_alignment, "_DP_UNITS", 0)  # every component to the LP
     continua = []
     rng = np.random.default_rng(0)
@@ -53,7 +58,7 @@ def test_reduced_cost_fixing_keeps_the_best_alignment(monkeypatch) -> None:
         arrays = _arrays(_dense(6, 12, 400, seed))
         continua += [arrays, shuffle_sample(arrays, 0, 440, rng)]  # samples: more fractional
     found = [best_alignment(arrays).disorder for arrays in continua]
-    assert fractional_seen > 0  # the integer program ran, so the fixing was exercised
+    assert len(milp_calls) > 0  # the integer program ran, so the fixing was exercised
 
     def every_column(a_mat, costs, x, duals, comp, open_cols, deadline=None):
         return open_cols
@@ -111,14 +116,6 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
     """Four to ten annotators, observed continua and shuffled samples small enough to list
     every candidate: generating the columns from LP duals (and the exact step where that LP
     is fractional) gives the same least disorder, as a valid partition."""
-    exact_steps = 0
-    original = gamma_alignment._exact_where_fractional
-
-    def counting(*args, **kwargs):
-        nonlocal exact_steps
-        exact_steps += 1
-        return original(*args, **kwargs)
-
     # (annotators, units each, length, seed, sample?): the listing takes under a second on each
     # (up to 20 s on some ten-annotator continua); the eight-annotator sample of seed 4 has a
     # fractional LP
@@ -135,12 +132,12 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
     monkeypatch.setattr(gamma_alignment, "_PRICED_FROM_ANNOTATORS", 100)
     listed = [best_alignment(arrays).disorder for arrays in continua]
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 0)  # every chunk generated
-    monkeypatch.setattr(gamma_alignment, "_exact_where_fractional", counting)
+    exact_steps = _count_calls(monkeypatch, "_exact_where_fractional")
     for arrays, disorder in zip(continua, listed, strict=True):
         alignment = best_alignment(arrays)
         assert alignment.disorder == pytest.approx(disorder, abs=1e-9)
         assert _partition_disorder(arrays, alignment) == pytest.approx(disorder, abs=1e-9)
-    assert exact_steps > 0  # some LP was fractional, so the exact step was exercised
+    assert len(exact_steps) > 0  # some LP was fractional, so the exact step was exercised
 
 
 @pytest.mark.slow

@@ -163,6 +163,21 @@ def _budget(k, n):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
+def _row_may_be_optimal(  # pragma: no cover - compiled
+    k, total, members, msum, starts, ends, cats, alpha, beta, de, n, side, tol
+):
+    # the bounds on a complete row: its total within _budget, no member dearer than being
+    # alone (gamma_alignment._member_limit), no split into two cheaper (_split_free)
+    c2 = n * (n - 1) // 2
+    if total > _budget(k, n) * de * tol:
+        return False
+    for m in range(k):
+        if msum[m] > (c2 + k - 1) * de * tol:
+            return False
+    return _split_free(k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol)
+
+
+@nb.njit(cache=True)
 def _split_free(  # pragma: no cover - compiled
     k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
 ):
@@ -230,30 +245,16 @@ def enumerate_alignments(
             if steps > max_steps:
                 return rows[:0], sums[:0], ks[:0], False
             if level >= n:  # a complete row: the last level's choice is in place
-                ok = k >= 1 and total <= _budget(k, n) * de * tol
-                if ok:
-                    for m in range(k):
-                        if msum[m] > (c2 + k - 1) * de * tol:
-                            ok = False
-                            break
-                if ok:
-                    ok = _split_free(
-                        k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
-                    )
+                ok = k >= 1 and _row_may_be_optimal(
+                    k, total, members, msum, starts, ends, cats, alpha, beta, de, n, side, tol
+                )
                 if ok:
                     if count == cap:
                         if cap >= max_rows:
                             return rows[:0], sums[:0], ks[:0], False
                         cap = min(cap * 2, max_rows)
-                        grown = np.empty((cap, n), dtype=np.int64)
-                        grown[:count] = rows[:count]
-                        rows = grown
-                        grown_s = np.empty(cap)
-                        grown_s[:count] = sums[:count]
-                        sums = grown_s
-                        grown_k = np.empty(cap, dtype=np.int64)
-                        grown_k[:count] = ks[:count]
-                        ks = grown_k
+                        rows, sums = _grown(rows, count, cap), _grown(sums, count, cap)
+                        ks = _grown(ks, count, cap)
                     rows[count] = pos
                     sums[count] = total
                     ks[count] = k
@@ -383,16 +384,11 @@ def _keep_best(best_pos, best_total, best_k, best_rc, found, kept, pos, total, k
 
 
 @nb.njit(cache=True)
-def _grow(rows, sums, ks, rcs, count, cap, n):  # pragma: no cover - compiled
-    grown = np.empty((cap, n), dtype=np.int64)
-    grown[:count] = rows[:count]
-    grown_s = np.empty(cap)
-    grown_s[:count] = sums[:count]
-    grown_k = np.empty(cap, dtype=np.int64)
-    grown_k[:count] = ks[:count]
-    grown_r = np.empty(cap)
-    grown_r[:count] = rcs[:count]
-    return grown, grown_s, grown_k, grown_r
+def _grown(a, count, cap):  # pragma: no cover - compiled
+    # a copy of a's first `count` rows with room for `cap`
+    out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
+    out[:count] = a[:count]
+    return out
 
 
 @nb.njit(cache=True)
@@ -501,7 +497,8 @@ def price_alignments(
                     if cap >= max_rows:
                         return rows[:0], sums[:0], ks[:0], rcs[:0], False
                     cap = min(cap * 2, max_rows)
-                    rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+                    rows, sums = _grown(rows, count, cap), _grown(sums, count, cap)
+                    ks, rcs = _grown(ks, count, cap), _grown(rcs, count, cap)
                 rows[count] = pos
                 sums[count] = 0.0
                 ks[count] = 1
@@ -522,16 +519,9 @@ def price_alignments(
                     continue
                 rc = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum
                 keep = rc < threshold if best_only else rc <= threshold
-                if keep and total > _budget(k, n) * de * tol:
-                    keep = False
                 if keep:
-                    for m in range(k):
-                        if msum[m] > (c2 + k - 1) * de * tol:
-                            keep = False
-                            break
-                if keep:
-                    keep = _split_free(
-                        k, members, msum, starts, ends, cats, alpha, beta, de, c2, side, tol
+                    keep = _row_may_be_optimal(
+                        k, total, members, msum, starts, ends, cats, alpha, beta, de, n, side, tol
                     )
                 if keep and best_only:
                     threshold = _keep_best(best_pos, best_total, best_k, best_rc, found, kept,
@@ -542,7 +532,8 @@ def price_alignments(
                         if cap >= max_rows:
                             return rows[:0], sums[:0], ks[:0], rcs[:0], False
                         cap = min(cap * 2, max_rows)
-                        rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+                        rows, sums = _grown(rows, count, cap), _grown(sums, count, cap)
+                        ks, rcs = _grown(ks, count, cap), _grown(rcs, count, cap)
                     rows[count] = pos
                     sums[count] = total
                     ks[count] = k
@@ -622,7 +613,8 @@ def price_alignments(
         for b in range(found if best_only else 0):
             if count == cap:
                 cap = cap * 2
-                rows, sums, ks, rcs = _grow(rows, sums, ks, rcs, count, cap, n)
+                rows, sums = _grown(rows, count, cap), _grown(sums, count, cap)
+                ks, rcs = _grown(ks, count, cap), _grown(rcs, count, cap)
             rows[count] = best_pos[b]
             sums[count] = best_total[b]
             ks[count] = best_k[b]
