@@ -481,7 +481,7 @@ class _MasterLP:
 
 
 _QUIET_LOCK = threading.Lock()
-_QUIET_DEPTH = [0, -1]  # threads inside _solver_quiet, and the saved descriptor 1
+_QUIET_DEPTH = [0, -1]  # uses of _solver_quiet open, and the saved descriptor 1
 
 
 @contextlib.contextmanager
@@ -489,7 +489,16 @@ def _solver_quiet() -> Iterator[None]:
     """File descriptor 1 pointed at /dev/null while HiGHS runs: it prints its banner (the
     first Highs object of a process) and, in some branch-and-bound paths, debug lines
     straight to it from C++, which would land in `annotator agreement --json`. Counted, so
-    that threads solving at once restore the real descriptor only when the last one leaves."""
+    that a nested use restores the real descriptor only when the outermost one leaves.
+
+    Only in the main thread: the descriptor is the whole process's, and a solve in a web
+    worker's request thread (`/api/agreement?gamma=1`) would swallow the other threads' log
+    lines for its length. There a stray HiGHS line in the server's log is the lesser harm.
+    The CLI, the dashboard's gamma process and the sample workers all solve in their main
+    thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     with _QUIET_LOCK:
         if _QUIET_DEPTH[0] == 0:
             sys.stdout.flush()
