@@ -629,6 +629,19 @@ def test_gold_spans_cannot_be_accepted_or_rejected(lead, annotated):
     assert lead.post(f"/review/documents/1/reject/{other.id}").status_code == 404
 
 
+def test_gold_drawn_over_punctuation_only_is_refused(lead, annotated):
+    """The lead's gold is drawn as annotators draw theirs: a span of the dash alone (token 3)
+    is refused with the page's message and stores nothing (it was stored with 201)."""
+    before = event_rows(annotated)
+    response = lead.post(
+        "/review/documents/1/gold",
+        data={"label": "INTEL_ESTIMATE", "token_start": "3", "token_end": "3"},
+    )
+    assert response.status_code == 400
+    assert "punctuation only" in response.get_data(as_text=True)
+    assert list_spans(annotated, 1, "gold") == [] and event_rows(annotated) == before
+
+
 def test_draw_edit_delete_gold(lead, annotated):
     db = annotated
     before = event_rows(db)

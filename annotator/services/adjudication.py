@@ -18,6 +18,7 @@ from annotator.core.errors import AppError, NeedsConfirmation
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import (
+    CHOSEN_EXTENT,
     SpanInput,
     create_span,
     readable_span,
@@ -359,6 +360,7 @@ def draw_gold_span(
             user,
             document_id,
             SpanInput(label, token_start=token_start, token_end=token_end),
+            extent=CHOSEN_EXTENT,
         )
     return span
 
