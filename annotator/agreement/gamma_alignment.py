@@ -523,6 +523,8 @@ def _solver_quiet() -> Iterator[None]:
 # hundred each took 6.2 s with it, 0.84 s without; one node either way). Measured on 60
 # programs of 300 to 13,000 columns, it was the faster choice below this many per row.
 _PRESOLVE_BELOW = 16
+
+
 def _milp(costs, *, constraints: LinearConstraint, options: dict, **kwargs):
     """scipy's milp, quietly (see _solver_quiet), presolved only where rows are sparse."""
     a_mat = constraints.A

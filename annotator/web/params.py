@@ -28,3 +28,31 @@ def query_int(
 def unique(values) -> list[str]:
     """`values` without repeats, in their first order (a name given twice counts once)."""
     return list(dict.fromkeys(values))
+
+
+def query_flag(name: str) -> bool:
+    """`?name=1` (or true) / `?name=0` (or false) as a bool, False when absent; AppError (400)
+    naming it for anything else (a typo must not silently mean "no")."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() in ("1", "true"):
+        return True
+    if raw.lower() in ("0", "false"):
+        return False
+    raise AppError(f"query parameter {name!r} must be 1 or 0")
+
+
+def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
+    """`?name=` as one of `choices`, None when absent; AppError (400) naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None or raw in choices:
+        return raw
+    raise AppError(f"query parameter {name!r} must be one of {', '.join(choices)}")
+
+
+def only_known_params(known: tuple[str, ...]) -> None:
+    """AppError (400) naming the first query parameter that is not in `known`."""
+    unknown = next((name for name in request.args if name not in known), None)
+    if unknown is not None:
+        raise AppError(f"unknown query parameter {unknown!r} (known: {', '.join(known)})")
