@@ -19,6 +19,7 @@ from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import (
     CHOSEN_EXTENT,
+    ExtentCheck,
     SpanInput,
     create_span,
     readable_span,
@@ -347,9 +348,17 @@ def reject_span(db, user: User, document_id: int, span_id: str) -> Span:
 
 
 def draw_gold_span(
-    db, scheme: LabelScheme, user: User, document_id: int, label: str, token_start, token_end
+    db,
+    scheme: LabelScheme,
+    user: User,
+    document_id: int,
+    label: str,
+    token_start,
+    token_end,
+    extent: ExtentCheck = CHOSEN_EXTENT,
 ) -> Span:
-    """A gold span drawn by the lead directly on the text."""
+    """A gold span drawn by the lead directly on the text, under the annotation page's guard
+    (`extent`: the review page asks before an overshooting span, as that page does)."""
     if user.role != "lead":
         raise AppError("only leads adjudicate", 403)
     with store.write_transaction(db):
@@ -360,7 +369,7 @@ def draw_gold_span(
             user,
             document_id,
             SpanInput(label, token_start=token_start, token_end=token_end),
-            extent=CHOSEN_EXTENT,
+            extent=extent,
         )
     return span
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 from annotator.core.errors import AppError
+from annotator.services.annotations import ExtentCheck
 
 SQLITE_INTEGER_MAX = 2**63 - 1  # row ids, versions and token indexes are SQLite integers
 
@@ -56,3 +57,11 @@ def only_known_params(known: tuple[str, ...]) -> None:
     unknown = next((name for name in request.args if name not in known), None)
     if unknown is not None:
         raise AppError(f"unknown query parameter {unknown!r} (known: {', '.join(known)})")
+
+
+def page_extent_check() -> ExtentCheck:
+    """The overshoot guard with the configured limit (SPAN_CONFIRM_TOKENS) and the form's
+    `confirmed=1`."""
+    return ExtentCheck(
+        current_app.config["SPAN_CONFIRM_TOKENS"], request.form.get("confirmed") == "1"
+    )
