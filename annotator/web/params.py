@@ -1,4 +1,5 @@
-"""Query parameters every route parses the same way: bounded integers and lists of names."""
+"""Parameters every route parses the same way: bounded integers, flags, choices and lists of
+names from the query, and the span-extent guard from a page's form."""
 
 from __future__ import annotations
 
