@@ -126,7 +126,7 @@ def test_cli_prints_the_history_and_takes_a_batch_size(db, db_path):
     assert refused.exit_code == 2
 
 
-def test_a_crowd_keeps_its_mean_overlap_f1_per_batch_and_per_stratum(db):
+def test_a_crowd_keeps_its_mean_overlap_f1_per_batch_and_per_stratum(db, client):
     """Past CROWD_ANNOTATORS the report summarises its pairs; the mean overlap F1 of a batch, of
     a scheme version and of a stratum is still the mean over the pairs that share a document
     (they were null: the pairs were not listed). It equals the figure with every pair listed."""
@@ -160,3 +160,8 @@ def test_a_crowd_keeps_its_mean_overlap_f1_per_batch_and_per_stratum(db):
     assert batch["f1_overlap"] == mean
     (version,) = crowd["by_scheme_version"].values()
     assert version["f1_overlap"] == mean
+    # the API asks for the same: summarised by default, every pair with all_pairs=1
+    login(client, "lea")
+    assert client.get("/api/agreement?bootstrap=0").json["pairs"] == []
+    listed_api = client.get("/api/agreement?bootstrap=0&all_pairs=1").json
+    assert "pair_summary" not in listed_api and listed_api["pairs"] == full["pairs"]
