@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from annotator import store
+from annotator.core.extent import judge_extent
 from annotator.core.records import AgreementDocument, Span
 from annotator.core.resources import data_path
 from annotator.services import accounts
@@ -138,13 +139,19 @@ def write_agreement_database(
 
 
 def word_tokens(path: Path) -> dict[int, list[int]]:
-    """Per document, the indices of tokens that are not whitespace (valid one-token spans)."""
+    """Per document, the indices of the tokens a one-token span may cover: not whitespace, not
+    punctuation alone (the API refuses a span of punctuation, as the page does)."""
     db = store.connect(path, migrate_schema=False)
     try:
-        return {
-            doc.id: [i for i, space in enumerate(store.get_tokens(db, doc.id).space) if not space]
-            for doc in store.list_documents(db)
-        }
+        result = {}
+        for doc in store.list_documents(db):
+            tokens, text = store.get_tokens(db, doc.id), store.get_document(db, doc.id).text
+            result[doc.id] = [
+                i
+                for i in range(len(tokens.starts))
+                if not judge_extent(text[tokens.starts[i] : tokens.ends[i]], 1).refused
+            ]
+        return result
     finally:
         db.conn.close()
 

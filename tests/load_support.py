@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator import store
+from annotator.core.extent import judge_extent
 from annotator.services import accounts
 from annotator.services.annotations import layer_span_id
 from annotator.services.imports import import_paths
@@ -51,13 +52,18 @@ def prepare_database(path: Path, annotators: int) -> dict[str, str]:
 
 
 def word_tokens(path: Path) -> dict[int, list[int]]:
-    """Per document, the indices of tokens that are not whitespace (valid one-token spans)."""
+    """Per document, the indices of the tokens a one-token span may cover: not whitespace, not
+    punctuation alone (the API refuses a span of punctuation, as the page does)."""
     db = store.connect(path, migrate_schema=False)
     try:
         result = {}
         for doc in store.list_documents(db):
-            tokens = store.get_tokens(db, doc.id)
-            result[doc.id] = [i for i in range(len(tokens.starts)) if not tokens.space[i]]
+            tokens, text = store.get_tokens(db, doc.id), store.get_document(db, doc.id).text
+            result[doc.id] = [
+                i
+                for i in range(len(tokens.starts))
+                if not judge_extent(text[tokens.starts[i] : tokens.ends[i]], 1).refused
+            ]
         return result
     finally:
         db.conn.close()
