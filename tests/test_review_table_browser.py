@@ -1,0 +1,195 @@
+"""Real Chromium: the lead's side-by-side rows on a long document with eight annotators.
+
+Two follow-ups of issue 14: the rows scrolled sideways inside their card and took the "Where"
+column and the annotator names with them; and a gold change reloaded only the first page of
+places, so a lead deciding place 100 landed at the top of the rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator import store
+from annotator.core.labels import load_label_scheme
+from annotator.services import accounts
+from annotator.services.adjudication import accept_span
+from annotator.services.annotations import SpanInput, create_span, set_document_status
+from annotator.store.documents import get_document, get_tokens
+from annotator.store.users import get_user
+from tests.browser_support import PASSWORD, build_database, live_server, log_in, new_page
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+ANNOTATORS = ("anna", "ben", "cara", "dora", "emil", "finn", "gina", "hugo")
+LABELS = ("EDITORIAL_FRAMING", "STATE_PROPAGANDA", "INTEL_ESTIMATE")
+PLACES = 150
+PAGE = 60  # adjudication.PLACES_PER_PAGE: place rows rendered at once
+
+
+@pytest.fixture(scope="module")
+def long_site(tmp_path_factory):
+    """The longest corpus article, eight done annotators who disagree at 150 separate places
+    (a label, a boundary, someone missing); every third place has a gold span already."""
+    db_path = build_database(tmp_path_factory.mktemp("review-table") / "annotator.db")
+    db = store.connect(db_path)
+    scheme = load_label_scheme()
+    for name in ANNOTATORS[2:]:
+        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
+    doc = max(
+        (row[0] for row in db.conn.execute("SELECT id FROM document")),
+        key=lambda i: len(get_tokens(db, i).starts),
+    )
+    text, tokens = get_document(db, doc).text, get_tokens(db, doc)
+    words = [
+        i
+        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True))
+        if text[start:end].isalpha()
+    ]
+    step = len(words) // PLACES
+    assert step >= 5, "the article is too short for separate places"
+    lead = get_user(db, "lea")
+    users = {name: get_user(db, name) for name in ANNOTATORS}
+    for place in range(PLACES):
+        first = words[place * step]
+        made = []
+        for n, name in enumerate(ANNOTATORS):
+            if (place + n) % 7 == 6:
+                continue  # one annotator missed this place
+            label = LABELS[(place + (n == 2)) % len(LABELS)]
+            span, _ = create_span(
+                db,
+                scheme,
+                users[name],
+                doc,
+                SpanInput(label, token_start=first, token_end=first + 1 + (n == 1)),
+            )
+            made.append(span)
+        if place % 3 == 0:
+            accept_span(db, scheme, lead, doc, made[0].id)
+    for name in ANNOTATORS:
+        set_document_status(db, users[name], doc, "done")
+    db.conn.close()
+    with live_server(db_path) as url:
+        yield url, doc, db_path
+
+
+def open_rows(browser, url: str, doc: int, viewport: dict):
+    page = new_page(browser, url, **viewport)
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{doc}")
+    expect(page.locator("#rows tr.region")).to_have_count(PAGE)
+    expect(page.locator("#rows thead th")).to_have_count(len(ANNOTATORS) + 2)
+    return page
+
+
+# What the lead sees of the table once it is scrolled: the scrolling box's visible part, each
+# header cell and each row's "Where" cell with their boxes, and what a click at the centre of
+# that cell's visible part would hit.
+SCROLLED_TABLE = """() => {
+  const box = document.querySelector('#rows .table-scroll');
+  const b = box.getBoundingClientRect();
+  const seen = {left: Math.max(b.left + box.clientLeft, 0), top: Math.max(b.top + box.clientTop, 0),
+                right: Math.min(b.left + box.clientLeft + box.clientWidth, innerWidth),
+                bottom: Math.min(b.top + box.clientTop + box.clientHeight, innerHeight)};
+  // A scrolling cell's visible part begins right of the stuck "Where" column.
+  const stuck = document.querySelector('#rows thead th.where').getBoundingClientRect().right;
+  const hit = (el) => {
+    const r = el.getBoundingClientRect();
+    const left = Math.max(r.left, seen.left, el.matches('.where') ? -Infinity : stuck);
+    const x = (left + Math.min(r.right, seen.right)) / 2;
+    const y = (Math.max(r.top, seen.top) + Math.min(r.bottom, seen.bottom)) / 2;
+    const at = document.elementFromPoint(x, y);
+    const words = (e) => e.innerText.trim().slice(0, 24);
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+            shown: Math.min(r.right, seen.right) - left, text: words(el),
+            hit: !!at && el.contains(at), hitText: at ? words(at.closest('td, th') || at) : '',
+            background: getComputedStyle(el).backgroundColor};
+  };
+  return {
+    seen, scrollLeft: box.scrollLeft, scrollTop: box.scrollTop,
+    maxLeft: box.scrollWidth - box.clientWidth, maxTop: box.scrollHeight - box.clientHeight,
+    head: Array.from(document.querySelectorAll('#rows thead th')).map(hit),
+    where: Array.from(document.querySelectorAll('#rows tr.region td.where')).map(hit),
+    side: Array.from(document.querySelectorAll('.side')).map((el) => {
+      const r = el.getBoundingClientRect();
+      return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    }),
+    pageWidth: document.scrollingElement.scrollWidth,
+  };
+}"""
+
+
+def inside(cell: dict, seen: dict) -> bool:
+    """Whether a cell's box lies wholly inside the visible part of the scrolling box."""
+    return (
+        cell["left"] >= seen["left"] - 0.5
+        and cell["right"] <= seen["right"] + 0.5
+        and cell["top"] >= seen["top"] - 0.5
+        and cell["bottom"] <= seen["bottom"] + 0.5
+    )
+
+
+def opaque(css: str) -> bool:
+    """Whether a computed background colour hides what scrolls under it."""
+    return css.startswith("rgb(") or (css.startswith("rgba(") and css.endswith(", 1)"))
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_where_column_and_header_stay_in_sight_as_the_rows_scroll(long_site, browser, size):
+    """On a phone the rows scroll sideways inside their card, and once scrolled the "Where"
+    column and the annotator names were out of sight; at 1366 px eight annotators squeezed
+    their columns. The header row and the "Where" column now stick inside the scrolling box,
+    opaque and above the cells that scroll under them."""
+    url, doc, _ = long_site
+    viewport = SIZES[size]
+    page = open_rows(browser, url, doc, viewport)
+    table = page.locator("#rows .table-scroll")
+    table.scroll_into_view_if_needed()
+    before = page.evaluate(SCROLLED_TABLE)
+    assert before["maxLeft"] > 0, "eight annotators' columns fit the card: nothing to test"
+    assert before["maxTop"] > 0, "the rows do not scroll inside their card"
+    # To the right end, and well down into the rows (the page itself does not move).
+    table.evaluate("(el) => { el.scrollLeft = el.scrollWidth; el.scrollTop = el.scrollHeight / 3 }")
+    page.wait_for_timeout(100)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"review_table_scrolled_{size}.png"))
+    after = page.evaluate(SCROLLED_TABLE)
+    seen = after["seen"]
+    assert after["scrollLeft"] >= after["maxLeft"] - 1 and after["scrollTop"] > 0
+
+    where_head, *names, gold_head = after["head"]
+    assert where_head["text"] in {"Where", "Wo"}
+    for cell in (where_head, gold_head):  # the corner and the last column, at the right end
+        assert inside(cell, seen), f"header cell {cell['text']!r} is out of sight: {cell}"
+    for cell in after["head"]:
+        if cell["shown"] > 1:  # the part of it in sight (right of the stuck column)
+            assert abs(cell["top"] - seen["top"]) <= 1, f"{cell['text']!r} left the top: {cell}"
+            assert cell["hit"], f"{cell['hitText']!r} is painted over header {cell['text']!r}"
+            assert opaque(cell["background"]), cell
+    hugo = next(n for n in names if n["text"].startswith("hugo"))  # the last annotator
+    assert hugo["shown"] > 20 and hugo["hit"], hugo
+
+    head_bottom = max(c["bottom"] for c in after["head"])
+    visible = [
+        c for c in after["where"] if c["top"] >= head_bottom and c["bottom"] <= seen["bottom"]
+    ]
+    assert len(visible) >= 2, "no whole row in sight below the header"
+    for cell in visible:
+        assert inside(cell, seen), f"the Where cell {cell['text']!r} is out of sight: {cell}"
+        assert cell["hit"], f"{cell['hitText']!r} is painted over the Where cell {cell['text']!r}"
+        assert opaque(cell["background"]), cell
+    # Nothing of the side panel lies over the rows, and the page itself never scrolls sideways.
+    for panel in after["side"]:
+        assert not (
+            panel["left"] < seen["right"]
+            and seen["left"] < panel["right"]
+            and panel["top"] < seen["bottom"]
+            and seen["top"] < panel["bottom"]
+        ), f"the side panel {panel} overlaps the rows {seen}"
+    assert after["pageWidth"] <= viewport["width"]
+    page.context.close()
