@@ -193,3 +193,139 @@ def test_where_column_and_header_stay_in_sight_as_the_rows_scroll(long_site, bro
         ), f"the side panel {panel} overlaps the rows {seen}"
     assert after["pageWidth"] <= viewport["width"]
     page.context.close()
+
+
+def load_places(page, at_least: int) -> None:
+    """Scroll the rows' box down until `at_least` places are rendered (a page per scroll)."""
+    page.locator("#rows .table-scroll").scroll_into_view_if_needed()
+    for _ in range(PLACES // PAGE + 2):
+        count = page.locator("#rows tr.region").count()
+        if count >= at_least or page.locator("#rows tr.more-places").count() == 0:
+            break
+        page.locator("#rows .table-scroll").evaluate("(el) => { el.scrollTop = el.scrollHeight }")
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#rows tr.region').length > n", arg=count
+        )
+    assert page.locator("#rows tr.region").count() >= at_least
+
+
+def rendered_places(page) -> list[tuple[int, int]]:
+    return [
+        tuple(p)
+        for p in page.eval_on_selector_all(
+            "#rows tr.region", "(rows) => rows.map((r) => [+r.dataset.ts, +r.dataset.te])"
+        )
+    ]
+
+
+def place_count(page) -> int:
+    return int(page.locator("#rows .rows-head .count").inner_text().split()[0])
+
+
+def undecided_place(page, index: int):
+    """The first place from the `index`-th on with no gold span and an Accept button."""
+    rows = page.locator("#rows tr.region")
+    for k in range(index, rows.count()):
+        row = rows.nth(k)
+        if row.locator("td.gold-col .span-cell[data-span]").count() == 0 and (
+            row.locator("button.accept").count() >= 2
+        ):
+            return k, row.get_attribute("data-ts")
+    raise AssertionError(f"no undecided place from place {index} on")
+
+
+def focus_in(locator) -> bool:
+    return locator.evaluate("(el) => el.contains(document.activeElement)")
+
+
+@pytest.mark.parametrize(("size", "at"), [("desktop", 100), ("phone", 70)])
+def test_a_gold_change_far_down_the_rows_keeps_the_lead_at_the_place(long_site, browser, size, at):
+    """After a gold change the rows reloaded their first 60 places only, so a lead deciding
+    place 100 landed at the top of the rows and had to find the place again. A change now
+    swaps only the rows it changed (out of band) and the lead stays at the place: accept,
+    reject, a gold label edited, and gold boundaries widened over the next place (two rows
+    become one, and the pages still to load neither skip nor repeat a place)."""
+    url, doc, _ = long_site
+    viewport = SIZES[size]
+    page = open_rows(browser, url, doc, viewport)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    load_places(page, at + 12)
+    loaded = page.locator("#rows tr.region").count()
+    assert loaded < place_count(page), "everything loaded: the test needs a place row page left"
+    k, ts = undecided_place(page, at)
+    row = page.locator(f'#rows tr.region[data-ts="{ts}"]')
+    before, after = rendered_places(page)[k - 1], rendered_places(page)[k + 1]
+
+    # Accept one annotator's span.
+    accept = row.locator("td.layer:not(.gold-col) button.accept").first
+    span = accept.locator("xpath=ancestor::div[@data-span]").get_attribute("data-span")
+    label = row.locator(f'.span-cell[data-span="{span}"] .label-name').inner_text()
+    accept.scroll_into_view_if_needed()
+    accept.click()
+    expect(page.locator("#flash")).to_have_text("accepted into gold")
+    page.wait_for_load_state("networkidle")
+    expect(row).to_have_count(1)
+    expect(row.locator("td.gold-col .span-cell[data-span]")).to_have_count(1)
+    expect(row.locator("td.gold-col .label-name")).to_have_text(label)
+    expect(row.locator(f'.span-cell[data-span="{span}"]')).to_contain_text("in gold")
+    expect(row).to_be_in_viewport()
+    assert focus_in(row), "the focus left the place"
+    assert page.locator("#rows tr.region").count() == loaded
+    for ts_, te_ in (before, after):
+        expect(page.locator(f'#rows tr.region[data-ts="{ts_}"][data-te="{te_}"]')).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / f"review_gold_change_far_down_{size}.png"))
+
+    # Reject another annotator's span of the same place.
+    reject = row.locator("td.layer:not(.gold-col) button.reject").first
+    rejected = reject.locator("xpath=ancestor::div[@data-span]").get_attribute("data-span")
+    reject.click()
+    expect(page.locator("#flash")).to_contain_text("not taken into gold")
+    page.wait_for_load_state("networkidle")
+    expect(row.locator(f'.span-cell[data-span="{rejected}"]')).to_contain_text("rejected")
+    expect(row).to_be_in_viewport()
+    assert focus_in(row)
+
+    # Edit the new gold span's label in the editor, save, and go back to the place.
+    edit = row.locator("td.gold-col button", has_text="Edit")
+    edit.click()
+    expect(page.locator("#editor.open")).to_have_count(1)
+    other = next(key for key in LABELS if load_label_scheme().get(key).name != label)
+    page.select_option("#editor select[name=label]", other)
+    page.click("#editor button[type=submit]")
+    expect(page.locator("#flash")).to_have_text("gold span saved")
+    page.wait_for_load_state("networkidle")
+    page.click("#editor [data-back-to-rows]")
+    expect(row.locator("td.gold-col .label-name")).to_have_text(load_label_scheme().get(other).name)
+    expect(edit).to_be_in_viewport()
+    expect(edit).to_be_focused()
+
+    # Widen the gold span over the next place: the two rows become one, the count drops by one.
+    count = place_count(page)
+    edit.click()
+    expect(page.locator("#editor.open")).to_have_count(1)
+    page.evaluate(
+        """([first, last]) => {
+             const form = document.querySelector('#editor form');
+             form.querySelector('[name=token_start]').value = first;
+             form.querySelector('[name=token_end]').value = last;
+             htmx.trigger(form, 'submit');
+           }""",
+        [int(ts), after[1]],
+    )
+    expect(page.locator("#flash")).to_have_text("gold span saved")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(f'#rows tr.region[data-ts="{after[0]}"]')).to_have_count(0)
+    expect(row).to_have_attribute("data-te", str(after[1]))
+    expect(page.locator("#rows .rows-head .count")).to_contain_text(f"{count - 1} places")
+    page.click("#editor [data-back-to-rows]")
+    expect(row).to_be_in_viewport()
+    page.screenshot(path=str(ARTIFACTS / f"review_gold_merged_far_down_{size}.png"))
+
+    # The pages still to load bring every other place exactly once, in order.
+    load_places(page, count - 1)
+    places = rendered_places(page)
+    assert len(places) == count - 1 == place_count(page)
+    assert all(a[1] < b[0] for a, b in zip(places, places[1:], strict=False)), "out of order"
+    assert errors == []
+    page.context.close()
