@@ -329,3 +329,37 @@ def test_a_gold_change_far_down_the_rows_keeps_the_lead_at_the_place(long_site, 
     assert all(a[1] < b[0] for a, b in zip(places, places[1:], strict=False)), "out of order"
     assert errors == []
     page.context.close()
+
+
+def test_a_wheel_over_the_rows_brings_them_into_the_window_first(long_site, browser):
+    """The rows scroll inside a box of the window's height. A wheel over the box while only its
+    top shows at the bottom of the screen scrolled the rows in that sliver; the page now moves
+    first, until the box fills the window, and then the rows scroll."""
+    url, doc, _ = long_site
+    page = open_rows(browser, url, doc, SIZES["desktop"])
+    box = page.locator("#rows .table-scroll")
+    # The box's top at about two thirds of the window.
+    page.evaluate(
+        "(el) => scrollTo(0, el.getBoundingClientRect().top + scrollY - innerHeight * 2 / 3)",
+        box.element_handle(),
+    )
+    top = box.evaluate("(el) => el.getBoundingClientRect().top")
+    assert 400 < top < 600
+    page.mouse.move(600, top + 60)
+    page.mouse.wheel(0, 200)
+    page.wait_for_timeout(300)
+    assert box.evaluate("(el) => el.scrollTop") == 0
+    assert box.evaluate("(el) => el.getBoundingClientRect().top") == pytest.approx(top - 200, abs=2)
+    for _ in range(6):
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(150)
+    assert box.evaluate("(el) => el.getBoundingClientRect().top") == pytest.approx(0, abs=2)
+    assert box.evaluate("(el) => el.scrollTop") > 0  # then the rows scroll
+    # Back up: the rows scroll back first (the box fills the window), then the page.
+    page.mouse.move(600, 300)
+    for _ in range(12):
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(100)
+    assert box.evaluate("(el) => el.scrollTop") == 0
+    assert box.evaluate("(el) => el.getBoundingClientRect().top") > 100
+    page.context.close()

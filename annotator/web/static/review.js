@@ -171,6 +171,28 @@
     sentFrom = null;
   }
 
+  // The rows scroll inside a box of the window's height, under their stuck header (review.css).
+  // A wheel over the box while only part of it is in the window moves the page first, until the
+  // box fills the window: the lead never scrolls the rows in a sliver at the bottom of the
+  // screen. (On the box itself, not the document: a document-wide wheel listener that may
+  // cancel would hold up every scroll of the page.)
+  function pageFirst(e) {
+    const box = e.currentTarget;
+    if (e.ctrlKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) return;
+    const top = box.getBoundingClientRect().top;
+    const root = document.scrollingElement;
+    const down = e.deltaY > 0 && top > 1 && root.scrollTop + innerHeight < root.scrollHeight - 1;
+    const up = e.deltaY < 0 && top < -1 && root.scrollTop > 0;
+    if (!down && !up) return;
+    e.preventDefault();
+    const px = e.deltaY * (e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? innerHeight : 1);
+    window.scrollBy(0, down ? Math.min(px, top) : Math.max(px, top));
+  }
+  htmx.onLoad((el) => {
+    const boxes = el.matches && el.matches("#rows .table-scroll") ? [el] : el.querySelectorAll ? el.querySelectorAll("#rows .table-scroll") : [];
+    boxes.forEach((box) => box.addEventListener("wheel", pageFirst, { passive: false }));
+  });
+
   htmx.defineExtension("place-rows", {
     handleSwap(style, target, fragment) {
       if (style !== "placeRows") return false;
