@@ -108,7 +108,8 @@ SCROLLED_TABLE = """() => {
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
             shown: Math.min(r.right, seen.right) - left, text: words(el),
             hit: !!at && el.contains(at), hitText: at ? words(at.closest('td, th') || at) : '',
-            background: getComputedStyle(el).backgroundColor};
+            background: getComputedStyle(el).backgroundColor,
+            spills: el.scrollWidth > el.clientWidth + 1};
   };
   return {
     seen, scrollLeft: box.scrollLeft, scrollTop: box.scrollTop,
@@ -183,6 +184,9 @@ def test_where_column_and_header_stay_in_sight_as_the_rows_scroll(long_site, bro
         assert inside(cell, seen), f"the Where cell {cell['text']!r} is out of sight: {cell}"
         assert cell["hit"], f"{cell['hitText']!r} is painted over the Where cell {cell['text']!r}"
         assert opaque(cell["background"]), cell
+    # Nor does a long word of a place run out of the stuck column, over the cells beside it.
+    spilled = [c["text"] for c in after["where"] if c["spills"]]
+    assert spilled == [], f"{len(spilled)} places run out of the Where column: {spilled[:3]}"
     # Nothing of the side panel lies over the rows, and the page itself never scrolls sideways.
     for panel in after["side"]:
         assert not (
