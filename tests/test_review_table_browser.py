@@ -19,7 +19,14 @@ from annotator.services.adjudication import accept_span
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.documents import get_document, get_tokens
 from annotator.store.users import get_user
-from tests.browser_support import PASSWORD, build_database, live_server, log_in, new_page
+from tests.browser_support import (
+    PASSWORD,
+    build_database,
+    drag_select,
+    live_server,
+    log_in,
+    new_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -366,4 +373,32 @@ def test_a_wheel_over_the_rows_brings_them_into_the_window_first(long_site, brow
         page.wait_for_timeout(100)
     assert box.evaluate("(el) => el.scrollTop") == 0
     assert box.evaluate("(el) => el.getBoundingClientRect().top") > 100
+    page.context.close()
+
+
+def test_the_first_gold_span_of_a_document_brings_its_row(long_site, browser):
+    """A document without spans has no place rows; the rows of a gold change come out of band
+    into the table that waits hidden, and go again when the gold span is deleted."""
+    url, doc, _ = long_site
+    empty = 1 if doc != 1 else 2
+    page = new_page(browser, url, **SIZES["desktop"])
+    log_in(page, "lea")
+    page.goto(f"/review/documents/{empty}")
+    expect(page.locator("#rows .no-places")).to_be_visible()
+    expect(page.locator("#rows table.aligned")).to_be_hidden()
+    drag_select(page, 10, 12)
+    page.keyboard.press("1")
+    expect(page.locator("#flash")).to_have_text("gold span added")
+    row = page.locator("#rows tr.region")
+    expect(row).to_have_count(1)
+    expect(row).to_be_visible()
+    expect(row.locator("td.gold-col .label-name")).to_have_text("State propaganda quote")
+    expect(page.locator("#rows .no-places")).to_have_count(0)
+    expect(page.locator("#rows .rows-head .count")).to_have_text("1 place")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#editor [data-delete]")
+    expect(page.locator("#flash")).to_have_text("gold span deleted")
+    expect(page.locator("#rows tr.region")).to_have_count(0)
+    expect(page.locator("#rows .no-places")).to_be_visible()
+    expect(page.locator("#rows table.aligned")).to_be_hidden()
     page.context.close()
