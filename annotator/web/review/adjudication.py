@@ -7,6 +7,8 @@ on that event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext, ngettext
 
@@ -228,7 +230,7 @@ def _decided(
     status=200,
     *,
     view: places.RowsView | None = None,
-    changed: list[tuple[int, int]] = (),
+    changed: Sequence[tuple[int, int]] = (),
 ):
     """Flash and gold editor out of band, the rows of the places in the `changed` token ranges
     too (given the page's `view`), and goldChanged for the regions that refresh."""
