@@ -386,3 +386,27 @@ def test_bearer_writes_need_no_csrf(client, db, anna):
     response = create(client, anna, label=FRAMING, start=start, end=end)
     assert response.status_code == 201
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_span_of_punctuation_only_is_refused_as_on_the_page(client, db, anna):
+    """DESIGN section 6: the API keeps the pages' rules. A span over the dash alone is no span
+    (the page refuses it); through the API it was stored with 201, by offsets, by token index
+    and by moving a span onto it. Overlong spans stay the pages' question (a client that sends
+    offsets chose them)."""
+    before = snapshot(db)
+    dash = offsets(db, 1, "–")
+    for body in ({"start": dash[0], "end": dash[1]}, {"token_start": 3, "token_end": 3}):
+        response = create(client, anna, label=FRAMING, **body)
+        assert response.status_code == 400
+        assert "punctuation only" in response.json["error"]
+    assert snapshot(db) == before
+    span = create(client, anna, label=FRAMING, token_start=4, token_end=6).json
+    kept = snapshot(db)
+    moved = client.patch(
+        f"/api/spans/{span['id']}", json={"version": 1, "token_start": 3, "token_end": 3},
+        headers=anna,
+    )  # fmt: skip
+    assert moved.status_code == 400 and "punctuation only" in moved.json["error"]
+    assert snapshot(db) == kept
+    long = create(client, anna, label=INTEL, token_start=0, token_end=90)
+    assert long.status_code == 201

@@ -239,7 +239,7 @@ def snapshot(db) -> dict:
     return {"documents": documents, "statuses": status, "gold": gold}
 
 
-def round_trip(db, tmp_path, done_only: bool = True) -> dict:
+def round_trip(db, tmp_path, done_only: bool = True, fmt: str = "auto") -> dict:
     """Export everything done from `db`, import it into an empty database, snapshot that."""
     out = tmp_path / "all.jsonl"
     with open(out, "w", encoding="utf-8") as fh:
@@ -248,15 +248,19 @@ def round_trip(db, tmp_path, done_only: bool = True) -> dict:
     fresh = store.connect(tmp_path / "fresh.db")
     try:
         if out.stat().st_size:  # an empty export imports nothing
-            import_paths(fresh, [out], "auto")
+            import_paths(fresh, [out], fmt)
         return snapshot(fresh)
     finally:
         fresh.conn.close()
 
 
-def test_round_trip_of_the_corpus(corpus_db, tmp_path):
+@pytest.mark.parametrize("fmt", ["auto", "jsonl"])
+def test_round_trip_of_the_corpus(corpus_db, tmp_path, fmt):
+    """Our export comes back whole, detected or named by the format it was written in
+    (`export --format jsonl` then `import --format jsonl` once dropped every span, annotator
+    and status without a word)."""
     before = snapshot(corpus_db)
-    after = round_trip(corpus_db, tmp_path)
+    after = round_trip(corpus_db, tmp_path, fmt=fmt)
     done = {k for k, s in before["statuses"].items() if s == "done"}
     adjudicated = {k for k, s in before["gold"].items() if s == "adjudicated"}
     exported = {e for e, _ in done} | adjudicated

@@ -175,3 +175,39 @@ def test_highs_prints_nothing_into_standard_output() -> None:
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout)["disorder"] > 0
+
+
+def test_a_solve_in_a_request_thread_keeps_the_other_threads_standard_output(tmp_path) -> None:
+    """In a threaded web worker (`/api/agreement?gamma=1`) gamma is solved in a request thread
+    while other threads write to standard output (the server's log): none of their lines may
+    be lost while HiGHS runs. A fresh process solves in a second thread and writes numbered
+    lines from its main thread until the solve ends; every line reaches the file."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, threading\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_gamma_solver import _arrays, _dense\n"
+        "from annotator.agreement.gamma_alignment import best_alignment\n"
+        "arrays = _arrays(_dense(10, 20, 800, 3))\n"
+        "solver = threading.Thread(target=best_alignment, args=(arrays,))\n"
+        "solver.start()\n"
+        "written = 0\n"
+        "while solver.is_alive():\n"
+        "    os.write(1, b'log line\\n')\n"
+        "    written += 1\n"
+        "solver.join()\n"
+        "print(written, file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "stdout.txt"
+    with out.open("wb") as sink:
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=root, stdout=sink, stderr=subprocess.PIPE,
+            text=True, check=True,
+        )  # fmt: skip
+    written = int(done.stderr.strip().splitlines()[-1])
+    kept = out.read_bytes().count(b"log line\n")
+    assert written > 0
+    assert kept == written

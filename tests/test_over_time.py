@@ -124,3 +124,39 @@ def test_cli_prints_the_history_and_takes_a_batch_size(db, db_path):
     assert "Agreement per label scheme version" in text
     refused = runner.invoke(cli_main, [*args, "--batch-size", "0"])
     assert refused.exit_code == 2
+
+
+def test_a_crowd_keeps_its_mean_overlap_f1_per_batch_and_per_stratum(db):
+    """Past CROWD_ANNOTATORS the report summarises its pairs; the mean overlap F1 of a batch, of
+    a scheme version and of a stratum is still the mean over the pairs that share a document
+    (they were null: the pairs were not listed). It equals the figure with every pair listed."""
+    from annotator.agreement.pair_summary import CROWD_ANNOTATORS
+    from annotator.services.reports import build_agreement_report
+    from annotator.store.users import add_user
+
+    scheme = load_label_scheme()
+    for k in range(CROWD_ANNOTATORS + 2):
+        user = add_user(db, f"crowd{k:02d}", "annotator", None, "test")
+        for doc in (1, 2):
+            shift = k % 3  # three kinds of answer: pairs agree, overlap or miss
+            create_span(
+                db, scheme, user, doc,
+                SpanInput("EDITORIAL_FRAMING", token_start=5 + 4 * shift, token_end=7 + 4 * shift),
+            )  # fmt: skip
+            set_document_status(db, user, doc, "done")
+    crowd = build_agreement_report(db, scheme, bootstrap=0, by="outlet", batch_size=2)
+    full = build_agreement_report(
+        db, scheme, bootstrap=0, by="outlet", batch_size=2, all_pairs=True
+    )
+    assert "pair_summary" in crowd and "pair_summary" not in full
+    listed = [p["f1_overlap"]["micro"] for p in full["pairs"] if p["documents"]]
+    mean = sum(listed) / len(listed)
+    assert 0 < mean < 1
+    (stratum,) = crowd["by_stratum"]["strata"]
+    assert stratum["f1_overlap"] == full["by_stratum"]["strata"][0]["f1_overlap"]
+    assert stratum["f1_overlap"]["mean"] == mean
+    assert stratum["f1_overlap"]["pairs"] == len(listed)
+    (batch,) = crowd["by_batch"]
+    assert batch["f1_overlap"] == mean
+    (version,) = crowd["by_scheme_version"].values()
+    assert version["f1_overlap"] == mean

@@ -139,6 +139,36 @@ def test_api_agreement_is_for_leads_and_equals_cli(annotated, db_path, client, t
     )
 
 
+def test_api_agreement_takes_the_cli_options(annotated, db_path, client, tokens):
+    """GET /api/agreement answers what `annotator agreement --json` does with --by,
+    --batch-size, --gamma-samples and --all-pairs (they were ignored without a word: a crowd's
+    full pair list could not be had through the API at all); an unknown parameter is a 400
+    naming it, not a report of something else."""
+    lea = bearer(tokens["lea"])
+    url = "/api/agreement?bootstrap=0&by=outlet&batch_size=1&all_pairs=1"
+    api = client.get(url, headers=lea).json
+    flags = ["--bootstrap", "0", "--by", "outlet", "--batch-size", "1", "--all-pairs"]
+    cli = json.loads(
+        CliRunner()
+        .invoke(main, ["agreement", "--json", "--no-gamma", *flags, "--db", str(db_path)])
+        .output
+    )
+    assert "by_stratum" in api and len(api["by_batch"]) > 1
+    assert api == cli
+    gamma = client.get("/api/agreement?bootstrap=0&gamma=1&gamma_samples=40", headers=lea).json
+    assert gamma["gamma"]["samples"] >= 40
+    for bad, named in (
+        ("by=planet", "by"),
+        ("batch_size=0", "batch_size"),
+        ("gamma_samples=1", "gamma_samples"),
+        ("all_pairs=yes", "all_pairs"),
+        ("allpairs=1", "allpairs"),
+    ):
+        response = client.get(f"/api/agreement?bootstrap=0&{bad}", headers=lea)
+        assert response.status_code == 400, bad
+        assert repr(named) in response.json["error"], bad
+
+
 def test_report_carries_alpha_u_and_gamma(annotated, db_path, client, tokens):
     """Both unitizing measures are in the report under their own keys (values: test_unitizing,
     test_gamma); only the documents every annotator marked done make the continuum."""

@@ -629,6 +629,31 @@ def test_gold_spans_cannot_be_accepted_or_rejected(lead, annotated):
     assert lead.post(f"/review/documents/1/reject/{other.id}").status_code == 404
 
 
+def test_gold_drawn_over_punctuation_only_is_refused(lead, annotated):
+    """The lead's gold is drawn as annotators draw theirs: a span of the dash alone (token 3)
+    is refused with the page's message and stores nothing (it was stored with 201)."""
+    before = event_rows(annotated)
+    response = lead.post(
+        "/review/documents/1/gold",
+        data={"label": "INTEL_ESTIMATE", "token_start": "3", "token_end": "3"},
+    )
+    assert response.status_code == 400
+    assert "punctuation only" in response.get_data(as_text=True)
+    assert list_spans(annotated, 1, "gold") == [] and event_rows(annotated) == before
+
+
+def test_an_overshooting_gold_span_asks_first_as_on_the_annotation_page(lead, annotated):
+    """A gold span over 60 tokens answers 409 with X-Needs-Confirmation (the page's script asks
+    and sends it again with confirmed=1), as an annotator's does; it was stored at once."""
+    data = {"label": "INTEL_ESTIMATE", "token_start": "0", "token_end": "90"}
+    response = lead.post("/review/documents/1/gold", data=data)
+    assert response.status_code == 409 and response.headers["X-Needs-Confirmation"] == "1"
+    assert "91 tokens long" in response.get_data(as_text=True)
+    assert list_spans(annotated, 1, "gold") == []
+    assert lead.post("/review/documents/1/gold", data={**data, "confirmed": "1"}).status_code == 201
+    assert [(s.token_start, s.token_end) for s in list_spans(annotated, 1, "gold")] == [(0, 90)]
+
+
 def test_draw_edit_delete_gold(lead, annotated):
     db = annotated
     before = event_rows(db)

@@ -463,15 +463,15 @@ class SubsetFigures:
         self.done_count = corpus.done.sum(axis=0)
         self.sum_k, self.sum_k2 = corpus.coverage_sums()
         self.n_tokens = corpus.n_tokens
-        # A crowd's report lists no pairs, so its mean pair F1 is undefined.
-        self.crowd = crowd_mode(len(corpus.annotators), False)
+        # The mean pair F1 is over the pairs that share a document: a crowd's table holds only
+        # those (listing all n (n - 1) / 2 would add pairs that count for nothing)
         table = pair_table(
             corpus.spans,
             corpus.done,
             corpus.n_tokens,
             corpus.doc_offset,
             self.n_labels,
-            all_pairs=not self.crowd,
+            all_pairs=not crowd_mode(len(corpus.annotators), False),
             edges=corpus.edges,
         )
         self.n_pairs = len(table)
@@ -500,7 +500,7 @@ class SubsetFigures:
             "documents": len(multi_rows),
             "krippendorff_alpha": pooled,
             "ci95": ci,
-            "f1_overlap": None if self.crowd else self._mean_overlap_f1(rows),
+            "f1_overlap": self._mean_overlap_f1(rows),
         }
 
     def _mean_overlap_f1(self, rows: np.ndarray) -> float | None:

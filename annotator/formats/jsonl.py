@@ -1,4 +1,5 @@
-"""JSONL of `{"text", "meta"}` records, read line by line."""
+"""JSONL of `{"text", "meta"}` records, read line by line; a line that carries annotations
+(our own export's record) is read as the Prodigy reader reads it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.formats.base import ImportFormatError, ImportRecord
+from annotator.formats.prodigy import prodigy_task
 from annotator.formats.reading import iter_lines, loads_bounded
+
+# keys of an annotated record (our export, Prodigy's tasks): `--format jsonl` on our own
+# export once kept only the texts and dropped every span, annotator and status without a word
+ANNOTATION_KEYS = ("spans", "_annotator_id", "_session_id", "answer")
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
@@ -29,8 +35,12 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def read_jsonl(path: Path) -> Iterator[ImportRecord]:
-    """One record per line: `text` (required), `meta` (optional object)."""
+    """One record per line: `text` (required), `meta` (optional object); a record with spans,
+    an annotator or an answer (our export's JSONL) keeps them, as with `--format prodigy`."""
     for number, value in iter_json_lines(path):
+        if any(key in value for key in ANNOTATION_KEYS):
+            yield prodigy_task(value, f"{path}:{number}")
+            continue
         text = value.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ImportFormatError(f"{path}:{number}: field 'text' is missing or empty")

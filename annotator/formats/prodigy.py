@@ -33,40 +33,44 @@ def read_prodigy(path: Path) -> Iterator[ImportRecord]:
     """
     path = Path(path)
     for line_no, task in iter_jsonl(path):
-        where = f"{path}:{line_no}"
-        text = require_text(task, "text", where)
-        meta = task.get("meta", {})
-        if meta is None:
-            meta = {}
-        if not isinstance(meta, dict):
-            raise ImportFormatError(f'{where}: "meta" must be an object')
-        annotator = task.get("_annotator_id", task.get("_session_id"))
-        if annotator is not None and not isinstance(annotator, str):
-            raise ImportFormatError(f'{where}: "_annotator_id" must be a string')
-        spans = None
-        if "spans" in task:
-            spans = _read_spans(task["spans"], where)
-        answer = task.get("answer")
-        if answer is not None and answer not in ("accept", "reject", "ignore"):
-            raise ImportFormatError(f'{where}: "answer" must be accept, reject or ignore')
-        # Where the document came from: Prodigy's loaders put the corpus id in meta "id" or
-        # "source" (e.g. "rwk1_mkhz_6147-1"); without any the importer falls back to a hash.
-        external_id = next(
-            (meta[k] for k in ("external_id", "id", "source") if meta.get(k) not in (None, "")),
-            None,
-        )
-        title = meta.get("title")
-        yield ImportRecord(
-            text=text,
-            source=where,
-            external_id=str(external_id) if external_id is not None else None,
-            title=title if isinstance(title, str) else None,
-            meta={k: v for k, v in meta.items() if k not in NOT_DOCUMENT_META},
-            annotator=annotator,
-            spans=spans,
-            done=answer == "accept",
-            rejected=answer == "reject",
-        )
+        yield prodigy_task(task, f"{path}:{line_no}")
+
+
+def prodigy_task(task: dict, where: str) -> ImportRecord:
+    """One Prodigy task (or one record of our own export) as an import record (see read_prodigy)."""
+    text = require_text(task, "text", where)
+    meta = task.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ImportFormatError(f'{where}: "meta" must be an object')
+    annotator = task.get("_annotator_id", task.get("_session_id"))
+    if annotator is not None and not isinstance(annotator, str):
+        raise ImportFormatError(f'{where}: "_annotator_id" must be a string')
+    spans = None
+    if "spans" in task:
+        spans = _read_spans(task["spans"], where)
+    answer = task.get("answer")
+    if answer is not None and answer not in ("accept", "reject", "ignore"):
+        raise ImportFormatError(f'{where}: "answer" must be accept, reject or ignore')
+    # Where the document came from: Prodigy's loaders put the corpus id in meta "id" or
+    # "source" (e.g. "rwk1_mkhz_6147-1"); without any the importer falls back to a hash.
+    external_id = next(
+        (meta[k] for k in ("external_id", "id", "source") if meta.get(k) not in (None, "")),
+        None,
+    )
+    title = meta.get("title")
+    return ImportRecord(
+        text=text,
+        source=where,
+        external_id=str(external_id) if external_id is not None else None,
+        title=title if isinstance(title, str) else None,
+        meta={k: v for k, v in meta.items() if k not in NOT_DOCUMENT_META},
+        annotator=annotator,
+        spans=spans,
+        done=answer == "accept",
+        rejected=answer == "reject",
+    )
 
 
 def _read_spans(raw: Any, where: str) -> list[ImportedSpan]:

@@ -18,6 +18,8 @@ from annotator.core.errors import AppError, NeedsConfirmation
 from annotator.core.labels import LabelScheme
 from annotator.core.records import GOLD, Span, User
 from annotator.services.annotations import (
+    CHOSEN_EXTENT,
+    ExtentCheck,
     SpanInput,
     create_span,
     readable_span,
@@ -387,9 +389,17 @@ def reject_span(db, user: User, document_id: int, span_id: str) -> Span:
 
 
 def draw_gold_span(
-    db, scheme: LabelScheme, user: User, document_id: int, label: str, token_start, token_end
+    db,
+    scheme: LabelScheme,
+    user: User,
+    document_id: int,
+    label: str,
+    token_start,
+    token_end,
+    extent: ExtentCheck = CHOSEN_EXTENT,
 ) -> Span:
-    """A gold span drawn by the lead directly on the text."""
+    """A gold span drawn by the lead directly on the text, under the annotation page's guard
+    (`extent`: the review page asks before an overshooting span, as that page does)."""
     if user.role != "lead":
         raise AppError("only leads adjudicate", 403)
     with store.write_transaction(db):
@@ -400,6 +410,7 @@ def draw_gold_span(
             user,
             document_id,
             SpanInput(label, token_start=token_start, token_end=token_end),
+            extent=extent,
         )
     return span
 

@@ -72,6 +72,12 @@ class ExtentCheck:
     confirmed: bool = False
 
 
+# Offsets a client sent (the JSON API) or a lead drew as gold: nobody can answer the
+# overshoot question there, but a span of punctuation alone is still no span (DESIGN section 6:
+# the API keeps the pages' rules; before, both stored it)
+CHOSEN_EXTENT = ExtentCheck(confirmed=True)
+
+
 def check_extent(document: Document, snapped: Snapped, check: ExtentCheck) -> None:
     """Refuse a punctuation-only span; ask to confirm an overshooting one."""
     covered = document.text[snapped.start : snapped.end]
@@ -291,6 +297,7 @@ def update_span_fields(
                     changes.get("token_end", span.token_end) if by_tokens else None,
                 ),
             )
+            check_extent(document, snapped, CHOSEN_EXTENT)
             span.start, span.end = snapped.start, snapped.end
             span.token_start, span.token_end = snapped.token_start, snapped.token_end
         span.label, span.attributes, span.note = label, attributes, note

@@ -84,18 +84,20 @@ def stratum_report(
     for value in sorted(groups, key=lambda v: (v is None, v or "")):
         subset = groups[value]
         report = agreement_report(subset, annotators, labels, bootstrap=bootstrap)
-        pair_f1 = [p["f1_overlap"]["micro"] for p in report["pairs"] if p["documents"]]
-        defined = [f for f in pair_f1 if f is not None]
+        if "pair_summary" in report:  # a crowd: its pairs are summarised, not listed
+            overlap = report["pair_summary"]["distribution"]["f1_overlap"]
+            mean, pairs = overlap["mean"], overlap["count"]
+        else:
+            pair_f1 = [p["f1_overlap"]["micro"] for p in report["pairs"] if p["documents"]]
+            defined = [f for f in pair_f1 if f is not None]
+            mean, pairs = (sum(defined) / len(defined) if defined else None), len(defined)
         strata.append(
             {
                 "value": value,
                 "documents": report["documents"],  # with at least two done annotators
                 "documents_done": len(subset),  # with at least one
                 "krippendorff_alpha": report["krippendorff_alpha"]["pooled"],
-                "f1_overlap": {
-                    "mean": sum(defined) / len(defined) if defined else None,
-                    "pairs": len(defined),
-                },
+                "f1_overlap": {"mean": mean, "pairs": pairs},
             }
         )
     return {"by": by, "strata": strata}

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     make_response,
@@ -25,7 +24,6 @@ from flask_babel import gettext
 from annotator.core.errors import AppError
 from annotator.core.records import Document, Span
 from annotator.services.annotations import (
-    ExtentCheck,
     SpanInput,
     create_span,
     delete_span_by_id,
@@ -53,6 +51,7 @@ from annotator.web.auth import login_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import excerpt
 from annotator.web.messages import shown_message
+from annotator.web.params import page_extent_check
 from annotator.web.responses import sent_version
 
 bp = Blueprint("actions", __name__)
@@ -145,14 +144,6 @@ def create(document_id: int):
     session["undo"] = push_undo(db, undo_stack(), "create", span, merged)
     message = change_message("create", None, span, len(merged))
     return regions_response(db, document, before, after, span, message=message, status=201)
-
-
-def page_extent_check() -> ExtentCheck:
-    """The overshoot guard with the configured limit (SPAN_CONFIRM_TOKENS) and the form's
-    `confirmed=1`."""
-    return ExtentCheck(
-        current_app.config["SPAN_CONFIRM_TOKENS"], request.form.get("confirmed") == "1"
-    )
 
 
 def typed_attributes(label: str) -> dict:

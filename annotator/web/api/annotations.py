@@ -141,7 +141,9 @@ def create_span(document_id: int):
     if "label" not in body and "id" not in body:
         raise AppError("field 'label' is required")
     data = annotations.SpanInput(**{"label": None, **body})
-    span, created = annotations.create_span(get_db(), labels(), g.user, document_id, data)
+    span, created = annotations.create_span(
+        get_db(), labels(), g.user, document_id, data, extent=annotations.CHOSEN_EXTENT
+    )
     return jsonify(span.api()), 201 if created else 200
 
 

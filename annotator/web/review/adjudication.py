@@ -27,7 +27,7 @@ from annotator.web.annotate.views import span_from_args
 from annotator.web.auth import lead_required
 from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
-from annotator.web.params import query_int, unique
+from annotator.web.params import page_extent_check, query_int, unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
 from annotator.web.review import loop, places
 from annotator.web.words import gold_status_name, kind_names, relation_names
@@ -308,6 +308,7 @@ def draw(document_id: int):
         request.form.get("label", ""),
         int_field(request.form.get("token_start"), "token_start"),
         int_field(request.form.get("token_end"), "token_end"),
+        extent=page_extent_check(),
     )
     return _decided(
         db, doc, gettext("gold span added"), span, 201, view=view, changed=[_extent(span)]
