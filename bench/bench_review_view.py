@@ -6,7 +6,10 @@ one span in ten with another label, one in ten left out), all done. Measures
 
 1. the server render of `/review/documents/<id>` as the lead (median over --runs requests
    through the test client), and
-2. the classification and grouping alone (`classify_spans` + `regions`, median).
+2. the classification and grouping alone (`classify_spans` + `regions`, median), and
+3. a gold change far down the rows: the answer to a Reject at the middle place (its row out
+   of band, `web/review/places.py`), beside the reload of the rows' first page that every
+   change used to cost on top of its answer (and that took the lead back to the top).
 
 Target: the render under 150 ms at 400 and under 300 ms at 800 spans per annotator (linear).
 
@@ -95,6 +98,38 @@ def render_ms(db_path: Path, tmp: Path, document_id: int, runs: int) -> tuple[fl
     return statistics.median(times), statistics.median(cpu), size
 
 
+def change_ms(db_path: Path, tmp: Path, document_id: int, runs: int) -> dict:
+    """Median wall ms and size of a Reject's answer at the middle place (the page having loaded
+    every place up to it), and of the rows' first page (GET .../rows), in one run."""
+    from annotator.web import create_app
+
+    app = create_app({"DB": str(db_path), "SECRET_KEY": "bench", "INSTANCE_PATH": str(tmp)})
+    client = app.test_client()
+    client.environ_base["HTTP_X_CSRFTOKEN"] = log_in_client(client, "boss", PASSWORD)
+    db = store.connect(db_path, migrate_schema=False)
+    spans = sorted(list_spans(db, document_id, "load00"), key=lambda s: s.token_start)
+    db.conn.close()
+    middle = spans[len(spans) // 2]
+    reject = f"/review/documents/{document_id}/reject/{middle.id}"
+    headers = {"X-Places-Through": str(middle.token_end)}
+    rows = f"/review/documents/{document_id}/rows"
+    figures = {}
+    for name, call in (
+        ("answer", lambda: client.post(reject, headers=headers)),
+        ("first page", lambda: client.get(rows)),
+    ):
+        assert call().status_code == 200  # warm
+        times, size = [], 0
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            response = call()
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+            size = len(response.data)
+        figures[name] = (statistics.median(times), size)
+    return figures
+
+
 def classify_ms(db_path: Path, document_id: int, runs: int) -> tuple[float, int, int]:
     """Median ms of classify_spans + regions; (ms, spans, regions)."""
     db = store.connect(db_path, migrate_schema=False)
@@ -124,10 +159,15 @@ def main() -> None:
             db_path, doc_id = build(tmp, args.chars, spans)
             ms, cpu_ms, size = render_ms(db_path, tmp, doc_id, args.runs)
             cms, total, n_regions = classify_ms(db_path, doc_id, args.runs)
+            change = change_ms(db_path, tmp, doc_id, args.runs)
+            (answer_ms, answer_size), (page_ms, page_size) = change["answer"], change["first page"]
             print(
                 f"{ANNOTATORS} x {spans} spans ({total} stored, {n_regions} regions): "
                 f"render {ms:.0f} ms wall, {cpu_ms:.0f} ms CPU ({size / 1024:.0f} KiB), "
-                f"classify+regions {cms:.1f} ms"
+                f"classify+regions {cms:.1f} ms; a Reject at the middle place answers in "
+                f"{answer_ms:.0f} ms ({answer_size / 1024:.0f} KiB, its row out of band), the "
+                f"rows' first page it used to reload on top {page_ms:.0f} ms "
+                f"({page_size / 1024:.0f} KiB)"
             )
 
 

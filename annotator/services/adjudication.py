@@ -218,6 +218,47 @@ def _note_hidden_partners(region: Region) -> None:
                 region.hidden_partners[c.span.id] = partners
 
 
+@dataclass(slots=True)
+class Stretch:
+    """A stretch of text whose rows a change replaces: every place in it, after the change."""
+
+    token_start: int
+    token_end: int
+    places: list[Region]
+
+
+def changed_stretches(
+    places: Sequence[Region], changed: Sequence[tuple[int, int]]
+) -> list[Stretch]:
+    """The stretches of `places` (the regions after a change, in order) whose rows change when
+    spans inside the `changed` token ranges [start, end] were added, removed or edited.
+
+    Each range widens over the places it overlaps; overlapping stretches join. A place outside
+    every stretch was the same place before the change (none of its spans changed and none
+    joined it), and every place that overlapped a range before the change lies inside the
+    stretch (its unchanged spans belong to places that overlap the range now), so replacing the
+    rows that overlap each stretch with its places brings a view from before to after.
+    """
+    starts = [r.token_start for r in places]
+    ends = [r.token_end for r in places]
+    widened = []
+    for first, last in changed:
+        lo, hi = bisect_left(ends, first), bisect_right(starts, last)  # places[lo:hi] overlap
+        if lo < hi:
+            first, last = min(first, starts[lo]), max(last, ends[hi - 1])
+        widened.append((first, last))
+    joined: list[list[int]] = []
+    for first, last in sorted(widened):
+        if joined and first <= joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], last)
+        else:
+            joined.append([first, last])
+    return [
+        Stretch(first, last, list(places[bisect_left(starts, first) : bisect_right(starts, last)]))
+        for first, last in joined
+    ]
+
+
 def identical_spans(classified: dict[str, list[ClassifiedSpan]], done: Sequence[str]) -> list:
     """Spans every done annotator (at least two) marked identically and gold lacks."""
     if len(done) < 2:

@@ -1,10 +1,13 @@
 """The lead's disagreement view and adjudication under /review/documents/<id>.
 
-Actions answer with the flash (and the gold editor) as out-of-band fragments and an `HX-Trigger`
-(`assignmentsChanged`, `goldChanged`); every other region refreshes itself on that event.
+Actions answer with the flash, the gold editor and the rows they changed (`places`) as
+out-of-band fragments and an `HX-Trigger` (`goldChanged`); every other region refreshes itself
+on that event.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext, ngettext
@@ -26,7 +29,7 @@ from annotator.web.db import get_db, labels
 from annotator.web.html.text import SpanRange, cached_token_pieces, excerpt, label_css, render_text
 from annotator.web.params import page_extent_check, query_int, unique
 from annotator.web.responses import fragment_with_trigger, int_field, sent_version
-from annotator.web.review import loop
+from annotator.web.review import loop, places
 from annotator.web.words import gold_status_name, kind_names, relation_names
 
 bp = Blueprint("adjudication", __name__, url_prefix="/review")
@@ -51,8 +54,21 @@ def _filter_counts(spans: list[Span], chosen: list[str]) -> dict:
     return {"shown": sum(s.label in chosen for s in spans), "total": len(spans)}
 
 
-def rows_context(db, document: Document) -> dict:
-    """The aligned rows: one per run of overlapping spans, one column per annotator and gold."""
+# Each kind's symbol in the rows and their legend (never colour alone).
+KIND_SYMBOLS = {
+    "agree": "✓",
+    "boundary": "↔",
+    "label": "≠",
+    "missing": "∅",
+    "unpaired": "·",
+    "gold": "★",
+    "hidden": "⊘",
+}
+
+
+def rows_context(db, document: Document, chosen: list[str] | None = None) -> dict:
+    """The aligned rows: one per run of overlapping spans, one column per annotator and gold;
+    of the `chosen` labels (default: the filter's, sent with the request)."""
     names = annotator_names(db)
     status_of = document_statuses(db, document.id)
     layers = {name: list_spans(db, document.id, name) for name in names}
@@ -60,7 +76,7 @@ def rows_context(db, document: Document) -> dict:
     done = [n for n in shown if status_of.get(n) == "done"]
     gold = list_spans(db, document.id, GOLD)
     classified = review.classify_spans({n: layers[n] for n in shown}, done, gold)
-    chosen = _chosen_labels()
+    chosen = _chosen_labels() if chosen is None else chosen
     scheme = labels()
     every_span = [s for n in shown for s in layers[n]] + gold
     tokens = get_tokens(db, document.id)
@@ -85,6 +101,7 @@ def rows_context(db, document: Document) -> dict:
         "threads": threads_on(db, g.user, document.id),
         "undecided": len(review.undecided_spans(db, document.id)),
         "page_size": PLACES_PER_PAGE,
+        "symbols": KIND_SYMBOLS,
     }
 
 
@@ -160,8 +177,9 @@ def document(document_id: int):
 @bp.get("/documents/<int:document_id>/rows")
 @lead_required
 def rows_fragment(document_id: int):
-    """The aligned rows alone (label filter; refreshes on goldChanged); `?from=K`: the next
-    page of place rows from the K-th place on, as the view scrolls."""
+    """The aligned rows alone (refreshes on a change of the label filter; a gold change sends
+    the rows it changed itself); `?from=K`: the next page of place rows from the K-th place on,
+    as the view scrolls."""
     db = get_db()
     first = query_int("from")
     context = rows_context(db, get_document(db, document_id))
@@ -195,12 +213,37 @@ def editor(document_id: int):
     return render_template("review/_gold_editor.html", **editor_context(db, doc, chosen))
 
 
-def _decided(db, document: Document, message: str, editing: Span | None = None, status=200):
-    """Flash and gold editor out of band, and goldChanged for the regions that refresh."""
+def _rows_view() -> places.RowsView:
+    return places.rows_view(labels().keys())
+
+
+def _changed_rows(db, document: Document, view: places.RowsView, changed) -> dict:
+    """The rows of the places in the `changed` token ranges, as the page shows the rows."""
+    return places.changed_rows(rows_context(db, document, view.labels), view, changed)
+
+
+def _decided(
+    db,
+    document: Document,
+    message: str,
+    editing: Span | None = None,
+    status=200,
+    *,
+    view: places.RowsView | None = None,
+    changed: Sequence[tuple[int, int]] = (),
+):
+    """Flash and gold editor out of band, the rows of the places in the `changed` token ranges
+    too (given the page's `view`), and goldChanged for the regions that refresh."""
     context = editor_context(db, document, editing)
+    if view is not None:
+        context.update(_changed_rows(db, document, view, changed))
     return fragment_with_trigger(
         "review/_decided.html", GOLD_CHANGED, status, message=message, oob=True, **context
     )
+
+
+def _extent(span: Span) -> tuple[int, int]:
+    return (span.token_start, span.token_end)
 
 
 @bp.post("/documents/<int:document_id>/accept/<span_id>")
@@ -209,9 +252,12 @@ def accept(document_id: int, span_id: str):
     """Copy an annotator's span into gold."""
     db = get_db()
     doc = get_document(db, document_id)
+    view = _rows_view()
     span, created = review.accept_span(db, labels(), g.user, document_id, span_id)
     message = gettext("accepted into gold") if created else gettext("already in gold")
-    return _decided(db, doc, message, span, 201 if created else 200)
+    return _decided(
+        db, doc, message, span, 201 if created else 200, view=view, changed=[_extent(span)]
+    )
 
 
 @bp.post("/documents/<int:document_id>/reject/<span_id>")
@@ -220,10 +266,10 @@ def reject(document_id: int, span_id: str):
     """Record that an annotator's span stays out of gold."""
     db = get_db()
     doc = get_document(db, document_id)
+    view = _rows_view()
     span = review.reject_span(db, g.user, document_id, span_id)
-    return _decided(
-        db, doc, gettext("rejected %(name)s's span (not taken into gold)", name=span.annotator)
-    )
+    message = gettext("rejected %(name)s's span (not taken into gold)", name=span.annotator)
+    return _decided(db, doc, message, view=view, changed=[_extent(span)])
 
 
 @bp.post("/documents/<int:document_id>/accept-identical")
@@ -232,6 +278,7 @@ def accept_identical(document_id: int):
     """Accept every span all done annotators marked identically."""
     db = get_db()
     doc = get_document(db, document_id)
+    view = _rows_view()
     accepted = review.accept_all_identical(db, labels(), g.user, document_id)
     return _decided(
         db,
@@ -241,6 +288,8 @@ def accept_identical(document_id: int):
             "accepted %(num)d identical spans into gold",
             len(accepted),
         ),
+        view=view,
+        changed=[_extent(s) for s in accepted],
     )
 
 
@@ -250,6 +299,7 @@ def draw(document_id: int):
     """Draw a gold span from the selected tokens (the annotation page's keys)."""
     db = get_db()
     doc = get_document(db, document_id)
+    view = _rows_view()
     span = review.draw_gold_span(
         db,
         labels(),
@@ -260,7 +310,9 @@ def draw(document_id: int):
         int_field(request.form.get("token_end"), "token_end"),
         extent=page_extent_check(),
     )
-    return _decided(db, doc, gettext("gold span added"), span, 201)
+    return _decided(
+        db, doc, gettext("gold span added"), span, 201, view=view, changed=[_extent(span)]
+    )
 
 
 def _gold_span_on(db, document_id: int, span_id: str) -> Span:
@@ -277,6 +329,7 @@ def edit(document_id: int, span_id: str):
     an autosave (`autosave=1`, the note and attributes as typed) answers without the editor."""
     db = get_db()
     doc = get_document(db, document_id)
+    view = _rows_view()
     current = _gold_span_on(db, document_id, span_id)
     changes: dict = {"version": int_field(request.form.get("version"), "version")}
     if request.form.get("label"):
@@ -296,11 +349,17 @@ def edit(document_id: int, span_id: str):
             if name.startswith("attr.") and definition and definition.attribute(name[5:])
         }
     span = update_span_fields(db, labels(), g.user, span_id, changes)
+    changed = [_extent(current), _extent(span)]
     if request.form.get("autosave"):
         return fragment_with_trigger(
-            "_autosaved.html", GOLD_CHANGED, span=span, message=gettext("note and attributes saved")
+            "review/_gold_autosaved.html",
+            GOLD_CHANGED,
+            span=span,
+            message=gettext("note and attributes saved"),
+            oob=True,
+            **_changed_rows(db, doc, view, changed),
         )
-    return _decided(db, doc, gettext("gold span saved"), span)
+    return _decided(db, doc, gettext("gold span saved"), span, view=view, changed=changed)
 
 
 @bp.delete("/documents/<int:document_id>/gold/<span_id>")
@@ -309,9 +368,10 @@ def delete(document_id: int, span_id: str):
     """Delete a gold span (`?version=N` guards against deleting a newer state)."""
     db = get_db()
     doc = get_document(db, document_id)
-    _gold_span_on(db, document_id, span_id)
+    view = _rows_view()
+    current = _gold_span_on(db, document_id, span_id)
     delete_span_by_id(db, g.user, span_id, sent_version())
-    return _decided(db, doc, gettext("gold span deleted"))
+    return _decided(db, doc, gettext("gold span deleted"), view=view, changed=[_extent(current)])
 
 
 @bp.post("/documents/<int:document_id>/gold-status")

@@ -127,6 +127,87 @@
     requested = false;
   });
 
+  // A gold change answers with the rows of the stretches of text it changed, out of band
+  // (places.py): each replaces the rows that overlap its stretch, where they stood, so the lead
+  // stays at the place however far down the rows it is (reloading the rows brought back their
+  // first page only). Every action says how the page shows the rows: the ticked labels, and
+  // where the places loaded so far end (the row that loads the next page knows).
+  document.addEventListener("htmx:configRequest", (e) => {
+    if (e.detail.verb === "get") return;
+    const filter = document.getElementById("label-filter");
+    if (filter) {
+      const ticked = filter.querySelectorAll("input[name=label]:checked");
+      e.detail.headers["X-Review-Labels"] = Array.from(ticked, (box) => box.value).join(",");
+    }
+    const more = document.getElementById("more-places");
+    if (more) e.detail.headers["X-Places-Through"] = more.dataset.after;
+  });
+
+  // The control in a row that sent a change: its row is swapped away, so the focus goes to the
+  // same control in the new row, else to its span's first button, else to the row itself.
+  let sentFrom = null;
+  document.addEventListener("htmx:beforeRequest", (e) => {
+    const row = e.detail.elt.closest && e.detail.elt.closest("#places > tr.region");
+    if (!row) return;
+    const cell = e.detail.elt.closest("[data-span]");
+    sentFrom = { elt: e.detail.elt, ts: +row.dataset.ts, span: cell && cell.dataset.span, path: e.detail.pathInfo && e.detail.pathInfo.requestPath };
+  });
+  document.addEventListener("htmx:afterRequest", () => { sentFrom = null; });
+
+  function keepFocus(rows) {
+    const from = sentFrom;
+    if (!from || from.elt.isConnected) return;
+    const row = rows.find((r) => +r.dataset.ts <= from.ts && from.ts <= +r.dataset.te);
+    if (!row) return;
+    const same = Array.from(row.querySelectorAll("[hx-post], [hx-get]")).find((el) => (el.getAttribute("hx-post") || el.getAttribute("hx-get")) === from.path);
+    const cell = from.span && row.querySelector(`[data-span="${CSS.escape(from.span)}"]`);
+    let target = same || (cell && cell.querySelector("button"));
+    if (!target) {
+      row.tabIndex = -1;
+      target = row;
+    }
+    target.focus({ preventScroll: true });
+    if (!inView(row)) row.scrollIntoView({ block: "nearest" });
+    sentFrom = null;
+  }
+
+  // The rows scroll inside a box of the window's height, under their stuck header (review.css).
+  // A wheel over the box while only part of it is in the window moves the page first, until the
+  // box fills the window: the lead never scrolls the rows in a sliver at the bottom of the
+  // screen. (On the box itself, not the document: a document-wide wheel listener that may
+  // cancel would hold up every scroll of the page.)
+  function pageFirst(e) {
+    const box = e.currentTarget;
+    if (e.ctrlKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) return;
+    const top = box.getBoundingClientRect().top;
+    const root = document.scrollingElement;
+    const down = e.deltaY > 0 && top > 1 && root.scrollTop + innerHeight < root.scrollHeight - 1;
+    const up = e.deltaY < 0 && top < -1 && root.scrollTop > 0;
+    if (!down && !up) return;
+    e.preventDefault();
+    const px = e.deltaY * (e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? innerHeight : 1);
+    window.scrollBy(0, down ? Math.min(px, top) : Math.max(px, top));
+  }
+  htmx.onLoad((el) => {
+    const boxes = el.matches && el.matches("#rows .table-scroll") ? [el] : el.querySelectorAll ? el.querySelectorAll("#rows .table-scroll") : [];
+    boxes.forEach((box) => box.addEventListener("wheel", pageFirst, { passive: false }));
+  });
+
+  htmx.defineExtension("place-rows", {
+    handleSwap(style, target, fragment) {
+      if (style !== "placeRows") return false;
+      const from = +fragment.dataset.from;
+      const to = +fragment.dataset.to;
+      const rows = Array.from(target.querySelectorAll(":scope > tr.region"));
+      const next = rows.find((r) => +r.dataset.ts > to) || target.querySelector(":scope > #more-places");
+      rows.filter((r) => +r.dataset.ts <= to && +r.dataset.te >= from).forEach((r) => r.remove());
+      const added = Array.from(fragment.children);
+      added.forEach((r) => target.insertBefore(r, next));
+      keepFocus(added);
+      return added;
+    },
+  });
+
   document.addEventListener("keydown", (e) => {
     if (page.inField(e) || e.altKey || e.metaKey || e.ctrlKey) return;
     if (!page.layout()) return;
