@@ -20,13 +20,20 @@ ROWS_PER_STATEMENT = 256
 def insert_rows(db: sqlite_utils.Database, insert: str, width: int, rows: Sequence[tuple]) -> None:
     """Run `insert` ("INSERT INTO t (a, b) VALUES") for `rows` of `width` values each, in
     statements of up to ROWS_PER_STATEMENT rows, in order (the caller's transaction)."""
+    insert_values(db, insert, width, list(chain.from_iterable(rows)))
+
+
+def insert_values(db: sqlite_utils.Database, insert: str, width: int, values: list) -> None:
+    """insert_rows for rows given as one flat list, `width` values a row (what a bulk writer
+    builds without a tuple per row)."""
+    if len(values) % width:
+        raise ValueError(f"{len(values)} values do not make rows of {width}")
     conn = db.conn
     most = _rows_per_statement(conn, width)
-    done = 0
-    while done < len(rows):
-        n = min(most, 1 << ((len(rows) - done).bit_length() - 1))
-        part = rows[done : done + n]
-        conn.execute(_statement(insert, width, n), list(chain.from_iterable(part)))
+    rows, done = len(values) // width, 0
+    while done < rows:
+        n = min(most, 1 << ((rows - done).bit_length() - 1))
+        conn.execute(_statement(insert, width, n), values[done * width : (done + n) * width])
         done += n
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import sqlite_utils
 
-from annotator.store.bulk import insert_rows
+from annotator.store.bulk import insert_values
 from annotator.store.db import now
 
 
@@ -26,10 +27,10 @@ class Event:
     after: Any
 
 
-_INSERT = (
-    "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_INTO = (
+    "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) VALUES"
 )
+_INSERT = f"{_INSERT_INTO} (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 # json.dumps with a non-default option builds a new encoder on every call; an import writes an
@@ -44,13 +45,12 @@ def _json(value: Any) -> str | None:
 def record_encoded_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
     """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
     after) each, before and after as JSON text already (or None) (the caller's transaction)."""
-    insert_rows(
-        db,
-        "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-        "VALUES",
-        8,
-        events,
-    )
+    record_encoded_event_values(db, list(chain.from_iterable(events)))
+
+
+def record_encoded_event_values(db: sqlite_utils.Database, values: list) -> None:
+    """record_encoded_events for the events' fields given as one flat list, eight a row."""
+    insert_values(db, _INSERT_INTO, 8, values)
 
 
 def record_event(

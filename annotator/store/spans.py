@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
 from annotator.core.origin import MANUAL, SUGGESTION, manual_origin, suggestion_origin
 from annotator.core.records import Span  # noqa: F401  (the store returns it)
-from annotator.store.bulk import insert_rows
+from annotator.store.bulk import insert_values
 from annotator.store.db import now
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 
@@ -93,32 +93,39 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
             span.scheme_version = version
         span.created = span.created or stamp
         span.updated = span.updated or stamp
-    insert_rows(
-        db,
-        f"INSERT INTO span ({_COLUMNS}) VALUES",
-        18,
-        [
-            (
-                s.id,
-                s.document_id,
-                s.annotator,
-                s.label,
-                s.start,
-                s.end,
-                s.token_start,
-                s.token_end,
-                _ENCODE(s.attributes) if s.attributes else "{}",
-                s.note,
-                s.version,
-                s.created,
-                s.updated,
-                s.scheme_version,
-                *_origin_columns(s),
-                s.suggestion_id,
-            )
-            for s in spans
-        ],
-    )
+    values: list = []
+    span_values(spans, values)
+    insert_values(db, f"INSERT INTO span ({_COLUMNS}) VALUES", 18, values)
+
+
+_MANUAL_COLUMNS = (MANUAL, None, 0)
+
+
+def span_values(spans: Iterable[Span], values: list) -> None:
+    """Append each span's column values, in _COLUMNS order, to the flat list `values` (an
+    import writes some 60 rows per document: no tuple per row)."""
+    for s in spans:
+        values += (
+            s.id,
+            s.document_id,
+            s.annotator,
+            s.label,
+            s.start,
+            s.end,
+            s.token_start,
+            s.token_end,
+            _ENCODE(s.attributes) if s.attributes else "{}",
+            s.note,
+            s.version,
+            s.created,
+            s.updated,
+            s.scheme_version,
+        )
+        origin = s.origin
+        values += (
+            _origin_columns(s) if origin and origin.get("kind") == SUGGESTION else _MANUAL_COLUMNS
+        )
+        values.append(s.suggestion_id)
 
 
 def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) -> bool:
