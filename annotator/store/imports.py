@@ -108,9 +108,14 @@ def status_event(
         "status",
         f"{document_id}:{annotator}",
         document_id,
-        None if before is None else _ENCODE({"status": before}),
-        _ENCODE({"status": after}),
+        None if before is None else _status_json(before),
+        _status_json(after),
     )
+
+
+@lru_cache(maxsize=16)
+def _status_json(status: str) -> str:
+    return _ENCODE({"status": status})
 
 
 _MANUAL = manual_origin()

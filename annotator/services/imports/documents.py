@@ -309,7 +309,8 @@ def _store_documents(db, batch: list[ImportRecord], default_lang: str, report: I
         _waiting_sha256(a.url or "") if w else hashlib.sha256(r.text.encode("utf-8")).hexdigest()
         for r, a, w in zip(batch, articles, waiting, strict=True)
     ]
-    ids = [store.document_id_by_sha256(db, h) for h in hashes]
+    stored = {h: store.document_id_by_sha256(db, h) for h in dict.fromkeys(hashes)}
+    ids = [stored[h] for h in hashes]  # one look-up for a document's annotators' records
     fresh: dict[str, int] = {}  # sha256 -> index of its first record in the batch
     for i, h in enumerate(hashes):
         if ids[i] is None and not waiting[i]:
