@@ -138,21 +138,19 @@ def span_record_json(span: Span) -> str:
         and type(s.token_start) is int
         and type(s.token_end) is int
         and type(s.version) is int
+        and type(s.scheme_version) is int
         and type(s.annotator) is str
         and type(s.label) is str
         and type(s.created) is str
         and type(s.updated) is str
     ):
         # What an import writes: only the id and the numbers differ from span to span.
-        template = _plain_template(s.annotator, s.label, s.created, s.updated, s.scheme_version)
-        return template % (
-            _STRING(s.id),
-            s.document_id,
-            s.start,
-            s.end,
-            s.token_start,
-            s.token_end,
-            s.version,
+        key = (s.annotator, s.label, s.created, s.updated, s.scheme_version)
+        pieces = _PLAIN_PIECES.get(key) or _plain_pieces(key)
+        a, b, c, d, e, f, g, h = pieces
+        return (
+            f"{a}{_STRING(s.id)}{b}{s.document_id}{c}{s.start}{d}{s.end}{e}{s.token_start}"
+            f"{f}{s.token_end}{g}{s.version}{h}"
         )
     origin = _MANUAL_JSON if s.origin == _MANUAL else _ENCODE(s.origin)
     return (
@@ -168,25 +166,29 @@ def span_record_json(span: Span) -> str:
     )
 
 
-@lru_cache(maxsize=256, typed=True)  # typed: True and 1 are different JSON
-def _plain_template(
-    annotator: str, label: str, created: str, updated: str, scheme_version: object
-) -> str:
-    """span_record_json of a span without attributes, note, suggestion or other origin, as a
-    %-template of its id (JSON text) and its six integers (a batch of an import shares the
-    rest: its annotators, labels, time stamp and scheme version)."""
+# (annotator, label, created, updated, scheme_version) -> the text around the id and the six
+# integers of the event of a span without attributes, note, suggestion or other origin: a batch
+# of an import shares them. All strings and ints (no bools): equal keys are equal JSON.
+_PLAIN_PIECES: dict[tuple, tuple[str, ...]] = {}
 
-    def fixed(text: str) -> str:
-        return text.replace("%", "%%")
 
-    return (
-        f'{{"id": %s, "document_id": %d, "annotator": {fixed(_STRING(annotator))}, '
-        f'"label": {fixed(_STRING(label))}, "start": %d, "end": %d, "token_start": %d, '
-        f'"token_end": %d, "attributes": {{}}, "note": "", "version": %d, '
-        f'"created": {fixed(_STRING(created))}, "updated": {fixed(_STRING(updated))}, '
-        f'"scheme_version": {fixed(_number(scheme_version))}, "origin": {fixed(_MANUAL_JSON)}, '
-        f'"suggestion_id": null}}'
+def _plain_pieces(key: tuple) -> tuple[str, ...]:
+    annotator, label, created, updated, scheme_version = key
+    if len(_PLAIN_PIECES) >= 1024:  # a long-lived process: one batch's time stamps at a time
+        _PLAIN_PIECES.clear()
+    pieces = (
+        '{"id": ',
+        ', "document_id": ',
+        f', "annotator": {_STRING(annotator)}, "label": {_STRING(label)}, "start": ',
+        ', "end": ',
+        ', "token_start": ',
+        ', "token_end": ',
+        ', "attributes": {}, "note": "", "version": ',
+        f', "created": {_STRING(created)}, "updated": {_STRING(updated)}, '
+        f'"scheme_version": {scheme_version}, "origin": {_MANUAL_JSON}, "suggestion_id": null}}',
     )
+    _PLAIN_PIECES[key] = pieces
+    return pieces
 
 
 def _number(value: int | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -93,9 +93,52 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
             span.scheme_version = version
         span.created = span.created or stamp
         span.updated = span.updated or stamp
-    values: list = []
-    span_values(spans, values)
-    insert_values(db, f"INSERT INTO span ({_COLUMNS}) VALUES", 18, values)
+    for shared, run in _runs(spans):
+        values: list = []
+        if shared is None:
+            span_values(run, values)
+            insert_values(db, f"INSERT INTO span ({_COLUMNS}) VALUES", 18, values)
+        else:
+            for s in run:
+                values += (s.id, s.document_id, s.annotator, s.label, s.start, s.end)
+                values += (s.token_start, s.token_end)
+            insert_values(db, _INSERT_SHARING, 8, values, shared)
+
+
+# The columns of a span without attributes or suggestion origin, its own first; the others,
+# equal over an import's batch, are bound once per statement (`_runs`).
+_INSERT_SHARING = (
+    'INSERT INTO span (id, document_id, annotator, label, start, "end", token_start, token_end, '
+    "attributes, note, version, created, updated, scheme_version, origin_kind, origin_source, "
+    "origin_edited, suggestion_id) VALUES"
+)
+
+
+def _runs(spans: Sequence[Span]) -> Iterator[tuple[tuple | None, list[Span]]]:
+    """The spans in order, in runs that share the values of _INSERT_SHARING's last ten
+    columns (those values), or that have attributes or a suggestion origin (None)."""
+    run: list[Span] = []
+    key: tuple | None = None
+    for s in spans:
+        origin = s.origin
+        if s.attributes or (origin and origin.get("kind") == SUGGESTION):
+            k = None
+        else:
+            k = (s.note, s.version, s.created, s.updated, s.scheme_version, s.suggestion_id)
+        if run and k != key:
+            yield _shared(key), run
+            run = []
+        key = k
+        run.append(s)
+    if run:
+        yield _shared(key), run
+
+
+def _shared(key: tuple | None) -> tuple | None:
+    if key is None:
+        return None
+    note, version, created, updated, scheme_version, suggestion_id = key
+    return ("{}", note, version, created, updated, scheme_version, *_MANUAL_COLUMNS, suggestion_id)
 
 
 _MANUAL_COLUMNS = (MANUAL, None, 0)

@@ -139,6 +139,7 @@ class SpanImport:
         label_map = self.rules.label_map
         known = self._scheme().by_key
         strict = self.rules.strict
+        manual = manual_origin()
         spans: list[Span] = []
         for i, imported in enumerate(record.spans):
             start, end, label = imported.start, imported.end, imported.label
@@ -178,7 +179,7 @@ class SpanImport:
                                 "",
                                 "",
                                 None,
-                                manual_origin(),
+                                manual.copy(),
                                 None,
                             )
                         )
