@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import sqlite_utils
@@ -42,14 +40,10 @@ def _json(value: Any) -> str | None:
     return None if value is None else _ENCODE(value)
 
 
-def record_encoded_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
-    """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
-    after) each, before and after as JSON text already (or None) (the caller's transaction)."""
-    record_encoded_event_values(db, list(chain.from_iterable(events)))
-
-
 def record_encoded_event_values(db: sqlite_utils.Database, values: list) -> None:
-    """record_encoded_events for the events' fields given as one flat list, eight a row."""
+    """Append many events at once, their fields as one flat list, eight a row: at, actor,
+    action, entity, entity_id, document_id, before, after, before and after as JSON text
+    already (or None) (the caller's transaction)."""
     insert_values(db, _INSERT_INTO, 8, values)
 
 
