@@ -24,6 +24,23 @@ Measured 2026-12-02 on the shared 2-core machine (load average 2.5-5 from other 
 - 10k alone, 05:24-05:27 UTC, load 2.7-3.0: 62% (CPU 63%) with the 64 MiB cache, 64% (CPU 64%)
   with it set back to 2 MiB: at 10k the cache changes nothing measurable, and the 79% of the
   first run above was not seen again. The 70% target is not met (62-65% in 4 of 5 runs at 10k).
+
+Measured 2026-12-02 (second session), same machine:
+- commit e650a0c (before this round), 10k, 07:10 UTC, load 2.8-3.3: plain 28.0 s (CPU 27.2),
+  spans 48.2 s (CPU 46.4): 58% (CPU 59%). py-spy at 10k: of the spans' extra time, SQLite's
+  inserts ~41% and the commit (its checkpoint included) ~12%; Python ~47%: add() (checks,
+  snapping, a Snapped and a Span per span) ~38%, rows, events and their JSON ~15%, canonical
+  records ~4%, full garbage collections (every object of the program and spaCy, per batch)
+  about a tenth.
+- commit 7ae1009, 10k --repeat 2, 07:52-07:56 UTC, load 3.2-4.9 (wall figures meaningless):
+  CPU 67% and 75%.
+- commit 407f08c, `--sizes 10000 100000`, 08:17-08:45 UTC, load 0.4-1.2 (quiet): plain 27.1 s /
+  294.9 s (CPU 27.0 / 294.4 s), spans 39.0 s / 499.4 s (CPU 38.5 / 494.0 s); peak RSS with
+  spans 207.9 / 223.4 MB, ratio 1.07; spans / plain 70% at 10k (CPU 70%), 59% at 100k (CPU
+  60%). At 10k the target is just met; at 100k not: a document with spans costs 28% more CPU
+  at 100k than at 10k (4.94 / 3.85 ms), plain text 9% more. Left: SQLite's writes (some 800
+  bytes a span with its event and index entries, about half the extra time at 10k) and what
+  grows with the database at 100k (not profiled yet).
 """
 
 from __future__ import annotations
