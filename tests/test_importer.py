@@ -149,6 +149,7 @@ def test_span_event_json_is_json_dumps_of_the_record():
     """The import writes each span's create event with a direct formatter: its text must be
     json.dumps's of Span.record() for any field values."""
     import json as json_module
+    from dataclasses import replace
 
     from annotator.core.origin import suggestion_origin
     from annotator.core.records import Span
@@ -175,7 +176,28 @@ def test_span_event_json_is_json_dumps_of_the_record():
             suggestion_id=12,
         ),
     ]
-    for span in spans:
+    # The common span (no attributes, note or suggestion) is formatted from pieces kept per
+    # annotator, label, time stamps and scheme version: spans sharing them, and spans whose
+    # fields only look alike (True for 1, 1.0 for 1), must each still get their own JSON.
+    stamp = "2026-12-02T01:02:03.000004+00:00"
+    plain = [
+        Span("b", 7, "anna", "EDITORIAL_FRAMING", 3, 9, 1, 2, created=stamp, updated=stamp,
+             scheme_version=1),
+        Span("c", 8, "anna", "EDITORIAL_FRAMING", 10, 12, 3, 3, created=stamp, updated=stamp,
+             scheme_version=1, version=4),
+        Span("d", 8, "anna", "EDITORIAL_FRAMING", 10, 12, 3, 3, created=stamp, updated=stamp,
+             scheme_version=True),
+        Span("e", 8, "anna", "EDITORIAL_FRAMING", 10, 12, 3, 3, created=stamp, updated=stamp,
+             scheme_version=1.0),
+        Span('g "%s" %d', 9, "100% ánna", "LABEL_%s", 10, 12, 3, 3, created="%d", updated=stamp,
+             scheme_version=2),
+        Span("h", 9, "anna", "EDITORIAL_FRAMING", 10, 12, 3, 3, created=stamp, updated=stamp,
+             scheme_version=1, origin={"kind": "manual", "extra": 1}),
+    ]  # fmt: skip
+    for field in ("document_id", "start", "end", "token_start", "token_end", "version"):
+        for odd in (True, 2.5):
+            plain.append(replace(plain[0], id=f"{field}={odd}", **{field: odd}))
+    for span in spans + plain + plain:
         assert span_record_json(span) == json_module.dumps(span.record(), ensure_ascii=False)
 
 
@@ -324,3 +346,140 @@ def test_import_leaves_the_connections_page_cache_as_it_was(empty_db):
     with pytest.raises(ImportFormatError):
         import_records(empty_db, bad)
     assert empty_db.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)
+
+
+def test_spans_of_every_shape_are_stored_in_order_with_their_values(empty_db):
+    # insert_spans binds the values a run of spans shares once per statement: spans with
+    # attributes, a suggestion origin, a note, another version or time stamp break the run,
+    # and every row must still hold its own values, in the order given.
+    from annotator.core.origin import suggestion_origin
+    from annotator.core.records import Span
+    from annotator.services import accounts
+    from annotator.store.spans import get_span, insert_spans
+
+    accounts.create_user(empty_db, "anna", "annotator", None, actor="test")
+    import_records(empty_db, [ImportRecord("aa bb cc dd ee ff", "f:1", "x1")])
+    label = "STATE_PROPAGANDA"
+    shapes = [
+        {},
+        {"attributes": {"speaker": "KCNA"}},
+        {},
+        {"origin": suggestion_origin("patterns", edited=True)},
+        {"note": "eine Notiz"},
+        {"note": "eine Notiz"},
+        {"version": 3},
+        {"created": "2026-01-01T00:00:00+00:00"},
+        {"scheme_version": 7},
+        {},
+        {},
+    ]
+    spans = [Span(f"s{k}", 1, "anna", label, 0, 2, 0, 0, **shape) for k, shape in enumerate(shapes)]
+    with store.write_transaction(empty_db):
+        insert_spans(empty_db, spans)
+    order = [r[0] for r in empty_db.conn.execute("SELECT id FROM span ORDER BY rowid")]
+    assert order == [s.id for s in spans]
+    for span in spans:
+        assert get_span(empty_db, span.id).record() == span.record()
+    assert spans[0].created == spans[0].updated != ""
+    assert (spans[7].created, spans[8].scheme_version) == ("2026-01-01T00:00:00+00:00", 7)
+
+
+def test_imported_spans_snap_as_snap_to_tokens_says(empty_db):
+    # The common span is snapped by the import itself, without snap_to_tokens: at any
+    # offsets the stored span, the count of snapped spans and what --strict refuses must be
+    # what snap_to_tokens gives.
+    import random
+
+    from annotator.core.snapping import SnapError, snap_to_tokens
+    from annotator.services.imports import ImportProblemsError, SpanRules
+
+    rng = random.Random(18)
+    text = "Der  Kreml sagte, (laut KCNA) »alles«\nsei gut: 3,5 % mehr.  Ende"
+    offsets = [(s, s + rng.randint(1, 9)) for s in (rng.randrange(len(text)) for _ in range(300))]
+    offsets = [(s, min(e, len(text))) for s, e in offsets]
+    import_records(empty_db, [ImportRecord(text, "f:0", "x0")])
+    tokens = store.get_tokens(empty_db, 1)
+    expected, snapped, refused = {}, 0, 0
+    for s, e in offsets:
+        try:
+            got = snap_to_tokens(tokens.starts, tokens.ends, tokens.space, len(text), s, e)
+        except SnapError:
+            refused += 1
+            continue
+        expected[(s, e)] = got
+        snapped += (got.start, got.end) != (s, e)
+    for n, (s, e) in enumerate(offsets):
+        record = ImportRecord(text, f"f:{n}", "x0", annotator=f"a{n}",
+                              spans=[ImportedSpan(s, e, "EDITORIAL_FRAMING")])  # fmt: skip
+        report = import_records(empty_db, [record], rules=SpanRules(skip_invalid=True))
+        stored = list_spans(empty_db, 1, f"a{n}")
+        if (s, e) in expected:
+            want = expected[(s, e)]
+            assert [(x.start, x.end, x.token_start, x.token_end) for x in stored] == [want]
+            assert report.spans_snapped == ((want.start, want.end) != (s, e))
+        else:
+            assert stored == [] and len(report.problems) == 1
+    every = [ImportedSpan(s, e, "EDITORIAL_FRAMING") for s, e in offsets]
+    strict = [ImportRecord(text, "f:s", "x0", annotator="strict", spans=every)]
+    with pytest.raises(ImportProblemsError) as refusal:
+        import_records(empty_db, strict, rules=SpanRules(strict=True))
+    assert len(refusal.value.problems) == snapped + refused
+    assert 0 < snapped < len(offsets) and refused > 0
+
+
+@pytest.mark.parametrize("where", ["label", "note"])
+def test_a_lone_surrogate_in_a_span_is_refused_naming_its_record(empty_db, where):
+    span = (
+        ImportedSpan(0, 2, "STATE_\ud800")
+        if where == "label"
+        else ImportedSpan(0, 2, "STATE_PROPAGANDA", note="x\udfff")
+    )
+    records = [
+        ImportRecord("aa bb", "f:1", "x1", annotator="anna",
+                     spans=[ImportedSpan(0, 2, "STATE_PROPAGANDA")]),
+        ImportRecord("aa bb", "f:2", "x1", annotator="ben", spans=[span]),
+    ]  # fmt: skip
+    with pytest.raises(ImportFormatError, match="^f:2: meta or a span holds a lone surrogate"):
+        import_records(empty_db, records)
+    assert empty_db.conn.execute("SELECT count(*) FROM document").fetchone() == (0,)
+
+
+def test_import_leaves_the_garbage_collector_as_it_was(empty_db):
+    # The import keeps the collector off the objects that were there before it (gc.freeze):
+    # afterwards, also after a failure, they are collected again; a program that froze its
+    # own objects keeps them frozen.
+    import gc
+
+    records = [ImportRecord("aa bb", "f:1", "x1", annotator="anna",
+                            spans=[ImportedSpan(0, 2, "STATE_PROPAGANDA")])]  # fmt: skip
+    assert gc.get_freeze_count() == 0
+    seen = []
+    import_records(empty_db, records, progress=lambda _n: seen.append(gc.get_freeze_count()))
+    assert seen[0] > 0 and gc.get_freeze_count() == 0
+    bad = [ImportRecord("cc dd", "f:2", "x2", annotator="anna", spans=[ImportedSpan(0, 2, "NOPE")])]
+    with pytest.raises(ImportFormatError):
+        import_records(empty_db, bad)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        import_records(empty_db, [ImportRecord("ee ff", "f:3", "x3")])
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_fresh_span_ids_are_distinct_time_ordered_uuid7():
+    import uuid
+
+    from annotator.services.annotations import fresh_span_ids
+
+    ids = fresh_span_ids(5000)
+    assert len(set(ids)) == len(ids)
+    for span_id in ids:
+        parsed = uuid.UUID(span_id)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, span_id)
+    later = fresh_span_ids(1)[0]
+    assert later[:13] >= ids[-1][:13]  # the millisecond clock leads
+    variants = {span_id[19] for span_id in ids}
+    assert variants == set("89ab")

@@ -38,12 +38,18 @@ def check_record_strings(record: ImportRecord) -> None:
     for name, value in fields.items():
         if isinstance(value, str) and _SURROGATE.search(value):
             raise ImportFormatError(f"{record.source}: {name} holds a lone surrogate (not Unicode)")
-    rest = [record.meta, [(s.label, s.note, s.attributes) for s in record.spans or ()]]
+    spans = record.spans or ()
+    labels = ""
+    if all(s.note is None and s.attributes is None and type(s.label) is str for s in spans):
+        # The common span has only its label to check: no JSON of a list of them.
+        labels, rest = "".join([s.label for s in spans]), record.meta
+    else:
+        rest = [record.meta, [(s.label, s.note, s.attributes) for s in spans]]
     try:
         dumped = _DUMPS(rest)
     except (RecursionError, ValueError):
         raise ImportFormatError(f"{record.source}: meta or a span nested too deeply") from None
-    if _SURROGATE.search(dumped):
+    if _SURROGATE.search(dumped) or _SURROGATE.search(labels):
         raise ImportFormatError(
             f"{record.source}: meta or a span holds a lone surrogate (not Unicode)"
         )

@@ -215,13 +215,18 @@ def fresh_span_ids(count: int) -> list[str]:
     """`count` new span ids as fresh_span_id makes them, with one clock reading and one read
     of the system's random source for all of them (an import asks for one per span)."""
     millis = f"{time.time_ns() // 1_000_000:012x}"
+    head = f"{millis[:8]}-{millis[8:12]}-7"  # the version nibble, 7, replaces a random one
     random = os.urandom(10 * count).hex()
-    ids = []
-    for k in range(0, 20 * count, 20):
-        h = millis + random[k : k + 20]
-        variant = "89ab"[int(h[16], 16) & 3]  # the RFC variant bits 10xx
-        ids.append(f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
-    return ids
+    variant = _VARIANT
+    return [
+        f"{head}{random[k + 1 : k + 4]}-{variant[random[k + 4]]}{random[k + 5 : k + 8]}-"
+        f"{random[k + 8 : k + 20]}"
+        for k in range(0, 20 * count, 20)
+    ]
+
+
+# A random hex digit -> the same digit with the RFC variant bits 10xx (8, 9, a or b).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def new_span(

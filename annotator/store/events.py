@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from annotator.store.bulk import insert_rows
+from annotator.store.bulk import insert_values
 from annotator.store.db import now
 
 
@@ -26,10 +25,10 @@ class Event:
     after: Any
 
 
-_INSERT = (
-    "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_INTO = (
+    "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) VALUES"
 )
+_INSERT = f"{_INSERT_INTO} (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 # json.dumps with a non-default option builds a new encoder on every call; an import writes an
@@ -41,16 +40,11 @@ def _json(value: Any) -> str | None:
     return None if value is None else _ENCODE(value)
 
 
-def record_encoded_events(db: sqlite_utils.Database, events: Sequence[tuple]) -> None:
-    """Append many events at once: (at, actor, action, entity, entity_id, document_id, before,
-    after) each, before and after as JSON text already (or None) (the caller's transaction)."""
-    insert_rows(
-        db,
-        "INSERT INTO event (at, actor, action, entity, entity_id, document_id, before, after) "
-        "VALUES",
-        8,
-        events,
-    )
+def record_encoded_event_values(db: sqlite_utils.Database, values: list) -> None:
+    """Append many events at once, their fields as one flat list, eight a row: at, actor,
+    action, entity, entity_id, document_id, before, after, before and after as JSON text
+    already (or None) (the caller's transaction)."""
+    insert_values(db, _INSERT_INTO, 8, values)
 
 
 def record_event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from json.encoder import encode_basestring
 
 import sqlite_utils
@@ -12,7 +13,7 @@ import sqlite_utils
 from annotator.core.origin import manual_origin
 from annotator.store import spans as span_store
 from annotator.store.db import now
-from annotator.store.events import record_encoded_events
+from annotator.store.events import record_encoded_event_values
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
@@ -85,24 +86,14 @@ def write_import_batch(
     if spans:
         span_store.insert_spans(db, spans)
     if writes:
-        record_encoded_events(
-            db,
-            [
-                w
-                if type(w) is tuple
-                else (
-                    w.created,
-                    actor,
-                    "create",
-                    "span",
-                    w.id,
-                    w.document_id,
-                    None,
-                    span_record_json(w),
-                )
-                for w in writes
-            ],
-        )
+        events: list = []
+        for w in writes:
+            if type(w) is tuple:
+                events += w
+            else:
+                events += (w.created, actor, "create", "span", w.id, w.document_id, None)
+                events.append(span_record_json(w))
+        record_encoded_event_values(db, events)
 
 
 def status_event(
@@ -117,9 +108,14 @@ def status_event(
         "status",
         f"{document_id}:{annotator}",
         document_id,
-        None if before is None else _ENCODE({"status": before}),
-        _ENCODE({"status": after}),
+        None if before is None else _status_json(before),
+        _status_json(after),
     )
+
+
+@lru_cache(maxsize=16)
+def _status_json(status: str) -> str:
+    return _ENCODE({"status": status})
 
 
 _MANUAL = manual_origin()
@@ -131,6 +127,31 @@ def span_record_json(span: Span) -> str:
     directly: an import writes one per span, and the generic encoder's setup per call cost
     more than the encoding."""
     s = span
+    if (
+        not s.attributes
+        and s.note == ""
+        and s.origin == _MANUAL
+        and s.suggestion_id is None
+        and type(s.document_id) is int
+        and type(s.start) is int
+        and type(s.end) is int
+        and type(s.token_start) is int
+        and type(s.token_end) is int
+        and type(s.version) is int
+        and type(s.scheme_version) is int
+        and type(s.annotator) is str
+        and type(s.label) is str
+        and type(s.created) is str
+        and type(s.updated) is str
+    ):
+        # What an import writes: only the id and the numbers differ from span to span.
+        key = (s.annotator, s.label, s.created, s.updated, s.scheme_version)
+        pieces = _PLAIN_PIECES.get(key) or _plain_pieces(key)
+        a, b, c, d, e, f, g, h = pieces
+        return (
+            f"{a}{_STRING(s.id)}{b}{s.document_id}{c}{s.start}{d}{s.end}{e}{s.token_start}"
+            f"{f}{s.token_end}{g}{s.version}{h}"
+        )
     origin = _MANUAL_JSON if s.origin == _MANUAL else _ENCODE(s.origin)
     return (
         f'{{"id": {_STRING(s.id)}, "document_id": {_number(s.document_id)}, '
@@ -143,6 +164,31 @@ def span_record_json(span: Span) -> str:
         f'"scheme_version": {_number(s.scheme_version)}, "origin": {origin}, '
         f'"suggestion_id": {_number(s.suggestion_id)}}}'
     )
+
+
+# (annotator, label, created, updated, scheme_version) -> the text around the id and the six
+# integers of the event of a span without attributes, note, suggestion or other origin: a batch
+# of an import shares them. All strings and ints (no bools): equal keys are equal JSON.
+_PLAIN_PIECES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _plain_pieces(key: tuple) -> tuple[str, ...]:
+    annotator, label, created, updated, scheme_version = key
+    if len(_PLAIN_PIECES) >= 1024:  # a long-lived process: one batch's time stamps at a time
+        _PLAIN_PIECES.clear()
+    pieces = (
+        '{"id": ',
+        ', "document_id": ',
+        f', "annotator": {_STRING(annotator)}, "label": {_STRING(label)}, "start": ',
+        ', "end": ',
+        ', "token_start": ',
+        ', "token_end": ',
+        ', "attributes": {}, "note": "", "version": ',
+        f', "created": {_STRING(created)}, "updated": {_STRING(updated)}, '
+        f'"scheme_version": {scheme_version}, "origin": {_MANUAL_JSON}, "suggestion_id": null}}',
+    )
+    _PLAIN_PIECES[key] = pieces
+    return pieces
 
 
 def _number(value: int | None) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlite_utils
 
 from annotator.core.origin import MANUAL, SUGGESTION, manual_origin, suggestion_origin
 from annotator.core.records import Span  # noqa: F401  (the store returns it)
-from annotator.store.bulk import insert_rows
+from annotator.store.bulk import insert_values
 from annotator.store.db import now
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 
@@ -93,32 +93,82 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
             span.scheme_version = version
         span.created = span.created or stamp
         span.updated = span.updated or stamp
-    insert_rows(
-        db,
-        f"INSERT INTO span ({_COLUMNS}) VALUES",
-        18,
-        [
-            (
-                s.id,
-                s.document_id,
-                s.annotator,
-                s.label,
-                s.start,
-                s.end,
-                s.token_start,
-                s.token_end,
-                _ENCODE(s.attributes) if s.attributes else "{}",
-                s.note,
-                s.version,
-                s.created,
-                s.updated,
-                s.scheme_version,
-                *_origin_columns(s),
-                s.suggestion_id,
-            )
-            for s in spans
-        ],
-    )
+    for shared, run in _runs(spans):
+        values: list = []
+        if shared is None:
+            span_values(run, values)
+            insert_values(db, f"INSERT INTO span ({_COLUMNS}) VALUES", 18, values)
+        else:
+            for s in run:
+                values += (s.id, s.document_id, s.annotator, s.label, s.start, s.end)
+                values += (s.token_start, s.token_end)
+            insert_values(db, _INSERT_SHARING, 8, values, shared)
+
+
+# The columns of a span without attributes or suggestion origin, its own first; the others,
+# equal over an import's batch, are bound once per statement (`_runs`).
+_INSERT_SHARING = (
+    'INSERT INTO span (id, document_id, annotator, label, start, "end", token_start, token_end, '
+    "attributes, note, version, created, updated, scheme_version, origin_kind, origin_source, "
+    "origin_edited, suggestion_id) VALUES"
+)
+
+
+def _runs(spans: Sequence[Span]) -> Iterator[tuple[tuple | None, list[Span]]]:
+    """The spans in order, in runs that share the values of _INSERT_SHARING's last ten
+    columns (those values), or that have attributes or a suggestion origin (None)."""
+    run: list[Span] = []
+    key: tuple | None = None
+    for s in spans:
+        origin = s.origin
+        if s.attributes or (origin and origin.get("kind") == SUGGESTION):
+            k = None
+        else:
+            k = (s.note, s.version, s.created, s.updated, s.scheme_version, s.suggestion_id)
+        if run and k != key:
+            yield _shared(key), run
+            run = []
+        key = k
+        run.append(s)
+    if run:
+        yield _shared(key), run
+
+
+def _shared(key: tuple | None) -> tuple | None:
+    if key is None:
+        return None
+    note, version, created, updated, scheme_version, suggestion_id = key
+    return ("{}", note, version, created, updated, scheme_version, *_MANUAL_COLUMNS, suggestion_id)
+
+
+_MANUAL_COLUMNS = (MANUAL, None, 0)
+
+
+def span_values(spans: Iterable[Span], values: list) -> None:
+    """Append each span's column values, in _COLUMNS order, to the flat list `values` (an
+    import writes some 60 rows per document: no tuple per row)."""
+    for s in spans:
+        values += (
+            s.id,
+            s.document_id,
+            s.annotator,
+            s.label,
+            s.start,
+            s.end,
+            s.token_start,
+            s.token_end,
+            _ENCODE(s.attributes) if s.attributes else "{}",
+            s.note,
+            s.version,
+            s.created,
+            s.updated,
+            s.scheme_version,
+        )
+        origin = s.origin
+        values += (
+            _origin_columns(s) if origin and origin.get("kind") == SUGGESTION else _MANUAL_COLUMNS
+        )
+        values.append(s.suggestion_id)
 
 
 def update_span(db: sqlite_utils.Database, span: Span, expected_version: int) -> bool:
