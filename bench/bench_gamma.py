@@ -27,7 +27,10 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
   200 units in all, one document of 5,000 / 8,000 characters, 5.3 s / 4.9 s (same gamma
   0.5001 / 0.4842 as the listing; 10.9-11.8 s / 6.1 s at load 2-4); 200 each: the observed
   alignment exact in about 12 s, the samples out of the 120 s budget (their integer programs,
-  158 s); 10 x 40 each (399 units) 18.6 s.
+  158 s); 10 x 40 each (399 units) 18.6 s. Last, with HiGHS presolve only on sparse programs
+  (--budget 600, load about 3): 200 each over 10 documents, 75.9 s exact for 30 samples
+  (gamma 0.5614, SE 0.0008); the one document of 8,000 characters still too large after 210 s
+  (over 1,000,000 candidates within the LP gap): target < 10 s NOT met.
 - 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive while another developer's job held
   a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
   1.13 s / 1.09 s.
