@@ -41,6 +41,15 @@ Measured 2026-12-02 (second session), same machine:
   at 100k than at 10k (4.94 / 3.85 ms), plain text 9% more. Left: SQLite's writes (some 800
   bytes a span with its event and index entries, about half the extra time at 10k) and what
   grows with the database at 100k (not profiled yet).
+- Profiled 2026-12-02 12:43-12:56 UTC (py-spy --native at 40 Hz, which slows it by about a
+  third; a script timing each 10,000 documents of a 100k import with spans, load
+  about 1): 46.6-57.9 s CPU per 10,000 documents, 50.6 s on average over the first 30,000 and
+  54.4 s over the last 70,000 (+7.5%, noisy, no steady growth); the commit after the last
+  document 42.7 s of 575.0 s (7.4%), almost all of it pwrite64 / pread64 in the checkpoint that
+  copies the multi-gigabyte write-ahead log into the database. Over the whole import pwrite64 is
+  the largest single leaf (12.3%), then the tokenizer's regular expressions (13.7%) that the
+  plain import shares. What grows is bytes written, twice (log, then database): the next step
+  is fewer bytes a span (its event repeats the row), not more cache.
 """
 
 from __future__ import annotations
