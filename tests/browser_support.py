@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from annotator import store
 from annotator.services import accounts
 from annotator.services.imports import import_paths
+from annotator.store.documents import get_document, get_tokens
 from annotator.web import create_app
 from annotator.web.assets import HTMX_URL
 
@@ -40,6 +41,22 @@ def build_database(path: Path) -> Path:
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file: copyable
     db.conn.close()
     return path
+
+
+def longest_article_words(db) -> tuple[int, list[int]]:
+    """The corpus document with the most tokens and the indices of its all-letter tokens (where
+    a test places disagreeing spans one word apart)."""
+    doc = max(
+        (row[0] for row in db.conn.execute("SELECT id FROM document")),
+        key=lambda i: len(get_tokens(db, i).starts),
+    )
+    text, tokens = get_document(db, doc).text, get_tokens(db, doc)
+    words = [
+        i
+        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True))
+        if text[start:end].isalpha()
+    ]
+    return doc, words
 
 
 def local_htmx() -> bytes:

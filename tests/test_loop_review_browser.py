@@ -14,10 +14,16 @@ from annotator.core.labels import load_label_scheme
 from annotator.services import accounts
 from annotator.services.adjudication import accept_span
 from annotator.services.annotations import SpanInput, create_span, set_document_status
-from annotator.store.documents import get_document, get_tokens
 from annotator.store.statuses import get_gold_status
 from annotator.store.users import get_user
-from tests.browser_support import PASSWORD, build_database, live_server, log_in, new_page
+from tests.browser_support import (
+    PASSWORD,
+    build_database,
+    live_server,
+    log_in,
+    longest_article_words,
+    new_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -269,16 +275,7 @@ def crowded_site(tmp_path_factory):
     scheme = load_label_scheme()
     for name in CROWD[2:]:
         accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
-    doc = max(
-        (row[0] for row in db.conn.execute("SELECT id FROM document")),
-        key=lambda i: len(get_tokens(db, i).starts),
-    )
-    text, tokens = get_document(db, doc).text, get_tokens(db, doc)
-    words = [
-        i
-        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True))
-        if text[start:end].isalpha()
-    ]
+    doc, words = longest_article_words(db)
     step = len(words) // PLACES
     lead = get_user(db, "lea")
     for place in range(PLACES):
