@@ -9,3 +9,8 @@ common=(--python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate
 $uv pip compile pyproject.toml "${common[@]}" -o requirements/app.lock
 $uv pip compile pyproject.toml --extra test --extra reference --extra dev "${common[@]}" \
   -o requirements/test.lock
+# uv drops the extras a locked package is required with (weasel: smart-open[http]); pip's
+# --require-hashes then refuses the install once PyPI has a newer release. Install the new lock,
+# then write those extras into the pins of both files.
+scripts/setup.sh --test
+.venv/bin/python scripts/pin_extras.py requirements/app.lock requirements/test.lock
