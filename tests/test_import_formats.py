@@ -18,7 +18,7 @@ from annotator import store
 from annotator.agreement.report import agreement_report
 from annotator.cli import main
 from annotator.store.agreement_data import agreement_documents
-from annotator.store.events import list_events
+from annotator.store.events import list_events, span_creations
 from annotator.store.spans import count_spans, list_spans
 from annotator.store.statuses import statuses
 from tests.conftest import SHARED_DATA
@@ -179,7 +179,7 @@ def test_brat_strict_and_unknown_labels_fail_naming_file_and_line(cli, opened, t
     assert partly.exit_code == 1 and "unknown label 'PERSON'" in partly.output
     db = opened()
     assert store.count_documents(db) == 0 and count_spans(db) == 0
-    assert list_events(db, "span") == []
+    assert list_events(db, "span") == [] and span_creations(db) == []
 
 
 def atspara_task() -> dict:
@@ -296,8 +296,10 @@ def test_doccano_needs_an_annotator_for_unnamed_spans(cli, opened):
         ("carol", "EDITORIAL_FRAMING", "zusätzlichem Kanonenfutter"),
     }
     assert sorted(statuses(db).values()) == ["done", "done", "in_progress"]  # alice unconfirmed
-    creates = [e for e in list_events(db, "span") if e.action == "create"]
-    assert len(creates) == 3 and {e.actor for e in creates} == {"import"}
+    creates = span_creations(db)
+    assert len(creates) == 3 and {e.actor for e, _ in creates} == {"import"}
+    assert {r["id"] for _, r in creates} == {s.id for d in store.list_documents(db)
+                                             for s in list_spans(db, d.id)}  # fmt: skip
 
 
 def test_ptc_goes_to_gold_adjudicated(cli, opened):

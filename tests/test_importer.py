@@ -230,32 +230,47 @@ def _events(db) -> list[tuple]:
     ]
 
 
+def _created_records(events) -> list[dict]:
+    """Every span record the import's events say it created, in the log's order."""
+    from annotator.store.events import layer_import_records
+
+    records = []
+    for action, entity, _who, _doc, _before, after in events:
+        if entity == "span" and action == "create":
+            records.append(json.loads(after))
+        elif entity == "layer" and action == "import":
+            records += layer_import_records(json.loads(after))
+    return records
+
+
 def test_spans_written_per_batch_keep_each_records_audit_trail_in_order(empty_db):
     # Spans, statuses and their events are gathered over a batch of records and written
-    # together; the log must still read record by record: each record's span events, then its
-    # status event, with the status recorded as record_status records it.
+    # together; the log must still read record by record: each record's spans (one `import`
+    # event of the layer for its plain spans, a `create` event for a span with a note or
+    # attributes), then its status event, with the status recorded as record_status records it.
     text = "aa bb cc dd ee ff gg hh ii jj kk"
     label = "STATE_PROPAGANDA"
 
     def record(n, annotator, spans, **flags):
-        spans = [ImportedSpan(s, e, label) for s, e in spans]
+        spans = [s if isinstance(s, ImportedSpan) else ImportedSpan(*s, label) for s in spans]
         return ImportRecord(
             f"{text} {n}", f"f:{n}", f"x{n}", annotator=annotator, spans=spans, **flags
         )
 
+    noted = ImportedSpan(15, 17, "INTEL_ESTIMATE", note="laut Geheimdienst")
     records = [
         record(1, "anna", [(0, 2), (6, 8)], done=True),
         ImportRecord(f"{text} 1", "f:2", "x1", annotator="ben", spans=[ImportedSpan(3, 5, label)]),
         record(3, "anna", [], rejected=True),
         record(4, "gold", [(9, 11)], done=True),
-        record(5, "ben", [(12, 14)]),
+        record(5, "ben", [(12, 14), noted, (18, 20)]),
         # ben's layer on document 4 again, two batches later: no second status event
         ImportRecord(
             f"{text} 5", "f:6", "x5", annotator="ben", spans=[ImportedSpan(21, 23, label)]
         ),
     ]
     report = import_records(empty_db, records, batch_size=2)
-    assert report.spans_added == 6
+    assert report.spans_added == 8
     events = _events(empty_db)
     status = lambda doc, who, after: (  # noqa: E731
         "status",
@@ -265,15 +280,14 @@ def test_spans_written_per_batch_keep_each_records_audit_trail_in_order(empty_db
         None,
         json.dumps({"status": after}),
     )
-    kinds = [e[:4] if e[1] == "span" else e for e in events]
+    kinds = [e[:4] if e[1] in ("span", "layer") else e for e in events]
     assert kinds == [
-        ("create", "span", "anna", 1),
-        ("create", "span", "anna", 1),
+        ("import", "layer", "1:anna", 1),
         status(1, "anna", "done"),
-        ("create", "span", "ben", 1),
+        ("import", "layer", "1:ben", 1),
         status(1, "ben", "in_progress"),
         status(2, "anna", "rejected"),
-        ("create", "span", "gold", 3),
+        ("import", "layer", "3:gold", 3),
         (
             "gold_status",
             "gold_status",
@@ -282,19 +296,45 @@ def test_spans_written_per_batch_keep_each_records_audit_trail_in_order(empty_db
             json.dumps({"status": "not_started"}),
             json.dumps({"status": "adjudicated"}),
         ),  # fmt: skip
+        ("import", "layer", "4:ben", 4),
         ("create", "span", "ben", 4),
+        ("import", "layer", "4:ben", 4),
         status(4, "ben", "in_progress"),
-        ("create", "span", "ben", 4),
+        ("import", "layer", "4:ben", 4),
     ]
-    stored = {span.id: span.record() for span in list_spans(empty_db, 1) + list_spans(empty_db, 4)}
-    for _action, entity, _who, _doc, _before, after in events:
-        if entity == "span":
-            assert json.loads(after) == stored.get(json.loads(after)["id"], json.loads(after))
+    # The events hold every created record exactly, each once: what the span rows held then.
+    stored = {span.id: span.record() for doc in (1, 3, 4) for span in list_spans(empty_db, doc)}
+    assert sorted(r["id"] for r in _created_records(events)) == sorted(stored)
+    for created in _created_records(events):
+        assert created == stored[created["id"]]
+    assert [r["note"] for r in _created_records(events) if r["document_id"] == 4] == [
+        "", "laut Geheimdienst", "", ""
+    ]  # fmt: skip
     statuses = empty_db.conn.execute(
         "SELECT document_id, annotator, status FROM document_status ORDER BY 1, 2"
     ).fetchall()
     assert statuses == [(1, "anna", "done"), (1, "ben", "in_progress"), (2, "anna", "rejected"),
                         (4, "ben", "in_progress")]  # fmt: skip
+
+
+def test_layer_import_event_rebuilds_any_plain_span_record():
+    """The columns of a layer's import event give back Span.record() of every span, whatever
+    its id, label and annotator hold (quotes, backslashes, non-ASCII)."""
+    from annotator.core.records import Span
+    from annotator.store.events import layer_import_records
+    from annotator.store.imports import layer_import_event
+
+    stamp = "2026-12-02T01:02:03.000004+00:00"
+    spans = [
+        Span(ident, 2**40, 'bén "x" \\', label, start, start + 3, start, start + 1,
+             created=stamp, updated=stamp, scheme_version=4)
+        for start, (ident, label) in enumerate(
+            [("a", "EDITORIAL_FRAMING"), ('id "q" \\ ü', "LABEL_%s"), ("😀", "Ä\n")]
+        )
+    ]  # fmt: skip
+    event = layer_import_event(spans, "import")
+    assert event[2:6] == ("import", "layer", f"{2**40}:{spans[0].annotator}", 2**40)
+    assert layer_import_records(json.loads(event[7])) == [s.record() for s in spans]
 
 
 @pytest.mark.parametrize("bad", ["unknown label", "a lead's name"])

@@ -110,3 +110,52 @@ def list_events(
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
     return [_event(r) for r in db.conn.execute(sql + " ORDER BY id", args).fetchall()]
+
+
+# The fields that differ from span to span of a layer's `import` event, in its rows' order
+# (store.imports.layer_import_event writes them).
+LAYER_IMPORT_FIELDS = ("id", "label", "start", "end", "token_start", "token_end")
+
+
+def layer_import_records(after: dict) -> list[dict]:
+    """The span records of a layer `import` event's `after` (parsed), each as Span.record()
+    gives it: what a `create` event per span would have held."""
+    shared = {k: v for k, v in after.items() if k not in ("fields", "spans")}
+    fields = after["fields"]
+    records = []
+    for row in after["spans"]:
+        own = dict(zip(fields, row, strict=True))
+        records.append({key: own[key] if key in own else shared[key] for key in _RECORD_KEYS})
+    return records
+
+
+_RECORD_KEYS = (
+    "id",
+    "document_id",
+    "annotator",
+    "label",
+    "start",
+    "end",
+    "token_start",
+    "token_end",
+    "attributes",
+    "note",
+    "version",
+    "created",
+    "updated",
+    "scheme_version",
+    "origin",
+    "suggestion_id",
+)
+
+
+def span_creations(db: sqlite_utils.Database) -> list[tuple[Event, dict]]:
+    """Every span creation in the log, in order: each `create` event of a span with its
+    record, and each span record of a layer's `import` event with that event."""
+    created = []
+    for event in list_events(db):
+        if event.entity == "span" and event.action == "create":
+            created.append((event, event.after))
+        elif event.entity == "layer" and event.action == "import":
+            created += [(event, record) for record in layer_import_records(event.after)]
+    return created

@@ -13,7 +13,7 @@ import sqlite_utils
 from annotator.core.origin import manual_origin
 from annotator.store import spans as span_store
 from annotator.store.db import now
-from annotator.store.events import record_encoded_event_values
+from annotator.store.events import LAYER_IMPORT_FIELDS, record_encoded_event_values
 from annotator.store.scheme_versions import CURRENT_VERSION_SQL
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
@@ -87,13 +87,88 @@ def write_import_batch(
         span_store.insert_spans(db, spans)
     if writes:
         events: list = []
+        run: list[Span] = []  # consecutive plain spans of one layer: one `import` event
+        key: tuple | None = None
         for w in writes:
             if type(w) is tuple:
+                if run:
+                    events += layer_import_event(run, actor)
+                    run = []
                 events += w
+            elif _is_plain(w):
+                k = (w.document_id, w.annotator, w.created, w.updated, w.scheme_version, w.version)
+                if run and k != key:
+                    events += layer_import_event(run, actor)
+                    run = []
+                key = k
+                run.append(w)
             else:
+                if run:
+                    events += layer_import_event(run, actor)
+                    run = []
                 events += (w.created, actor, "create", "span", w.id, w.document_id, None)
                 events.append(span_record_json(w))
+        if run:
+            events += layer_import_event(run, actor)
         record_encoded_event_values(db, events)
+
+
+def layer_import_event(spans: Sequence[Span], actor: str) -> tuple:
+    """The audit event of plain spans (`_is_plain`) an import created on one layer of one
+    document, sharing time stamps, versions and scheme version, as write_import_batch takes it.
+
+    One event, action `import` on entity `layer` ("<document id>:<annotator>"), instead of a
+    `create` event per span: its `after` holds every created record in columns, the fields
+    the spans share once and LAYER_IMPORT_FIELDS per span (`spans`, in that order), so that
+    events.layer_import_records rebuilds each span's record exactly. A `create` event repeated the
+    whole record for each of an import's millions of spans: two thirds of the database and
+    a fifth of the import's time (bench/bench_import_memory.py).
+    """
+    first = spans[0]
+    head = _layer_head(
+        (first.document_id, first.annotator, first.created, first.updated),
+        (first.scheme_version, first.version),
+    )
+    label_json = _label_json
+    rows = ", ".join(
+        [
+            f"[{_STRING(s.id)}, {label_json.get(s.label) or _label(s.label)}, {s.start}, "
+            f"{s.end}, {s.token_start}, {s.token_end}]"
+            for s in spans
+        ]
+    )
+    return (
+        first.created,
+        actor,
+        "import",
+        "layer",
+        f"{first.document_id}:{first.annotator}",
+        first.document_id,
+        None,
+        f"{head}{rows}]}}",
+    )
+
+
+_label_json: dict[str, str] = {}
+
+
+def _label(label: str) -> str:
+    if len(_label_json) >= 1024:
+        _label_json.clear()
+    text = _label_json[label] = _STRING(label)
+    return text
+
+
+def _layer_head(layer: tuple, versions: tuple) -> str:
+    document_id, annotator, created, updated = layer
+    scheme_version, version = versions
+    return (
+        f'{{"document_id": {document_id}, "annotator": {_STRING(annotator)}, '
+        f'"attributes": {{}}, "note": "", "version": {version}, '
+        f'"created": {_STRING(created)}, "updated": {_STRING(updated)}, '
+        f'"scheme_version": {scheme_version}, "origin": {_MANUAL_JSON}, "suggestion_id": null, '
+        f'"fields": {_ENCODE(list(LAYER_IMPORT_FIELDS))}, "spans": ['
+    )
 
 
 def status_event(
@@ -122,12 +197,10 @@ _MANUAL = manual_origin()
 _MANUAL_JSON = _ENCODE(_MANUAL)
 
 
-def span_record_json(span: Span) -> str:
-    """`json.dumps(span.record(), ensure_ascii=False)`, character for character, formatted
-    directly: an import writes one per span, and the generic encoder's setup per call cost
-    more than the encoding."""
-    s = span
-    if (
+def _is_plain(s: Span) -> bool:
+    """A span without attributes, note, suggestion or other origin, of plain ints and strs: what
+    an import writes (JSON from pieces; in a layer event, one row of columns)."""
+    return (
         not s.attributes
         and s.note == ""
         and s.origin == _MANUAL
@@ -143,7 +216,15 @@ def span_record_json(span: Span) -> str:
         and type(s.label) is str
         and type(s.created) is str
         and type(s.updated) is str
-    ):
+    )
+
+
+def span_record_json(span: Span) -> str:
+    """`json.dumps(span.record(), ensure_ascii=False)`, character for character, formatted
+    directly: an import writes one per span, and the generic encoder's setup per call cost
+    more than the encoding."""
+    s = span
+    if _is_plain(s):
         # What an import writes: only the id and the numbers differ from span to span.
         key = (s.annotator, s.label, s.created, s.updated, s.scheme_version)
         pieces = _PLAIN_PIECES.get(key) or _plain_pieces(key)
