@@ -633,7 +633,16 @@ def _exact_where_fractional(
         )
     c2 = n * (n - 1) // 2
     listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
-    best = solve(listed, listed_costs)
+    # one milp per component: their programs are independent, and a branch and bound over
+    # all of them at once searches the product of their trees
+    listed_real = listed != empty
+    listed_comp = labels[listed[np.arange(len(listed)), np.argmax(listed_real, axis=1)]]
+    best = np.zeros(len(listed), dtype=bool)
+    order = np.argsort(listed_comp, kind="stable")
+    cuts = np.flatnonzero(np.diff(listed_comp[order])) + 1
+    for rows in np.split(order, cuts):
+        if len(rows):
+            best[rows[solve(listed[rows], listed_costs[rows])]] = True
     return open_cols, listed[best], listed_costs[best]
 
 
