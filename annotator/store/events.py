@@ -119,12 +119,13 @@ LAYER_IMPORT_FIELDS = ("id", "label", "start", "end", "token_start", "token_end"
 
 def layer_import_records(after: dict) -> list[dict]:
     """The span records of a layer `import` event's `after` (parsed), each as Span.record()
-    gives it: what a `create` event per span would have held."""
-    shared = {k: v for k, v in after.items() if k not in ("fields", "spans")}
-    fields = after["fields"]
+    gives it: what a `create` event per span would have held (store.imports writes them)."""
+    shared = {k: v for k, v in after.items() if k not in ("fields", "labels", "spans")}
+    fields, labels = after["fields"], after["labels"]
     records = []
     for row in after["spans"]:
         own = dict(zip(fields, row, strict=True))
+        own["label"] = labels[own["label"]]
         records.append({key: own[key] if key in own else shared[key] for key in _RECORD_KEYS})
     return records
 

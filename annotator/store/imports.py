@@ -119,23 +119,24 @@ def layer_import_event(spans: Sequence[Span], actor: str) -> tuple:
 
     One event, action `import` on entity `layer` ("<document id>:<annotator>"), instead of a
     `create` event per span: its `after` holds every created record in columns, the fields
-    the spans share once and LAYER_IMPORT_FIELDS per span (`spans`, in that order), so that
-    events.layer_import_records rebuilds each span's record exactly. A `create` event repeated the
-    whole record for each of an import's millions of spans: two thirds of the database and
-    a fifth of the import's time (bench/bench_import_memory.py).
+    the spans share once, the labels once (`labels`), and per span one row of
+    LAYER_IMPORT_FIELDS (`spans`; `label` as its index into `labels`), in compact JSON, so
+    that events.layer_import_records rebuilds each span's record exactly. A `create` event
+    repeated the whole record for each of an import's millions of spans: two thirds of the
+    database and a fifth of the import's time (bench/bench_import_memory.py).
     """
     first = spans[0]
+    labels: dict[str, int] = {}
+    rows = ",".join(
+        [
+            f"[{_STRING(s.id)},{labels.setdefault(s.label, len(labels))},{s.start},{s.end},"
+            f"{s.token_start},{s.token_end}]"
+            for s in spans
+        ]
+    )
     head = _layer_head(
         (first.document_id, first.annotator, first.created, first.updated),
         (first.scheme_version, first.version),
-    )
-    label_json = _label_json
-    rows = ", ".join(
-        [
-            f"[{_STRING(s.id)}, {label_json.get(s.label) or _label(s.label)}, {s.start}, "
-            f"{s.end}, {s.token_start}, {s.token_end}]"
-            for s in spans
-        ]
     )
     return (
         first.created,
@@ -145,30 +146,24 @@ def layer_import_event(spans: Sequence[Span], actor: str) -> tuple:
         f"{first.document_id}:{first.annotator}",
         first.document_id,
         None,
-        f"{head}{rows}]}}",
+        f'{head}"labels":[{",".join(map(_STRING, labels))}],"spans":[{rows}]}}',
     )
-
-
-_label_json: dict[str, str] = {}
-
-
-def _label(label: str) -> str:
-    if len(_label_json) >= 1024:
-        _label_json.clear()
-    text = _label_json[label] = _STRING(label)
-    return text
 
 
 def _layer_head(layer: tuple, versions: tuple) -> str:
     document_id, annotator, created, updated = layer
     scheme_version, version = versions
     return (
-        f'{{"document_id": {document_id}, "annotator": {_STRING(annotator)}, '
-        f'"attributes": {{}}, "note": "", "version": {version}, '
-        f'"created": {_STRING(created)}, "updated": {_STRING(updated)}, '
-        f'"scheme_version": {scheme_version}, "origin": {_MANUAL_JSON}, "suggestion_id": null, '
-        f'"fields": {_ENCODE(list(LAYER_IMPORT_FIELDS))}, "spans": ['
+        f'{{"document_id":{document_id},"annotator":{_STRING(annotator)},'
+        f'"attributes":{{}},"note":"","version":{version},'
+        f'"created":{_STRING(created)},"updated":{_STRING(updated)},'
+        f'"scheme_version":{scheme_version},"origin":{_MANUAL_COMPACT},"suggestion_id":null,'
+        f'"fields":{_FIELDS_COMPACT},'
     )
+
+
+_MANUAL_COMPACT = json.dumps(manual_origin(), ensure_ascii=False, separators=(",", ":"))
+_FIELDS_COMPACT = json.dumps(list(LAYER_IMPORT_FIELDS), separators=(",", ":"))
 
 
 def status_event(
