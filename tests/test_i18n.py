@@ -320,6 +320,25 @@ def test_no_page_shows_english_interface_text_in_german(app, walk_db):
     assert "Ihre Spannen gegen die entschiedene Goldstandard-Ebene" in feedback
 
 
+def test_label_names_come_in_the_interface_language(app, walk_db):
+    """The scheme's `name_de` is what the German interface calls a label, on every page and
+    region of the walk (lists, editor, review rows, figures, feedback); English keeps `name`."""
+    db, made = walk_db
+    scheme = load_label_scheme()
+    assert all(label.name_de and label.name_de != label.name for label in scheme.labels)
+    english = pages_in(app, {}, made)
+    german = pages_in(app, GERMAN, made)
+    shown_de = shown_en = 0
+    for key, page in german.items():
+        seen_de, seen_en = visible_segments(page), visible_segments(english[key])
+        for label in scheme.labels:
+            assert not any(label.name in piece for piece in seen_de), (key, label.name)
+            assert not any(label.name_de in piece for piece in seen_en), (key, label.name_de)
+            shown_de += any(label.name_de in piece for piece in seen_de)
+            shown_en += any(label.name in piece for piece in seen_en)
+    assert shown_de == shown_en and shown_de >= 3 * 8  # each label on most pages
+
+
 def test_the_scripts_messages_come_in_the_interface_language(app):
     client = app.test_client()
     for headers, expected in ((GERMAN, "Nichts wurde geändert."), ({}, "Nothing was changed.")):
@@ -462,7 +481,7 @@ def test_refusals_and_questions_are_german_on_pages_and_english_in_the_api(app, 
         headers=hx,
     )
     assert made.status_code == 201
-    assert "hinzugefügt: State propaganda quote · u macht es rückgängig" in made.get_data(
+    assert "hinzugefügt: Staatliches Propagandazitat · u macht es rückgängig" in made.get_data(
         as_text=True
     )
     undone = client.post("/documents/1/undo", headers=hx).get_data(as_text=True)

@@ -50,6 +50,8 @@ def _base():
             r"attributes\[0\]: field 'choices'",
         ),
         (lambda d: d["label"][0]["attributes"][0].update(type="number"), r"field 'type'"),
+        (lambda d: d["label"][2].update(name_de=" "), r"EDITORIAL_FRAMING: field 'name_de' must"),
+        (lambda d: d["label"][0].update(name_de=3), r"STATE_PROPAGANDA: field 'name_de' must"),
     ],
 )
 def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
@@ -59,6 +61,22 @@ def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
     with pytest.raises(LabelSchemeError, match=message) as err:
         load_label_scheme(path)
     assert str(err.value).startswith(str(path))
+
+
+def test_german_names_are_display_only(tmp_path):
+    """`name_de` is optional; the German interface's scheme renames the labels that have one
+    and keeps everything else, the fingerprint (a guideline version's content) included."""
+    scheme = load_label_scheme()
+    german = scheme.localized("de")
+    assert [label.name for label in german.labels] == [label.name_de for label in scheme.labels]
+    assert german.keys() == scheme.keys() and german.fingerprint() == scheme.fingerprint()
+    assert german.get("INTEL_ESTIMATE").attributes == scheme.get("INTEL_ESTIMATE").attributes
+    assert scheme.localized("en") is scheme and scheme.localized("de") is german
+    data = _base()
+    for label in data["label"]:
+        label.pop("name_de")
+    plain = load_label_scheme(_write(tmp_path, data))
+    assert plain.fingerprint() == scheme.fingerprint() and plain.localized("de") is plain
 
 
 def test_unreadable_and_unparsable_files(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Label:
     description_de: str
     description_en: str
     attributes: tuple[Attribute, ...] = ()
+    name_de: str = ""  # the name in the German interface (`name` where empty)
 
     def attribute(self, name: str) -> Attribute | None:
         """The attribute called `name`, if the label has one."""
@@ -48,9 +49,28 @@ class LabelScheme:
     path: str = ""
     version: int = 1  # the guideline version: bumped whenever the labels change
     by_key: dict[str, Label] = field(default_factory=dict, compare=False)
+    translations: dict[str, LabelScheme] = field(default_factory=dict, compare=False, repr=False)
+    original: LabelScheme | None = field(default=None, compare=False, repr=False)  # localized's
 
     def __post_init__(self):
         self.by_key.update({label.key: label for label in self.labels})
+
+    def localized(self, language: str) -> LabelScheme:
+        """The scheme as the interface in `language` shows it: each label's `name` is its
+        `name_de` in German where it has one. Keys, descriptions and attributes stay, and so
+        does the fingerprint's content (a display name's translation is not a new guideline)."""
+        if language != "de" or not any(label.name_de for label in self.labels):
+            return self
+        cached = self.translations.get(language)
+        if cached is None:
+            cached = LabelScheme(
+                tuple(replace(label, name=label.name_de or label.name) for label in self.labels),
+                self.path,
+                self.version,
+                original=self,
+            )
+            self.translations[language] = cached
+        return cached
 
     def keys(self) -> list[str]:
         """The label keys in scheme order."""
@@ -64,8 +84,9 @@ class LabelScheme:
     def fingerprint(self) -> str:
         """The labels' guideline content (keys, names, descriptions, attributes) as canonical JSON.
 
-        Colours and hotkeys are left out: they change how the page looks, not what annotators
-        are asked to mark.
+        Colours, hotkeys and the German display name (`name_de`) are left out: they change how
+        the page looks, not what annotators are asked to mark. A localized scheme gives its
+        original's.
         """
         content = [
             {
@@ -78,7 +99,7 @@ class LabelScheme:
                     for a in label.attributes
                 ],
             }
-            for label in self.labels
+            for label in (self.original or self).labels
         ]
         return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -158,6 +179,7 @@ _LABEL_FIELDS = {
     "description_de",
     "description_en",
     "attributes",
+    "name_de",
 }
 _REQUIRED = ("key", "name", "colour", "hotkey", "description_de", "description_en")
 _ATTRIBUTE_FIELDS = {"name", "type", "choices", "description", "max_length"}
@@ -231,9 +253,17 @@ def parse_label_scheme(data: Any, where: str) -> LabelScheme:
                 entry["description_de"].strip(),
                 entry["description_en"].strip(),
                 _attributes(entry.get("attributes", []), at),
+                _optional_text(entry, "name_de", at),
             )
         )
     return LabelScheme(tuple(labels), where, version)
+
+
+def _optional_text(entry: dict, name: str, at: str) -> str:
+    value = entry.get(name, "")
+    if not isinstance(value, str) or (name in entry and not value.strip()):
+        raise LabelSchemeError(f"{at}: field {name!r} must be a non-empty string")
+    return value.strip()
 
 
 def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:

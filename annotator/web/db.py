@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import threading
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 
 from annotator import store
 from annotator.core.labels import LabelScheme
 from annotator.services.scheme_versions import adopt_scheme
+from annotator.web.i18n import interface_language
 
 _kept = threading.local()
 _inherited: list = []
@@ -53,8 +54,9 @@ def _same_file(db, path: str) -> bool:
 
 
 def labels() -> LabelScheme:
-    """The app's validated label scheme."""
-    return current_app.extensions["labels"]
+    """The app's validated label scheme, its names in the request's interface language."""
+    scheme = current_app.extensions["labels"]
+    return scheme.localized(interface_language()) if has_request_context() else scheme
 
 
 def close_db(_exc: BaseException | None = None) -> None:
