@@ -171,12 +171,29 @@ def test_disagreement_view_shows_threads_and_the_lead_answers_there(client, db, 
     assert response.headers["HX-Trigger"] == "questionsChanged"
     html = response.get_data(as_text=True)
     assert html.startswith('<section id="threads"') and "Keep it" in html
-    client.post(
+    # The badge of the span in the rows comes along out of band, in its new state.
+    assert badge_of(html) == "? 2 comments · open question"
+    resolved = client.post(
         "/review/documents/1/threads/resolve",
         data={"span_id": ANNA, "csrf_token": lea},
         headers={"HX-Request": "true"},
     )
+    assert badge_of(resolved.get_data(as_text=True)) == "✓ 2 comments"
+    assert badge_of(client.get("/review/documents/1").get_data(as_text=True), oob="") == (
+        "✓ 2 comments"
+    )
     assert "open question" not in client.get("/review/progress").get_data(as_text=True)
+
+
+def badge_of(html: str, oob: str = ' hx-swap-oob="true"') -> str:
+    """The text of ANNA's thread badge slot (out of band, or in place with oob="")."""
+    import re
+
+    slot = re.search(
+        rf'<span class="thread-badge-slot" id="thread-badge-{ANNA}"{oob}>(.*?)</span>', html, re.S
+    )
+    assert slot, "no badge slot"
+    return " ".join(re.sub(r"<[^>]+>", "", slot[1]).split())
 
 
 def test_threads_are_notes_of_their_layer_in_the_export(client, db, spans):

@@ -114,6 +114,10 @@ def test_feedback_question_answer_times_and_agreement_over_time(site):
         thread.locator("textarea[name=text]").fill("Gold keeps the attribution: see 4.2.")
         thread.locator("button[type=submit]").click()
         expect(lead.locator("#threads .comment")).to_have_count(2)
+        # the span's badge in the rows follows the thread without a reload
+        expect(lead.locator("#rows .thread-badge.open")).to_have_text(
+            "? 2 comments · open question"
+        )
         shoot(lead, "disagreement_threads")
 
         anna.reload()

@@ -35,14 +35,17 @@ def release_context(db, document: Document, message: str = "") -> dict:
     }
 
 
-def threads_context(db, document: Document) -> dict:
-    """Every question thread on the document, by layer and span, for the lead to answer."""
+def threads_context(db, document: Document, badges: bool = False) -> dict:
+    """Every question thread on the document, by layer and span, for the lead to answer; with
+    `badges`, the thread badges of the disagreement rows' spans too (out of band)."""
     threads = comments.threads_on(db, g.user, document.id)
+    spans_by_id = {s.id: s for s in list_spans(db, document.id)}
     return {
         "document": document,
         "threads": threads,
         "open_count": sum(1 for cs in threads.values() if not all(c.resolved for c in cs)),
-        "spans_by_id": {s.id: s for s in list_spans(db, document.id)},
+        "spans_by_id": spans_by_id,
+        "badges": [spans_by_id[i] for _, i in threads if i in spans_by_id] if badges else [],
         "thread_excerpt": lambda s, e: excerpt(document.text, s, e),
         "scheme": labels(),
         "label_index": labels().index,
@@ -134,7 +137,7 @@ def answer(document_id: int):
     else:
         comments.comment_on_document(db, g.user, document_id, text, request.form.get("annotator"))
     return fragment_with_trigger(
-        "review/_threads.html", QUESTIONS_CHANGED, **threads_context(db, document)
+        "review/_threads.html", QUESTIONS_CHANGED, **threads_context(db, document, badges=True)
     )
 
 
@@ -150,5 +153,5 @@ def resolve(document_id: int):
     else:
         comments.resolve_document_thread(db, g.user, document_id, request.form.get("annotator"))
     return fragment_with_trigger(
-        "review/_threads.html", QUESTIONS_CHANGED, **threads_context(db, document)
+        "review/_threads.html", QUESTIONS_CHANGED, **threads_context(db, document, badges=True)
     )
