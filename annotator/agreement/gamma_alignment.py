@@ -633,17 +633,27 @@ def _exact_where_fractional(
         )
     c2 = n * (n - 1) // 2
     listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
-    # one milp per component: their programs are independent, and a branch and bound over
-    # all of them at once searches the product of their trees
-    listed_real = listed != empty
-    listed_comp = labels[listed[np.arange(len(listed)), np.argmax(listed_real, axis=1)]]
+    # A large component's program alone: the programs are independent, and one branch and
+    # bound over several large ones searches the product of their trees (ten annotators x 200
+    # units each: 1.6 s of a sample's 5.1 s together, 1.1 s alone). Small ones together, where
+    # HiGHS's set-up per call would cost more than the search (see _solve_by_lp).
+    listed_comp = labels[listed[np.arange(len(listed)), np.argmax(listed != empty, axis=1)]]
+    comps, comp_index, comp_columns = np.unique(
+        listed_comp, return_inverse=True, return_counts=True
+    )
+    alone = comp_columns[comp_index] >= _MILP_ALONE_COLUMNS
     best = np.zeros(len(listed), dtype=bool)
-    order = np.argsort(listed_comp, kind="stable")
-    cuts = np.flatnonzero(np.diff(listed_comp[order])) + 1
-    for rows in np.split(order, cuts):
+    groups = [
+        np.flatnonzero(comp_index == k) for k in np.flatnonzero(comp_columns >= _MILP_ALONE_COLUMNS)
+    ]
+    groups.append(np.flatnonzero(~alone))
+    for rows in groups:
         if len(rows):
             best[rows[solve(listed[rows], listed_costs[rows])]] = True
     return open_cols, listed[best], listed_costs[best]
+
+
+_MILP_ALONE_COLUMNS = 1_000  # a component with this many candidates gets an integer program alone
 
 
 def _solve_by_lp(
