@@ -133,10 +133,13 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
     listed = [best_alignment(arrays).disorder for arrays in continua]
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 0)  # every chunk generated
     exact_steps = _count_calls(monkeypatch, "_exact_where_fractional")
-    for arrays, disorder in zip(continua, listed, strict=True):
-        alignment = best_alignment(arrays)
-        assert alignment.disorder == pytest.approx(disorder, abs=1e-9)
-        assert _partition_disorder(arrays, alignment) == pytest.approx(disorder, abs=1e-9)
+    # the fractional components' integer programs together (small), then each alone
+    for alone in (gamma_alignment._MILP_ALONE_COLUMNS, 1):
+        monkeypatch.setattr(gamma_alignment, "_MILP_ALONE_COLUMNS", alone)
+        for arrays, disorder in zip(continua, listed, strict=True):
+            alignment = best_alignment(arrays)
+            assert alignment.disorder == pytest.approx(disorder, abs=1e-9)
+            assert _partition_disorder(arrays, alignment) == pytest.approx(disorder, abs=1e-9)
     assert len(exact_steps) > 0  # some LP was fractional, so the exact step was exercised
 
 
