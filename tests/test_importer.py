@@ -146,8 +146,9 @@ def test_layer_seen_twice_in_one_run_merges_across_both_records(empty_db):
 
 
 def test_span_event_json_is_json_dumps_of_the_record():
-    """The import writes each span's create event with a direct formatter: its text must be
-    json.dumps's of Span.record() for any field values."""
+    """The import writes the create event of a span it cannot put in a layer event (a note,
+    attributes, another origin) with a direct formatter: its text must be json.dumps's of
+    Span.record() for any field values."""
     import json as json_module
     from dataclasses import replace
 
@@ -176,9 +177,8 @@ def test_span_event_json_is_json_dumps_of_the_record():
             suggestion_id=12,
         ),
     ]
-    # The common span (no attributes, note or suggestion) is formatted from pieces kept per
-    # annotator, label, time stamps and scheme version: spans sharing them, and spans whose
-    # fields only look alike (True for 1, 1.0 for 1), must each still get their own JSON.
+    # Spans sharing annotator, label, time stamps and scheme version, and spans whose fields
+    # only look alike (True for 1, 1.0 for 1), must each still get their own JSON.
     stamp = "2026-12-02T01:02:03.000004+00:00"
     plain = [
         Span("b", 7, "anna", "EDITORIAL_FRAMING", 3, 9, 1, 2, created=stamp, updated=stamp,

@@ -59,7 +59,8 @@ def layer_has_data(db: sqlite_utils.Database, document_id: int, annotator: str) 
 
 
 def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -> None:
-    """Insert snapped, merged spans with one `create` event each (the caller's transaction)."""
+    """Insert snapped, merged spans with their audit events, as write_import_batch writes them
+    (the caller's transaction)."""
     write_import_batch(db, spans, [], actor)
 
 
@@ -71,8 +72,9 @@ def write_import_batch(
 ) -> None:
     """Write what an import gathered over a batch of records, in three statements (the
     caller's transaction): the statuses (document id, annotator, status), the spans among
-    `writes` with a `create` event each, and the events among them (`status_event` tuples),
-    the events in the order of `writes`."""
+    `writes`, and the events, in the order of `writes`: the status events among them
+    (`status_event` tuples), one layer `import` event per run of plain spans of one layer
+    (layer_import_event), a `create` event for any other span."""
     if statuses:
         stamp = now()
         db.conn.executemany(
@@ -194,7 +196,7 @@ _MANUAL_JSON = _ENCODE(_MANUAL)
 
 def _is_plain(s: Span) -> bool:
     """A span without attributes, note, suggestion or other origin, of plain ints and strs: what
-    an import writes (JSON from pieces; in a layer event, one row of columns)."""
+    an import mostly writes, each one row of its layer's `import` event."""
     return (
         not s.attributes
         and s.note == ""
@@ -216,18 +218,9 @@ def _is_plain(s: Span) -> bool:
 
 def span_record_json(span: Span) -> str:
     """`json.dumps(span.record(), ensure_ascii=False)`, character for character, formatted
-    directly: an import writes one per span, and the generic encoder's setup per call cost
-    more than the encoding."""
+    directly (the `create` event of an imported span with a note, attributes or another
+    origin)."""
     s = span
-    if _is_plain(s):
-        # What an import writes: only the id and the numbers differ from span to span.
-        key = (s.annotator, s.label, s.created, s.updated, s.scheme_version)
-        pieces = _PLAIN_PIECES.get(key) or _plain_pieces(key)
-        a, b, c, d, e, f, g, h = pieces
-        return (
-            f"{a}{_STRING(s.id)}{b}{s.document_id}{c}{s.start}{d}{s.end}{e}{s.token_start}"
-            f"{f}{s.token_end}{g}{s.version}{h}"
-        )
     origin = _MANUAL_JSON if s.origin == _MANUAL else _ENCODE(s.origin)
     return (
         f'{{"id": {_STRING(s.id)}, "document_id": {_number(s.document_id)}, '
@@ -240,31 +233,6 @@ def span_record_json(span: Span) -> str:
         f'"scheme_version": {_number(s.scheme_version)}, "origin": {origin}, '
         f'"suggestion_id": {_number(s.suggestion_id)}}}'
     )
-
-
-# (annotator, label, created, updated, scheme_version) -> the text around the id and the six
-# integers of the event of a span without attributes, note, suggestion or other origin: a batch
-# of an import shares them. All strings and ints (no bools): equal keys are equal JSON.
-_PLAIN_PIECES: dict[tuple, tuple[str, ...]] = {}
-
-
-def _plain_pieces(key: tuple) -> tuple[str, ...]:
-    annotator, label, created, updated, scheme_version = key
-    if len(_PLAIN_PIECES) >= 1024:  # a long-lived process: one batch's time stamps at a time
-        _PLAIN_PIECES.clear()
-    pieces = (
-        '{"id": ',
-        ', "document_id": ',
-        f', "annotator": {_STRING(annotator)}, "label": {_STRING(label)}, "start": ',
-        ', "end": ',
-        ', "token_start": ',
-        ', "token_end": ',
-        ', "attributes": {}, "note": "", "version": ',
-        f', "created": {_STRING(created)}, "updated": {_STRING(updated)}, '
-        f'"scheme_version": {scheme_version}, "origin": {_MANUAL_JSON}, "suggestion_id": null}}',
-    )
-    _PLAIN_PIECES[key] = pieces
-    return pieces
 
 
 def _number(value: int | None) -> str:
