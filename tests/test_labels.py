@@ -72,6 +72,7 @@ def test_german_names_are_display_only(tmp_path):
     assert german.keys() == scheme.keys() and german.fingerprint() == scheme.fingerprint()
     assert german.get("INTEL_ESTIMATE").attributes == scheme.get("INTEL_ESTIMATE").attributes
     assert scheme.localized("en") is scheme and scheme.localized("de") is german
+    assert german.localized("de") is german and german.localized("en") is scheme
     data = _base()
     for label in data["label"]:
         label.pop("name_de")

@@ -59,17 +59,18 @@ class LabelScheme:
         """The scheme as the interface in `language` shows it: each label's `name` is its
         `name_de` in German where it has one. Keys, descriptions and attributes stay, and so
         does the fingerprint's content (a display name's translation is not a new guideline)."""
-        if language != "de" or not any(label.name_de for label in self.labels):
-            return self
-        cached = self.translations.get(language)
+        base = self.original or self
+        if language != "de" or not any(label.name_de for label in base.labels):
+            return base
+        cached = base.translations.get(language)
         if cached is None:
             cached = LabelScheme(
-                tuple(replace(label, name=label.name_de or label.name) for label in self.labels),
-                self.path,
-                self.version,
-                original=self,
+                tuple(replace(label, name=label.name_de or label.name) for label in base.labels),
+                base.path,
+                base.version,
+                original=base,
             )
-            self.translations[language] = cached
+            base.translations[language] = cached
         return cached
 
     def keys(self) -> list[str]:
