@@ -10,7 +10,9 @@ $uv pip compile pyproject.toml "${common[@]}" -o requirements/app.lock
 $uv pip compile pyproject.toml --extra test --extra reference --extra dev "${common[@]}" \
   -o requirements/test.lock
 # uv drops the extras a locked package is required with (weasel: smart-open[http]); pip's
-# --require-hashes then refuses the install once PyPI has a newer release. Install the new lock,
-# then write those extras into the pins of both files.
-scripts/setup.sh --test
+# --require-hashes then refuses the install once PyPI has a newer release. Install the new lock
+# without resolving (--no-deps, so that trap cannot close yet), then write those extras into
+# the pins of both files.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/test.lock
 .venv/bin/python scripts/pin_extras.py requirements/app.lock requirements/test.lock

@@ -4,8 +4,9 @@ pip's --require-hashes mode takes ``weasel``'s requirement ``smart-open[http]>=5
 second, unpinned requirement when the lock pins only ``smart-open==9.0.2``; as soon as PyPI has a
 newer smart-open, pip picks it for the extra and refuses the install ("all requirements must have
 their versions pinned with =="). uv's lock output drops the extras, so this rewrites the pin to
-``smart-open[http]==9.0.2``. The extras come from the metadata of what is installed in the running
-environment (scripts/lock.sh installs the new lock first).
+``smart-open[http]==9.0.2``. The extras come from the metadata of the lock's own packages as
+installed in the running environment (scripts/lock.sh installs the new lock first, without
+resolving dependencies, which is where pip would stumble).
 
 Usage: python scripts/pin_extras.py requirements/app.lock requirements/test.lock
 """
@@ -23,10 +24,18 @@ from packaging.utils import canonicalize_name
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[(?P<extras>[^\]]*)\])?==(?P<rest>.*)$")
 
 
-def required_extras() -> dict[str, set[str]]:
-    """Every extra some installed distribution requires of another, whatever extras it was given."""
+def pinned(text: str) -> set[str]:
+    """The names a lock file pins."""
+    return {canonicalize_name(m["name"]) for m in map(PIN.match, text.splitlines()) if m}
+
+
+def required_extras(requirers: set[str]) -> dict[str, set[str]]:
+    """Every extra one of `requirers` (installed) requires of another, whatever extras it was
+    itself given."""
     wanted: dict[str, set[str]] = {}
     for dist in distributions():
+        if canonicalize_name(dist.metadata["Name"]) not in requirers:
+            continue
         for line in dist.requires or []:
             requirement = Requirement(line)
             if not requirement.extras:
@@ -53,10 +62,10 @@ def pin_extras(text: str, wanted: dict[str, set[str]]) -> str:
 
 
 def main(paths: list[str]) -> int:
-    wanted = required_extras()
     for path in paths:
         lock = Path(path)
-        lock.write_text(pin_extras(lock.read_text(encoding="utf-8"), wanted), encoding="utf-8")
+        text = lock.read_text(encoding="utf-8")
+        lock.write_text(pin_extras(text, required_extras(pinned(text))), encoding="utf-8")
     return 0
 
 
