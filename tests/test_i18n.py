@@ -409,7 +409,7 @@ def test_german_browser_gets_a_german_interface_and_the_switch_is_remembered(
         )
         drag_select(page, 3, 5)
         page.keyboard.press("1")
-        expect(page.locator("#flash")).to_contain_text("hinzugefügt: State propaganda quote")
+        expect(page.locator("#flash")).to_contain_text("hinzugefügt: Staatliches Propagandazitat")
         expect(page.locator("#flash")).to_contain_text("u macht es rückgängig")
         expect(page.locator("#toolbar .count")).to_have_text("1 Spanne")
         expect(page.locator("#editor .editor-actions button[type=submit]")).to_have_text(
