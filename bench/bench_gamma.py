@@ -31,6 +31,12 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
   (--budget 600, load about 3): 200 each over 10 documents, 75.9 s exact for 30 samples
   (gamma 0.5614, SE 0.0008); the one document of 8,000 characters still too large after 210 s
   (over 1,000,000 candidates within the LP gap): target < 10 s NOT met.
+- 10 x 200 each over 10 documents, third session, 15:04-15:10 UTC, quiet (load 1.1-1.3),
+  --budget 600: 57.3 s for 30 samples, 60.7 s adaptive (gamma 0.5614, SE 0.0008); the code
+  before this round (ceb7d99) in the same window 66.6 / 68.0 s. One sample in one process:
+  pricing 2.3 s (17 rounds, about 45,000 columns), the LP 0.9 s, the exact integer step 1.6 s
+  before and about 1.0 s after (large fractional components get a milp each). Target < 10 s
+  NOT met.
 - 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive while another developer's job held
   a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
   1.13 s / 1.09 s.
