@@ -322,7 +322,9 @@ def test_no_page_shows_english_interface_text_in_german(app, walk_db):
 
 def test_label_names_come_in_the_interface_language(app, walk_db):
     """The scheme's `name_de` is what the German interface calls a label, on every page and
-    region of the walk (lists, editor, review rows, figures, feedback); English keeps `name`."""
+    region of the walk (lists, editor, review rows, figures, feedback), and an attribute's
+    `description_de` what it says about the attribute; English keeps `name` and
+    `description`."""
     db, made = walk_db
     scheme = load_label_scheme()
     assert all(label.name_de and label.name_de != label.name for label in scheme.labels)
@@ -337,6 +339,18 @@ def test_label_names_come_in_the_interface_language(app, walk_db):
             shown_de += any(label.name_de in piece for piece in seen_de)
             shown_en += any(label.name in piece for piece in seen_en)
     assert shown_de == shown_en and shown_de >= 3 * 8  # each label on most pages
+    # Attribute descriptions likewise (the span editor, the guidelines on the document page).
+    described = [a for label in scheme.labels for a in label.attributes]
+    assert described and all(a.description_de for a in described)
+    for key, page in german.items():
+        seen_de, seen_en = visible_segments(page), visible_segments(english[key])
+        for a in described:
+            assert not any(a.description in piece for piece in seen_de), (key, a.description)
+            assert not any(a.description_de in piece for piece in seen_en), (key, a.name)
+    speaker = scheme.get("STATE_PROPAGANDA").attribute("speaker")
+    for key in ("anna GET /documents/1", f"anna GET /documents/1/editor?span={made['anna'].id}"):
+        assert any(speaker.description_de in p for p in visible_segments(german[key])), key
+        assert any(speaker.description in p for p in visible_segments(english[key])), key
 
 
 def test_the_scripts_messages_come_in_the_interface_language(app):

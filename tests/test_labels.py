@@ -52,6 +52,10 @@ def _base():
         (lambda d: d["label"][0]["attributes"][0].update(type="number"), r"field 'type'"),
         (lambda d: d["label"][2].update(name_de=" "), r"EDITORIAL_FRAMING: field 'name_de' must"),
         (lambda d: d["label"][0].update(name_de=3), r"STATE_PROPAGANDA: field 'name_de' must"),
+        (
+            lambda d: d["label"][1]["attributes"][0].update(description_de=""),
+            r"attributes\[0\]: field 'description_de' must",
+        ),
     ],
 )
 def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
@@ -64,18 +68,24 @@ def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
 
 
 def test_german_names_are_display_only(tmp_path):
-    """`name_de` is optional; the German interface's scheme renames the labels that have one
-    and keeps everything else, the fingerprint (a guideline version's content) included."""
+    """`name_de` and an attribute's `description_de` are optional; the German interface's
+    scheme uses them where they are given and keeps everything else, the fingerprint (a
+    guideline version's content) included."""
     scheme = load_label_scheme()
     german = scheme.localized("de")
     assert [label.name for label in german.labels] == [label.name_de for label in scheme.labels]
     assert german.keys() == scheme.keys() and german.fingerprint() == scheme.fingerprint()
-    assert german.get("INTEL_ESTIMATE").attributes == scheme.get("INTEL_ESTIMATE").attributes
+    for theirs, ours in zip(german.get("INTEL_ESTIMATE").attributes,
+                            scheme.get("INTEL_ESTIMATE").attributes, strict=True):  # fmt: skip
+        assert (theirs.name, theirs.type, theirs.choices) == (ours.name, ours.type, ours.choices)
+        assert theirs.description == ours.description_de != ours.description
     assert scheme.localized("en") is scheme and scheme.localized("de") is german
     assert german.localized("de") is german and german.localized("en") is scheme
     data = _base()
     for label in data["label"]:
         label.pop("name_de")
+        for attribute in label.get("attributes", []):
+            attribute.pop("description_de")
     plain = load_label_scheme(_write(tmp_path, data))
     assert plain.fingerprint() == scheme.fingerprint() and plain.localized("de") is plain
 

@@ -25,6 +25,7 @@ class Attribute:
     choices: tuple[str, ...] = ()
     description: str = ""
     max_length: int = 200
+    description_de: str = ""  # the description in the German interface (`description` where empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +57,30 @@ class LabelScheme:
         self.by_key.update({label.key: label for label in self.labels})
 
     def localized(self, language: str) -> LabelScheme:
-        """The scheme as the interface in `language` shows it: each label's `name` is its
-        `name_de` in German where it has one. Keys, descriptions and attributes stay, and so
-        does the fingerprint's content (a display name's translation is not a new guideline)."""
+        """The scheme as the interface in `language` shows it: in German each label's `name` is
+        its `name_de` and each attribute's `description` its `description_de`, where they have
+        one. Keys, guidelines and choices stay, and so does the fingerprint's content (a display
+        translation is not a new guideline)."""
         base = self.original or self
-        if language != "de" or not any(label.name_de for label in base.labels):
+        if language != "de" or not any(
+            label.name_de or any(a.description_de for a in label.attributes)
+            for label in base.labels
+        ):
             return base
         cached = base.translations.get(language)
         if cached is None:
             cached = LabelScheme(
-                tuple(replace(label, name=label.name_de or label.name) for label in base.labels),
+                tuple(
+                    replace(
+                        label,
+                        name=label.name_de or label.name,
+                        attributes=tuple(
+                            replace(a, description=a.description_de or a.description)
+                            for a in label.attributes
+                        ),
+                    )
+                    for label in base.labels
+                ),
                 base.path,
                 base.version,
                 original=base,
@@ -85,9 +100,9 @@ class LabelScheme:
     def fingerprint(self) -> str:
         """The labels' guideline content (keys, names, descriptions, attributes) as canonical JSON.
 
-        Colours, hotkeys and the German display name (`name_de`) are left out: they change how
-        the page looks, not what annotators are asked to mark. A localized scheme gives its
-        original's.
+        Colours, hotkeys and the German display texts (`name_de`, an attribute's
+        `description_de`) are left out: they change how the page looks, not what annotators are
+        asked to mark. A localized scheme gives its original's.
         """
         content = [
             {
@@ -183,7 +198,7 @@ _LABEL_FIELDS = {
     "name_de",
 }
 _REQUIRED = ("key", "name", "colour", "hotkey", "description_de", "description_en")
-_ATTRIBUTE_FIELDS = {"name", "type", "choices", "description", "max_length"}
+_ATTRIBUTE_FIELDS = {"name", "type", "choices", "description", "max_length", "description_de"}
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -298,6 +313,13 @@ def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:
         if not isinstance(max_length, int) or max_length < 1:
             raise LabelSchemeError(f"{where}: field 'max_length' must be a positive integer")
         attributes.append(
-            Attribute(name, kind, tuple(choices), entry.get("description", ""), max_length)
+            Attribute(
+                name,
+                kind,
+                tuple(choices),
+                entry.get("description", ""),
+                max_length,
+                _optional_text(entry, "description_de", where),
+            )
         )
     return tuple(attributes)
