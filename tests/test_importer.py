@@ -329,7 +329,8 @@ def test_layer_import_event_rebuilds_any_plain_span_record():
         Span(ident, 2**40, 'bén "x" \\', label, start, start + 3, start, start + 1,
              created=stamp, updated=stamp, scheme_version=4)
         for start, (ident, label) in enumerate(
-            [("a", "EDITORIAL_FRAMING"), ('id "q" \\ ü', "LABEL_%s"), ("😀", "Ä\n")]
+            [("a", "EDITORIAL_FRAMING"), ('id "q" \\ ü', "LABEL_%s"), ("😀", "Ä\n"),
+             ("b", "EDITORIAL_FRAMING"), ("c", "LABEL_%s")]
         )
     ]  # fmt: skip
     event = layer_import_event(spans, "import")
