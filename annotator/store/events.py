@@ -152,7 +152,8 @@ _RECORD_KEYS = (
 
 def span_creations(db: sqlite_utils.Database) -> list[tuple[Event, dict]]:
     """Every span creation in the log, in order: each `create` event of a span with its
-    record, and each span record of a layer's `import` event with that event."""
+    record, and each span record of a layer's `import` event with that event (the whole log,
+    read into memory: for audits and tests, not for a request)."""
     created = []
     for event in list_events(db):
         if event.entity == "span" and event.action == "create":
