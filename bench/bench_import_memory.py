@@ -65,8 +65,8 @@ speed drifts by a quarter over minutes (the same 10k plain import took 19.4, 23.
   progress callback, 14:27-14:33 UTC): 31.7, 39.8, 37.5, 31.2, 33.0, 31.2, 29.1, 34.8, 31.1,
   31.2 s, then 15.4 s for the commit (its checkpoint), 346 s in all; a 10k import right after
   took 30.7 s in all (0.8 s commit). A document costs 13% more at 100k than at 10k, with no
-  trend within the run: the 328 s above was a slow stretch of the machine against a fast one
-  for the plain import (193 s), as the alternated runs below show.
+  trend within the run; the 59% above is at the low end of what the alternated runs below
+  give (65-76%).
 - `--sizes 10000 100000 --repeat 2`, 14:34-14:55 UTC, plain and spans alternated: 10k plain
   21.1 / 21.9 s, spans 28.1 / 28.9 s: 75% and 76% (CPU 75%, 76%); 100k plain 213.4 / 206.1 s,
   spans 282.2 / 308.6 s: 76% and 67% (CPU 76%, 67%), median 71%; peak RSS with spans 211.5 /
