@@ -59,6 +59,56 @@ def longest_article_words(db) -> tuple[int, list[int]]:
     return doc, words
 
 
+def disagreeing_places(
+    db,
+    annotators: tuple[str, ...],
+    labels: tuple[str, ...],
+    places: int,
+    *,
+    miss_every: int,
+    extra_tokens: int,
+    gold_every: int,
+) -> int:
+    """The longest article (its id) with `annotators` (those past anna and ben made here, all
+    marked done) disagreeing at `places` separate places a few words apart: at each one the
+    third annotator takes the next label, the second a longer span (1 + extra_tokens tokens
+    for the rest), one annotator in `miss_every` leaves it out, and the first one's span of
+    every `gold_every`-th place is accepted into gold by lea."""
+    from annotator.core.labels import load_label_scheme
+    from annotator.services.adjudication import accept_span
+    from annotator.services.annotations import SpanInput, create_span, set_document_status
+    from annotator.store.users import get_user
+
+    scheme = load_label_scheme()
+    for name in annotators[2:]:
+        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
+    doc, words = longest_article_words(db)
+    step = len(words) // places
+    assert step >= 5, "the article is too short for separate places"
+    lead = get_user(db, "lea")
+    users = {name: get_user(db, name) for name in annotators}
+    for place in range(places):
+        first = words[place * step]
+        made = []
+        for n, name in enumerate(annotators):
+            if (place + n) % miss_every == miss_every - 1:
+                continue  # one annotator missed this place
+            label = labels[(place + (n == 2)) % len(labels)]
+            span, _ = create_span(
+                db,
+                scheme,
+                users[name],
+                doc,
+                SpanInput(label, token_start=first, token_end=first + extra_tokens + (n == 1)),
+            )
+            made.append(span)
+        if place % gold_every == 0:
+            accept_span(db, scheme, lead, doc, made[0].id)
+    for name in annotators:
+        set_document_status(db, users[name], doc, "done")
+    return doc
+
+
 def local_htmx() -> bytes:
     """The pinned htmx file the CDN serves, fetched once by scripts/fetch-htmx.sh (SRI-checked)."""
     subprocess.run([str(ROOT / "scripts" / "fetch-htmx.sh")], check=True, capture_output=True)

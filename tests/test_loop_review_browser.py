@@ -11,17 +11,14 @@ from playwright.sync_api import expect
 
 from annotator import store
 from annotator.core.labels import load_label_scheme
-from annotator.services import accounts
-from annotator.services.adjudication import accept_span
 from annotator.services.annotations import SpanInput, create_span, set_document_status
 from annotator.store.statuses import get_gold_status
 from annotator.store.users import get_user
 from tests.browser_support import (
-    PASSWORD,
     build_database,
+    disagreeing_places,
     live_server,
     log_in,
-    longest_article_words,
     new_page,
 )
 
@@ -272,31 +269,9 @@ def crowded_site(tmp_path_factory):
     boundary, someone missing), every other place accepted into gold: rows to scroll through."""
     db_path = build_database(tmp_path_factory.mktemp("crowded-review") / "annotator.db")
     db = store.connect(db_path)
-    scheme = load_label_scheme()
-    for name in CROWD[2:]:
-        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
-    doc, words = longest_article_words(db)
-    step = len(words) // PLACES
-    lead = get_user(db, "lea")
-    for place in range(PLACES):
-        first = words[place * step]
-        made = []
-        for n, name in enumerate(CROWD):
-            if (place + n) % 5 == 4:
-                continue  # one annotator missed this place
-            label = CROWD_LABELS[(place + (n == 2)) % len(CROWD_LABELS)]
-            span, _ = create_span(
-                db,
-                scheme,
-                get_user(db, name),
-                doc,
-                SpanInput(label, token_start=first, token_end=first + 2 + (n == 1)),
-            )
-            made.append(span)
-        if place % 2 == 0:
-            accept_span(db, scheme, lead, doc, made[0].id)
-    for name in CROWD:
-        set_document_status(db, get_user(db, name), doc, "done")
+    doc = disagreeing_places(
+        db, CROWD, CROWD_LABELS, PLACES, miss_every=5, extra_tokens=2, gold_every=2
+    )
     db.conn.close()
     with live_server(db_path) as url:
         yield url, doc

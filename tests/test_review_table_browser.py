@@ -14,17 +14,12 @@ from playwright.sync_api import expect
 
 from annotator import store
 from annotator.core.labels import load_label_scheme
-from annotator.services import accounts
-from annotator.services.adjudication import accept_span
-from annotator.services.annotations import SpanInput, create_span, set_document_status
-from annotator.store.users import get_user
 from tests.browser_support import (
-    PASSWORD,
     build_database,
+    disagreeing_places,
     drag_select,
     live_server,
     log_in,
-    longest_article_words,
     new_page,
 )
 
@@ -44,33 +39,9 @@ def long_site(tmp_path_factory):
     (a label, a boundary, someone missing); every third place has a gold span already."""
     db_path = build_database(tmp_path_factory.mktemp("review-table") / "annotator.db")
     db = store.connect(db_path)
-    scheme = load_label_scheme()
-    for name in ANNOTATORS[2:]:
-        accounts.create_user(db, name, "annotator", PASSWORD, actor="test")
-    doc, words = longest_article_words(db)
-    step = len(words) // PLACES
-    assert step >= 5, "the article is too short for separate places"
-    lead = get_user(db, "lea")
-    users = {name: get_user(db, name) for name in ANNOTATORS}
-    for place in range(PLACES):
-        first = words[place * step]
-        made = []
-        for n, name in enumerate(ANNOTATORS):
-            if (place + n) % 7 == 6:
-                continue  # one annotator missed this place
-            label = LABELS[(place + (n == 2)) % len(LABELS)]
-            span, _ = create_span(
-                db,
-                scheme,
-                users[name],
-                doc,
-                SpanInput(label, token_start=first, token_end=first + 1 + (n == 1)),
-            )
-            made.append(span)
-        if place % 3 == 0:
-            accept_span(db, scheme, lead, doc, made[0].id)
-    for name in ANNOTATORS:
-        set_document_status(db, users[name], doc, "done")
+    doc = disagreeing_places(
+        db, ANNOTATORS, LABELS, PLACES, miss_every=7, extra_tokens=1, gold_every=3
+    )
     db.conn.close()
     with live_server(db_path) as url:
         yield url, doc, db_path

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlite_utils
 
+from annotator.core.records import Span
 from annotator.store.bulk import insert_values
 from annotator.store.db import now
 
@@ -130,24 +131,8 @@ def layer_import_records(after: dict) -> list[dict]:
     return records
 
 
-_RECORD_KEYS = (
-    "id",
-    "document_id",
-    "annotator",
-    "label",
-    "start",
-    "end",
-    "token_start",
-    "token_end",
-    "attributes",
-    "note",
-    "version",
-    "created",
-    "updated",
-    "scheme_version",
-    "origin",
-    "suggestion_id",
-)
+# Span.record()'s keys: the span's fields, in order.
+_RECORD_KEYS = tuple(f.name for f in fields(Span))
 
 
 def span_creations(db: sqlite_utils.Database) -> list[tuple[Event, dict]]:
