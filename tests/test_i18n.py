@@ -179,6 +179,7 @@ def corpus_and_user_strings(db) -> list[str]:
         found |= {label.name, label.key, label.description_en, label.description_de}
         for a in label.attributes:
             found |= {a.name, a.description or "", *(a.choices or [])}
+            found |= {shown for _, shown in a.choice_names + a.choice_names_de}
     for summary in list_documents(db):
         d = get_document(db, summary.id)
         found |= {str(v) for v in (d.title, d.external_id, d.outlet, d.author, d.url, d.lang) if v}
@@ -221,10 +222,13 @@ def populate(db):
         ("ben", 2, "EDITORIAL_FRAMING", 5, 9),
         ("lea", 1, "STATE_PROPAGANDA", 20, 30),
     ]:
+        attributes = {"agency": "south_korea"} if label == "INTEL_ESTIMATE" else None
         span, _ = create_span(
-            db, scheme, users[name], doc, SpanInput(label, token_start=ts, token_end=te)
+            db, scheme, users[name], doc, SpanInput(label, None, None, ts, te, attributes)
         )
         made.setdefault(name, span)
+        if attributes:
+            made[f"{name} {label}"] = span
     for name, doc in [("anna", 1), ("ben", 1), ("anna", 2), ("ben", 2)]:
         set_document_status(db, users[name], doc, "done")
     comment_on_span(db, users["anna"], made["anna"].id, QUESTION)
@@ -269,6 +273,7 @@ def pages_in(app, language_headers: dict, made) -> dict[str, str]:
             ("GET", "/documents/1", None, language_headers),
             ("GET", "/documents/3", None, language_headers),
             ("GET", f"/documents/1/editor?span={made['anna'].id}", None, hx),
+            ("GET", f"/documents/1/editor?span={made['anna INTEL_ESTIMATE'].id}", None, hx),
             ("GET", "/documents/1/feedback", None, language_headers),
             ("GET", "/review", None, language_headers),  # 403
             ("GET", "/documents/999", None, language_headers),  # 404 from the service
@@ -351,6 +356,25 @@ def test_label_names_come_in_the_interface_language(app, walk_db):
     for key in ("anna GET /documents/1", f"anna GET /documents/1/editor?span={made['anna'].id}"):
         assert any(speaker.description_de in p for p in visible_segments(german[key])), key
         assert any(speaker.description in p for p in visible_segments(english[key])), key
+    # A choice attribute's value by its shown name, never its stored key: the editor's menu,
+    # the guidelines, the span list and the review rows (the last two in their `attrs` boxes,
+    # which the visible-text walk leaves out as data).
+    intel = made["anna INTEL_ESTIMATE"]
+    agency = scheme.get("INTEL_ESTIMATE").attribute("agency")
+    assert dict(agency.choice_names_de)["south_korea"] == "Südkorea"
+    assert dict(agency.choice_names)["south_korea"] == "South Korea"
+    editor = f"anna GET /documents/1/editor?span={intel.id}"
+    seen_de, seen_en = visible_segments(german[editor]), visible_segments(english[editor])
+    assert "Südkorea" in seen_de and "South Korea" in seen_en
+    assert "South Korea" not in seen_de and "Südkorea" not in seen_en
+    assert '<option value="south_korea" selected>Südkorea</option>' in german[editor]
+    assert '<option value="russia">Russland</option>' in german[editor]
+    guideline = "(Südkorea, Ukraine, USA, NATO, Russland, Nordkorea, andere)"
+    assert any(guideline in p for p in visible_segments(german["anna GET /documents/1"]))
+    for key in ("anna GET /documents/1", "lea GET /review/documents/1"):
+        assert '<span class="attr">agency: Südkorea</span>' in german[key], key
+        assert '<span class="attr">agency: South Korea</span>' in english[key], key
+        assert "agency: south_korea" not in german[key] + english[key], key
 
 
 def test_the_scripts_messages_come_in_the_interface_language(app):

@@ -56,6 +56,23 @@ def _base():
             lambda d: d["label"][1]["attributes"][0].update(description_de=""),
             r"attributes\[0\]: field 'description_de' must",
         ),
+        (
+            lambda d: d["label"][1]["attributes"][0]["choice_names_de"].update(mars="Mars"),
+            r"attributes\[0\]: field 'choice_names_de': 'mars' is not one of the choices",
+        ),
+        (
+            lambda d: d["label"][1]["attributes"][0]["choice_names"].update(usa=""),
+            r"attributes\[0\]: field 'choice_names': the name of 'usa' must be a non-empty",
+        ),
+        (
+            lambda d: d["label"][1]["attributes"][0].update(choice_names=["USA"]),
+            r"attributes\[0\]: field 'choice_names' must be a table",
+        ),
+        (
+            lambda d: d["label"][0]["attributes"][0].update(choice_names={"x": "X"}),
+            r"label STATE_PROPAGANDA: attributes\[0\]: field 'choice_names' is only for a "
+            r"'choice' attribute",
+        ),
     ],
 )
 def test_invalid_scheme_names_file_and_field(tmp_path, change, message):
@@ -79,6 +96,16 @@ def test_german_names_are_display_only(tmp_path):
                             scheme.get("INTEL_ESTIMATE").attributes, strict=True):  # fmt: skip
         assert (theirs.name, theirs.type, theirs.choices) == (ours.name, ours.type, ours.choices)
         assert theirs.description == ours.description_de != ours.description
+    agency = scheme.get("INTEL_ESTIMATE").attribute("agency")
+    german_agency = german.get("INTEL_ESTIMATE").attribute("agency")
+    assert [agency.choice_name(c) for c in agency.choices][:3] == ["South Korea", "Ukraine", "USA"]
+    assert german_agency.choice_name("south_korea") == "Südkorea"
+    assert german.attribute_text("INTEL_ESTIMATE", "agency", "russia") == "Russland"
+    assert scheme.attribute_text("INTEL_ESTIMATE", "agency", "russia") == "Russia"
+    # a value the scheme does not name (a dropped choice, a text attribute) shows as it is
+    assert german.attribute_text("INTEL_ESTIMATE", "agency", "mars") == "mars"
+    assert german.attribute_text("STATE_PROPAGANDA", "speaker", "KCNA") == "KCNA"
+    assert german.attribute_text("NO_SUCH_LABEL", "agency", "usa") == "usa"
     assert scheme.localized("en") is scheme and scheme.localized("de") is german
     assert german.localized("de") is german and german.localized("en") is scheme
     data = _base()
@@ -86,8 +113,17 @@ def test_german_names_are_display_only(tmp_path):
         label.pop("name_de")
         for attribute in label.get("attributes", []):
             attribute.pop("description_de")
+            attribute.pop("choice_names_de", None)
     plain = load_label_scheme(_write(tmp_path, data))
     assert plain.fingerprint() == scheme.fingerprint() and plain.localized("de") is plain
+    # the English names are display only too; a partial table names only some choices
+    for label in data["label"]:
+        for attribute in label.get("attributes", []):
+            if attribute.pop("choice_names", None):
+                attribute["choice_names"] = {"nato": "NATO"}
+    partial = load_label_scheme(_write(tmp_path, data)).get("INTEL_ESTIMATE").attribute("agency")
+    assert [partial.choice_name(c) for c in ("nato", "usa")] == ["NATO", "usa"]
+    assert load_label_scheme(_write(tmp_path, data)).fingerprint() == scheme.fingerprint()
 
 
 def test_unreadable_and_unparsable_files(tmp_path):

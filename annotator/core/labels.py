@@ -26,6 +26,17 @@ class Attribute:
     description: str = ""
     max_length: int = 200
     description_de: str = ""  # the description in the German interface (`description` where empty)
+    # (choice, shown name) pairs, in the interface in English and in German; a choice without
+    # one shows as itself
+    choice_names: tuple[tuple[str, str], ...] = ()
+    choice_names_de: tuple[tuple[str, str], ...] = ()
+
+    def choice_name(self, value: str) -> str:
+        """How the interface shows the choice `value` (itself where it has no name)."""
+        for choice, shown in self.choice_names:
+            if choice == value:
+                return shown
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +69,13 @@ class LabelScheme:
 
     def localized(self, language: str) -> LabelScheme:
         """The scheme as the interface in `language` shows it: in German each label's `name` is
-        its `name_de` and each attribute's `description` its `description_de`, where they have
-        one. Keys, guidelines and choices stay, and so does the fingerprint's content (a display
-        translation is not a new guideline)."""
+        its `name_de`, each attribute's `description` its `description_de` and each choice's
+        shown name its `choice_names_de` entry, where they have one. Keys, guidelines and choices
+        stay, and so does the fingerprint's content (a display translation is not a new
+        guideline)."""
         base = self.original or self
         if language != "de" or not any(
-            label.name_de or any(a.description_de for a in label.attributes)
+            label.name_de or any(a.description_de or a.choice_names_de for a in label.attributes)
             for label in base.labels
         ):
             return base
@@ -75,7 +87,13 @@ class LabelScheme:
                         label,
                         name=label.name_de or label.name,
                         attributes=tuple(
-                            replace(a, description=a.description_de or a.description)
+                            replace(
+                                a,
+                                description=a.description_de or a.description,
+                                choice_names=tuple(
+                                    {**dict(a.choice_names), **dict(a.choice_names_de)}.items()
+                                ),
+                            )
                             for a in label.attributes
                         ),
                     )
@@ -87,6 +105,15 @@ class LabelScheme:
             )
             base.translations[language] = cached
         return cached
+
+    def attribute_text(self, label_key: str, name: str, value: object) -> str:
+        """How the interface shows a span's attribute value: a choice by its shown name, any
+        other value (text, a choice a later scheme dropped) as it is."""
+        label = self.by_key.get(label_key)
+        attribute = label.attribute(name) if label is not None else None
+        if attribute is None or attribute.type != "choice" or not isinstance(value, str):
+            return str(value)
+        return attribute.choice_name(value)
 
     def keys(self) -> list[str]:
         """The label keys in scheme order."""
@@ -100,9 +127,9 @@ class LabelScheme:
     def fingerprint(self) -> str:
         """The labels' guideline content (keys, names, descriptions, attributes) as canonical JSON.
 
-        Colours, hotkeys and the German display texts (`name_de`, an attribute's
-        `description_de`) are left out: they change how the page looks, not what annotators are
-        asked to mark. A localized scheme gives its original's.
+        Colours, hotkeys and the display texts (`name_de`, an attribute's `description_de`,
+        the choices' shown names) are left out: they change how the page looks, not what
+        annotators are asked to mark. A localized scheme gives its original's.
         """
         content = [
             {
@@ -198,7 +225,16 @@ _LABEL_FIELDS = {
     "name_de",
 }
 _REQUIRED = ("key", "name", "colour", "hotkey", "description_de", "description_en")
-_ATTRIBUTE_FIELDS = {"name", "type", "choices", "description", "max_length", "description_de"}
+_ATTRIBUTE_FIELDS = {
+    "name",
+    "type",
+    "choices",
+    "description",
+    "max_length",
+    "description_de",
+    "choice_names",
+    "choice_names_de",
+}
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -320,6 +356,32 @@ def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:
                 entry.get("description", ""),
                 max_length,
                 _optional_text(entry, "description_de", where),
+                _choice_names(entry, "choice_names", kind, choices, where),
+                _choice_names(entry, "choice_names_de", kind, choices, where),
             )
         )
     return tuple(attributes)
+
+
+def _choice_names(
+    entry: dict, field_name: str, kind: str, choices: list, where: str
+) -> tuple[tuple[str, str], ...]:
+    """An attribute's table of shown names, choice -> name, checked against its choices."""
+    if field_name not in entry:
+        return ()
+    names = entry[field_name]
+    if kind != "choice":
+        raise LabelSchemeError(f"{where}: field {field_name!r} is only for a 'choice' attribute")
+    if not isinstance(names, dict):
+        raise LabelSchemeError(f"{where}: field {field_name!r} must be a table, choice = name")
+    for choice, shown in names.items():
+        if choice not in choices:
+            raise LabelSchemeError(
+                f"{where}: field {field_name!r}: {choice!r} is not one of the choices "
+                f"({', '.join(choices)})"
+            )
+        if not isinstance(shown, str) or not shown.strip():
+            raise LabelSchemeError(
+                f"{where}: field {field_name!r}: the name of {choice!r} must be a non-empty string"
+            )
+    return tuple((c, names[c].strip()) for c in choices if c in names)
