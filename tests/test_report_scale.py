@@ -295,6 +295,39 @@ def test_the_stores_span_columns_give_the_report_of_the_span_objects(
     assert stored.matching_columns() is None
 
 
+def test_the_stores_layers_are_the_spans_written_built_when_asked_for(tmp_path):
+    """agreement_documents' `spans` (StoredLayers): per document, the annotators who finished
+    it, each with exactly the spans written (a done layer with none is an empty list), built
+    from the columns once, on first use."""
+    docs, names = _corpus(5, 4, 60, 0.7, spans=9)
+    _write(tmp_path / "a.db", docs, names)
+    db = store.connect(tmp_path / "a.db")
+    stored = agreement_documents(db)
+    db.conn.close()
+    written = [d for d in docs if d.spans]
+    assert [d.external_id for d in stored] == [d.external_id for d in written]
+    assert any(not layer for d in written for layer in d.spans.values())  # done, found nothing
+
+    def key(s):
+        return (s.token_start, s.token_end, s.start, s.end, s.label)
+
+    for ours, theirs in zip(stored, written, strict=True):
+        assert list(ours.spans) == sorted(theirs.spans) and len(ours.spans) == len(theirs.spans)
+        for name in names:
+            assert (name in ours.spans) == (name in theirs.spans)
+            if name not in theirs.spans:
+                with pytest.raises(KeyError):
+                    ours.spans[name]
+                assert ours.spans.get(name) is None
+                continue
+            layer = ours.spans[name]
+            assert sorted(layer, key=key) == sorted(theirs.spans[name], key=key)
+            assert ours.spans[name] is layer  # built once
+        assert {n: sorted(v, key=key) for n, v in ours.spans.items()} == {
+            n: sorted(v, key=key) for n, v in theirs.spans.items()
+        }
+
+
 def test_manual_only_figures_reuse_the_report_only_without_untouched_suggestions(tmp_path):
     docs, names = _corpus(31, 3, 30, 0.9)
     scheme = load_label_scheme()

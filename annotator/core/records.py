@@ -4,6 +4,7 @@ The store returns these; services and the web take and render them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ class AgreementDocument:
     id: int
     external_id: str
     tokens: list[tuple[int, int]]
-    spans: dict[str, list[SpanData]] = field(default_factory=dict)
+    spans: Mapping[str, list[SpanData]] = field(default_factory=dict)  # a dict, or StoredLayers
 
 
 @dataclass(frozen=True, slots=True)

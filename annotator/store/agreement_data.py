@@ -9,7 +9,12 @@ import numpy as np
 import sqlite_utils
 
 from annotator.core.records import AgreementDocument, SpanData
-from annotator.core.span_columns import AgreementDocuments, StoredSpans
+from annotator.core.span_columns import (
+    AgreementDocuments,
+    StoredLayers,
+    StoredSpans,
+    layers_of,
+)
 from annotator.store.documents import get_tokens
 from annotator.store.users import GOLD
 
@@ -49,16 +54,16 @@ def agreement_documents(
         + (" AND (s.origin_kind = 'manual' OR s.origin_edited = 1)" if typed_by_hand_only else ""),
         names,
     ).fetchall()
-    spans: dict[tuple[int, str], list[SpanData]] = defaultdict(list)
-    for row in rows:
-        spans[(row[0], row[1])].append(SpanData(row[2], row[3], row[4], row[5], row[6]))
-    documents = _documents(db, done, spans)
-    return AgreementDocuments(documents, _columns(rows, documents, names))
+    ids = sorted(done)
+    columns = _columns(rows, ids, names)
+    # the layers' SpanData lists are made from the columns when asked for (StoredLayers)
+    layers = layers_of(columns, [tuple(done[i]) for i in ids])
+    return AgreementDocuments(_documents(db, ids, layers), columns)
 
 
-def _columns(rows: list[tuple], documents: list[AgreementDocument], names: list[str]):
-    """The span rows as columns (document positions in `documents`, name and label codes)."""
-    position = {doc.id: i for i, doc in enumerate(documents)}
+def _columns(rows: list[tuple], ids: list[int], names: list[str]) -> StoredSpans:
+    """The span rows as columns (positions in the sorted document `ids`, name and label
+    codes)."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     labels = tuple(sorted(set(columns[6])))
     code = {label: i for i, label in enumerate(labels)}
@@ -69,7 +74,7 @@ def _columns(rows: list[tuple], documents: list[AgreementDocument], names: list[
         return np.fromiter(values, dtype=np.int64, count=n)
 
     return StoredSpans(
-        doc=ints(map(position.__getitem__, columns[0])),
+        doc=np.searchsorted(np.array(ids, dtype=np.int64), ints(columns[0])),
         annotator=ints(map(name_code.__getitem__, columns[1])),
         annotators=tuple(names),
         label=ints(map(code.__getitem__, columns[6])),
@@ -128,20 +133,19 @@ def gold_documents(
     return _documents(db, {d: [] for d in document_ids}, {})
 
 
-def _documents(db, done, spans) -> list[AgreementDocument]:
-    if not done:
+def _documents(db, ids: list[int], layers: list[StoredLayers]) -> list[AgreementDocument]:
+    if not ids:
         return []
-    ids = sorted(done)
     external = dict(db.conn.execute("SELECT id, external_id FROM document").fetchall())
     documents = []
-    for document_id in ids:
+    for document_id, spans in zip(ids, layers, strict=True):
         index = get_tokens(db, document_id)
         documents.append(
             AgreementDocument(
                 id=document_id,
                 external_id=external[document_id],
                 tokens=np.stack([index.starts, index.ends], axis=1),
-                spans={name: spans.get((document_id, name), []) for name in done[document_id]},
+                spans=spans,
             )
         )
     return documents
