@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import sqlite_utils
@@ -11,7 +11,6 @@ import sqlite_utils
 from annotator.core.records import AgreementDocument, SpanData
 from annotator.core.span_columns import (
     AgreementDocuments,
-    StoredLayers,
     StoredSpans,
     layers_of,
 )
@@ -130,10 +129,11 @@ def gold_documents(
     db: sqlite_utils.Database, document_ids: Sequence[int]
 ) -> list[AgreementDocument]:
     """Documents with their tokens and no annotator's spans (to score another source on)."""
-    return _documents(db, {d: [] for d in document_ids}, {})
+    ids = sorted(set(document_ids))
+    return _documents(db, ids, [{} for _ in ids])
 
 
-def _documents(db, ids: list[int], layers: list[StoredLayers]) -> list[AgreementDocument]:
+def _documents(db, ids: list[int], layers: Sequence[Mapping]) -> list[AgreementDocument]:
     if not ids:
         return []
     external = dict(db.conn.execute("SELECT id, external_id FROM document").fetchall())
