@@ -139,9 +139,22 @@ def test_typed_note_survives_escape_another_span_and_reload(site, browser):
     assert stored[one.id].note == "then another span at once"
     assert stored[one.id].attributes == {"speaker": "KCNA"}
     assert stored[two.id].note == "typed, then a pause, then reload"
-    assert stored[two.id].attributes.get("agency")
+    assert stored[two.id].attributes == {"agency": "south_korea"}  # the first choice
     # Each autosave carried the version the one before returned: no refusal on the way.
     assert page.locator("#flash.error").count() == 0
+    # The choice by its shown name, in the list and the editor's menu; stored as its key.
+    expect(page.locator(f'#spans li[data-span="{two.id}"] .attr')).to_have_text(
+        "agency: South Korea"
+    )
+    page.click(f'#spans li[data-span="{two.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{two.id}"]')
+    menu = page.locator("#editor select[name='attr.agency']")
+    expect(menu.locator("option:checked")).to_have_text("South Korea")
+    assert menu.input_value() == "south_korea"
+    page.screenshot(path=str(ARTIFACTS / "document_choice_attribute_desktop.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#editor").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "document_choice_attribute_phone.png"))
     page.context.close()
 
 
