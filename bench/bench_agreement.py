@@ -28,7 +28,7 @@ Measured 2026-12-02 (fourth session), quiet machine, after the store's layers be
 - 1k: report 0.44 / 0.61 s, krippendorff 0.36 s (ratio 1.23 / 1.71; by user CPU 1.33 / 2.02)
 - 10k: 4.11 / 5.43 s against 12.24 s (0.34 / 0.44; user CPU 0.77 / 1.00)
 - 30k: 11.9 / 12.0 s against 42.6 s, of which 9.7 s user and 32.8 s system (0.28 / 0.28;
-  user CPU 0.95 / 1.11); the code before, the same morning: 21.5 / 18.3 s (user 1.58 / 1.47)
+  user CPU 0.95 / 1.11); the code before, earlier the same day: 21.5 / 18.3 s (user 1.58 / 1.47)
 - 100k (--reference-limit 100000 --no-memory-report, a 32 GiB swap file): 56.5 / 53.1 s
   against 253.3 s, of which 39.6 s user, 124.2 s system and the rest waiting for 776,331 pages
   from swap (0.22 / 0.21; user CPU 0.88 / 0.98); the code before: 79.3 / 65.6 s (user 1.16 /
