@@ -180,6 +180,7 @@ def corpus_and_user_strings(db) -> list[str]:
         for a in label.attributes:
             found |= {a.name, a.description or "", *(a.choices or [])}
             found |= {shown for _, shown in a.choice_names + a.choice_names_de}
+            found |= {a.title, a.title_de}
     for summary in list_documents(db):
         d = get_document(db, summary.id)
         found |= {str(v) for v in (d.title, d.external_id, d.outlet, d.author, d.url, d.lang) if v}
@@ -372,9 +373,12 @@ def test_label_names_come_in_the_interface_language(app, walk_db):
     guideline = "(Südkorea, Ukraine, USA, NATO, Russland, Nordkorea, andere)"
     assert any(guideline in p for p in visible_segments(german["anna GET /documents/1"]))
     for key in ("anna GET /documents/1", "lea GET /review/documents/1"):
-        assert '<span class="attr">agency: Südkorea</span>' in german[key], key
+        assert '<span class="attr">Quelle: Südkorea</span>' in german[key], key
         assert '<span class="attr">agency: South Korea</span>' in english[key], key
-        assert "agency: south_korea" not in german[key] + english[key], key
+        assert "south_korea" not in german[key].replace('value="south_korea"', ""), key
+    # the attributes by their titles in German: the editor and the guidelines
+    assert "Quelle" in seen_de and "agency" not in seen_de and "agency" in seen_en
+    assert "Sprecher" in visible_segments(german["anna GET /documents/1"])
 
 
 def test_the_scripts_messages_come_in_the_interface_language(app):

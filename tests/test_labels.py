@@ -69,6 +69,10 @@ def _base():
             r"attributes\[0\]: field 'choice_names' must be a table",
         ),
         (
+            lambda d: d["label"][0]["attributes"][0].update(title_de=" "),
+            r"label STATE_PROPAGANDA: attributes\[0\]: field 'title_de' must be a non-empty",
+        ),
+        (
             lambda d: d["label"][0]["attributes"][0].update(choice_names={"x": "X"}),
             r"label STATE_PROPAGANDA: attributes\[0\]: field 'choice_names' is only for a "
             r"'choice' attribute",
@@ -106,6 +110,11 @@ def test_german_names_are_display_only(tmp_path):
     assert german.attribute_text("INTEL_ESTIMATE", "agency", "mars") == "mars"
     assert german.attribute_text("STATE_PROPAGANDA", "speaker", "KCNA") == "KCNA"
     assert german.attribute_text("NO_SUCH_LABEL", "agency", "usa") == "usa"
+    # and the attributes by their titles
+    assert german.attribute_title("INTEL_ESTIMATE", "agency") == "Quelle"
+    assert german_agency.shown_name == "Quelle" and agency.shown_name == "agency"
+    assert german.attribute_title("STATE_PROPAGANDA", "speaker") == "Sprecher"
+    assert german.attribute_title("STATE_PROPAGANDA", "dropped") == "dropped"
     assert scheme.localized("en") is scheme and scheme.localized("de") is german
     assert german.localized("de") is german and german.localized("en") is scheme
     data = _base()
@@ -114,6 +123,7 @@ def test_german_names_are_display_only(tmp_path):
         for attribute in label.get("attributes", []):
             attribute.pop("description_de")
             attribute.pop("choice_names_de", None)
+            attribute.pop("title_de", None)
     plain = load_label_scheme(_write(tmp_path, data))
     assert plain.fingerprint() == scheme.fingerprint() and plain.localized("de") is plain
     # the English names are display only too; a partial table names only some choices

@@ -30,6 +30,13 @@ class Attribute:
     # one shows as itself
     choice_names: tuple[tuple[str, str], ...] = ()
     choice_names_de: tuple[tuple[str, str], ...] = ()
+    title: str = ""  # the attribute's name as the interface shows it (`name` where empty)
+    title_de: str = ""  # ... in the German interface (`title` where empty)
+
+    @property
+    def shown_name(self) -> str:
+        """The attribute's name as the interface shows it."""
+        return self.title or self.name
 
     def choice_name(self, value: str) -> str:
         """How the interface shows the choice `value` (itself where it has no name)."""
@@ -75,7 +82,8 @@ class LabelScheme:
         guideline)."""
         base = self.original or self
         if language != "de" or not any(
-            label.name_de or any(a.description_de or a.choice_names_de for a in label.attributes)
+            label.name_de
+            or any(a.description_de or a.choice_names_de or a.title_de for a in label.attributes)
             for label in base.labels
         ):
             return base
@@ -89,6 +97,7 @@ class LabelScheme:
                         attributes=tuple(
                             replace(
                                 a,
+                                title=a.title_de or a.title,
                                 description=a.description_de or a.description,
                                 choice_names=tuple(
                                     {**dict(a.choice_names), **dict(a.choice_names_de)}.items()
@@ -115,6 +124,13 @@ class LabelScheme:
             return str(value)
         return attribute.choice_name(value)
 
+    def attribute_title(self, label_key: str, name: str) -> str:
+        """How the interface names a span's attribute (`name` itself where the scheme gives no
+        title, or no longer has the attribute)."""
+        label = self.by_key.get(label_key)
+        attribute = label.attribute(name) if label is not None else None
+        return attribute.shown_name if attribute is not None else name
+
     def keys(self) -> list[str]:
         """The label keys in scheme order."""
         return [label.key for label in self.labels]
@@ -128,8 +144,9 @@ class LabelScheme:
         """The labels' guideline content (keys, names, descriptions, attributes) as canonical JSON.
 
         Colours, hotkeys and the display texts (`name_de`, an attribute's `description_de`,
-        the choices' shown names) are left out: they change how the page looks, not what
-        annotators are asked to mark. A localized scheme gives its original's.
+        `title` and `title_de`, the choices' shown names) are left out: they change how the
+        page looks, not what annotators are asked to mark. A localized scheme gives its
+        original's.
         """
         content = [
             {
@@ -234,6 +251,8 @@ _ATTRIBUTE_FIELDS = {
     "description_de",
     "choice_names",
     "choice_names_de",
+    "title",
+    "title_de",
 }
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -358,6 +377,8 @@ def _attributes(entries: Any, at: str) -> tuple[Attribute, ...]:
                 _optional_text(entry, "description_de", where),
                 _choice_names(entry, "choice_names", kind, choices, where),
                 _choice_names(entry, "choice_names_de", kind, choices, where),
+                _optional_text(entry, "title", where),
+                _optional_text(entry, "title_de", where),
             )
         )
     return tuple(attributes)
