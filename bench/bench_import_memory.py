@@ -76,6 +76,13 @@ speed drifts by a quarter over minutes (the same 10k plain import took 19.4, 23.
   met at 100k. A document with spans costs about 13% more at 100k than at 10k, plain text the
   same; what grows is SQLite's (a deeper span table and id index, a commit whose checkpoint
   copies a 2.4 GB write-ahead log, 15 s against 0.8 s), not the Python loop.
+
+Measured 2026-12-02 (fourth session), an experiment not kept: the span table WITHOUT ROWID keyed
+by its id (ids counting up within a millisecond, so that rows append), 100k with spans, runs
+alternated: 331.1 s against 331.0 s and 361.6 s for the table as it is; database 2,371 against
+2,389 MB. No gain: the secondary index then carries the 36-character id instead of the rowid.
+perf by library on a running 100k import: SQLite 4.1% of the samples early, 5.25% late;
+CPython (spaCy's tokenizer and lexeme attributes for every new pseudo-word among it) 79 / 76%.
 """
 
 from __future__ import annotations
