@@ -115,11 +115,14 @@ class LabelScheme:
             base.translations[language] = cached
         return cached
 
+    def _attribute(self, label_key: str, name: str) -> Attribute | None:
+        label = self.by_key.get(label_key)
+        return label.attribute(name) if label is not None else None
+
     def attribute_text(self, label_key: str, name: str, value: object) -> str:
         """How the interface shows a span's attribute value: a choice by its shown name, any
         other value (text, a choice a later scheme dropped) as it is."""
-        label = self.by_key.get(label_key)
-        attribute = label.attribute(name) if label is not None else None
+        attribute = self._attribute(label_key, name)
         if attribute is None or attribute.type != "choice" or not isinstance(value, str):
             return str(value)
         return attribute.choice_name(value)
@@ -127,8 +130,7 @@ class LabelScheme:
     def attribute_title(self, label_key: str, name: str) -> str:
         """How the interface names a span's attribute (`name` itself where the scheme gives no
         title, or no longer has the attribute)."""
-        label = self.by_key.get(label_key)
-        attribute = label.attribute(name) if label is not None else None
+        attribute = self._attribute(label_key, name)
         return attribute.shown_name if attribute is not None else name
 
     def keys(self) -> list[str]:

@@ -68,10 +68,7 @@ class _LayerRows:
         self.keys = keys[self.order]
 
     def spans(self, doc: int, name: str) -> list[SpanData]:
-        code = self.code.get(name)
-        if code is None:
-            return []
-        key = doc * self.width + code
+        key = doc * self.width + self.code[name]
         lo, hi = np.searchsorted(self.keys, [key, key + 1])
         rows = self.order[lo:hi]
         c = self.columns
