@@ -460,6 +460,21 @@ def test_german_browser_gets_a_german_interface_and_the_switch_is_remembered(
         assert_no_sideways_scroll(page, width, "the document page")
         page.screenshot(path=str(ARTIFACTS / f"i18n-document-de-{shot}.png"), full_page=True)
 
+        # A choice attribute in the editor: its title and its choice by their German names.
+        page.goto("/documents/1")
+        page.wait_for_selector("#spans li[data-span]")
+        row = page.locator("#spans li:has(.attr)")
+        expect(row.locator(".attr")).to_have_text("Quelle: Südkorea")
+        row.click()  # on a phone too: the list's later rows are not under the next section
+        page.wait_for_selector("#editor.open")
+        menu = page.locator("#editor select[name='attr.agency']")
+        expect(menu.locator("option:checked")).to_have_text("Südkorea")
+        expect(page.locator("#editor label:has(select[name='attr.agency'])")).to_contain_text(
+            "Quelle"
+        )
+        page.locator("#editor").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"i18n-choice-attribute-de-{shot}.png"))
+
         page.goto("/documents/1/feedback")
         expect(page.locator("#feedback-places h2").first).to_contain_text(
             "Ihre Spannen, eine nach der anderen"
