@@ -1,7 +1,7 @@
 """Import throughput of ~10 MB of German text next to the raw spaCy tokenizer on the same text.
 
 Run: .venv/bin/python bench/bench_import.py [--mb 10]
-     .venv/bin/python bench/bench_import.py --memory [--sizes 10000 100000]
+     .venv/bin/python bench/bench_import.py --memory [--sizes 10000 100000] [--repeat 2]
        (issue 18: import in bounded memory, with 3 annotators x 20 spans; bench_import_memory)
 Prints documents/s and tokens/s of `annotator import` (canonicalise, hash, tokenize + sentencize,
 store tokens, one transaction) and of the bare tokenizer and the bare pipeline, and the ratio.
