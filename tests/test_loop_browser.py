@@ -142,7 +142,11 @@ def test_typed_note_survives_escape_another_span_and_reload(site, browser):
     assert stored[two.id].attributes == {"agency": "south_korea"}  # the first choice
     # Each autosave carried the version the one before returned: no refusal on the way.
     assert page.locator("#flash.error").count() == 0
-    # The choice by its shown name, in the list and the editor's menu; stored as its key.
+    # The choice by its shown name, in the list and the editor's menu; stored as its key. The
+    # reload above raced the save its unload sent (the rows were read from the store above, once
+    # it landed): a second reload renders the stored state.
+    page.reload()
+    page.wait_for_selector("#spans li[data-span]")
     expect(page.locator(f'#spans li[data-span="{two.id}"] .attr')).to_have_text(
         "agency: South Korea"
     )
