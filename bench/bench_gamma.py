@@ -37,6 +37,14 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
   pricing 2.3 s (17 rounds, about 45,000 columns), the LP 0.9 s, the exact integer step 1.6 s
   before and about 1.0 s after (large fractional components get a milp each). Target < 10 s
   NOT met.
+- 10 x 200 each over 10 documents, fourth session, 21:00 UTC, loaded machine (load 1.9),
+  --budget 600: components of 150 units or more solved alone (not one chunk of all ten
+  documents): 82.7 s for 30 samples, 69.4 s adaptive, against 93.7 / 93.2 s for the code
+  before (f536c05) in the same run; same gamma. One sample in one process: 5.7 -> 4.3 s.
+  Pricing is 65% of a sample, the LPs 20%, milp 7%: with no pricing at all a sample would
+  still cost about 1.5 s, so the target needs another algorithm, not tuning. NOT met.
+  Unchanged in the same run (new / old): six annotators 1.47 / 1.21 s (its documents of
+  94-106 units stay chunked; the gap is the load), 1,000 documents 3.76 / 4.16 s.
 - 1,000 documents x 3: 6.2 s (30 samples), 5.3 s adaptive while another developer's job held
   a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
   1.13 s / 1.09 s.
