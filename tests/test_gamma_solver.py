@@ -214,3 +214,18 @@ def test_a_solve_in_a_request_thread_keeps_the_other_threads_standard_output(tmp
     kept = out.read_bytes().count(b"log line\n")
     assert written > 0
     assert kept == written
+
+
+def test_large_components_are_solved_alone_and_every_component_once():
+    from annotator.agreement.gamma_alignment import _ALONE_UNITS, _CHUNK_UNITS, _chunks
+
+    sizes = np.array([3, _ALONE_UNITS, 40, _ALONE_UNITS + 7, 2_000, 1_500, 10])
+    comps = np.arange(len(sizes))
+    chunks = _chunks(comps, sizes)
+    assert sorted(int(c) for chunk in chunks for c in chunk) == comps.tolist()
+    for chunk in chunks:
+        if (sizes[chunk] >= _ALONE_UNITS).any():
+            assert len(chunk) == 1  # a large component shares its solve with no other
+        else:
+            assert sizes[chunk[:-1]].sum() < _CHUNK_UNITS  # a run starts below the chunk size
+    assert _chunks(np.zeros(0, dtype=np.int64), sizes) == []

@@ -223,8 +223,8 @@ def _chunks(comps: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
     alone = sizes[comps] >= _ALONE_UNITS
     small = comps[~alone]
     chunk_of = (np.cumsum(sizes[small]) - sizes[small]) // _CHUNK_UNITS
-    runs = np.split(small, np.flatnonzero(np.diff(chunk_of)) + 1) if len(small) else []
-    return [c[None] for c in comps[alone]] + [r for r in runs if len(r)]
+    runs = np.split(small, np.flatnonzero(np.diff(chunk_of)) + 1)
+    return list(comps[alone][:, None]) + [r for r in runs if len(r)]
 
 
 def _neighbours(units: Units, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -887,8 +887,6 @@ def best_alignment(
     tuples: list = []
     disorders: list = []
     for chunk in _chunks(rest, sizes):
-        if not len(chunk):
-            continue
         if deadline is not None and time.monotonic() > deadline:
             raise GammaTooLarge("the time budget ran out during the alignment")
         chosen = np.concatenate([order[bounds[c] : bounds[c + 1]] for c in chunk])
