@@ -113,6 +113,18 @@ def test_swapping_the_stretches_brings_the_view_from_before_to_after(old, new, d
     assert _swapped(loaded, stretches) == expected
 
 
+def test_a_hidden_span_whose_kind_changes_brings_its_other_places_into_the_stretch():
+    """Found by the property above: a span added at token 0 in layer b turns a's M span over
+    tokens 0-1 from missing to label. With only L shown, that span is hidden in the place at
+    token 1 as well, which the change does not overlap; its row must be swapped too."""
+    before = [_span(0, "a", "L", 1, 0), _span(1, "a", "M", 0, 1)]
+    added = _span(1000, "b", "L", 0, 0)
+    old_places, new_places = _places(before, ["L"]), _places([*before, added], ["L"])
+    stretches = review.changed_stretches(new_places, [(0, 0)])
+    assert [(s.token_start, s.token_end) for s in stretches] == [(0, 1)]
+    assert _swapped([_row(p) for p in old_places], stretches) == [_row(p) for p in new_places]
+
+
 def test_stretches_join_and_cover_whole_places():
     a = _span(1, "a", "L", 10, 4)  # 10-14
     b = _span(2, "b", "L", 13, 6)  # 13-19: one place 10-19 with a

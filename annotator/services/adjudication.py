@@ -233,16 +233,28 @@ def changed_stretches(
     """The stretches of `places` (the regions after a change, in order) whose rows change when
     spans inside the `changed` token ranges [start, end] were added, removed or edited.
 
-    Each range widens over the places it overlaps; overlapping stretches join. A place outside
-    every stretch was the same place before the change (none of its spans changed and none
-    joined it), and every place that overlapped a range before the change lies inside the
-    stretch (its unchanged spans belong to places that overlap the range now), so replacing the
-    rows that overlap each stretch with its places brings a view from before to after.
+    A span that overlaps a range may change kind (its relation to the changed layer), so each
+    range first widens over the hidden spans that overlap it: a shown one lies in a place over
+    the range anyway, but a hidden one (a label the filter leaves out) is listed in every place
+    it overlaps, beyond the range too. Then each range widens over the places it overlaps, and
+    overlapping stretches join. A place outside every stretch was the same place before the
+    change (none of its spans changed, changed kind or joined it), and every place that
+    overlapped a range before the change lies inside the stretch (its unchanged spans belong to
+    places that overlap the range now), so replacing the rows that overlap each stretch with
+    its places brings a view from before to after.
     """
     starts = [r.token_start for r in places]
     ends = [r.token_end for r in places]
+    reach = [list(r) for r in changed]
+    for place in places:
+        for cells in place.hidden.values():
+            for c in cells:
+                s = c.span
+                for (first, last), r in zip(changed, reach):
+                    if s.token_start <= last and s.token_end >= first:
+                        r[0], r[1] = min(r[0], s.token_start), max(r[1], s.token_end)
     widened = []
-    for first, last in changed:
+    for first, last in reach:
         lo, hi = bisect_left(ends, first), bisect_right(starts, last)  # places[lo:hi] overlap
         if lo < hi:
             first, last = min(first, starts[lo]), max(last, ends[hi - 1])
