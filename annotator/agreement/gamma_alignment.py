@@ -396,10 +396,17 @@ def _solve_by_pricing(
     # slightly negative again: only columns not yet in it count as new
     present = {row.tobytes() for row in parts}
     center_bound = -np.inf
+    last_value = np.inf
     while True:
         value, x, lp_duals = master.solve()
         duals[chosen] = lp_duals
-        weight = _SMOOTHING if np.isfinite(center_bound) else 0.0
+        # once the LP value stalls, price at its own duals: the smoothed ones close the gap to
+        # the bound only by halves (five more rounds of fourteen on ten-annotator samples),
+        # while the LP's prove it optimal at once where no column of negative reduced cost
+        # is left
+        stalled = value >= last_value - 1e-9 * (1 + abs(value))
+        last_value = value
+        weight = _SMOOTHING if np.isfinite(center_bound) and not stalled else 0.0
         while True:
             mixed = weight * center + (1 - weight) * duals
             new, new_sums, new_ks, new_rc, ok = price_alignments(
