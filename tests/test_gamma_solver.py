@@ -41,6 +41,23 @@ def _count_calls(monkeypatch, name: str) -> list[None]:
     return calls
 
 
+def _count_listings(monkeypatch) -> list[None]:
+    """gamma_dp.price_alignments wrapped so that each call listing every column within a
+    threshold (per_anchor = 0: the exact step's) appends to the list returned."""
+    from annotator.agreement import gamma_dp
+
+    calls: list[None] = []
+    original = gamma_dp.price_alignments
+
+    def counted(*args):
+        if args[14] == 0:
+            calls.append(None)
+        return original(*args)
+
+    monkeypatch.setattr(gamma_dp, "price_alignments", counted)
+    return calls
+
+
 def _arrays(units: list[Unit]) -> Units:
     annotators = sorted({u.annotator for u in units})
     return Units.from_units(units, annotators, sorted({u.category for u in units}))
@@ -133,14 +150,20 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
     listed = [best_alignment(arrays).disorder for arrays in continua]
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 0)  # every chunk generated
     exact_steps = _count_calls(monkeypatch, "_exact_where_fractional")
-    # the fractional components' integer programs together (small), then each alone
-    for alone in (gamma_alignment._MILP_ALONE_COLUMNS, 1):
+    listings = _count_listings(monkeypatch)
+    # the fractional components' integer programs together (small), then each alone; then
+    # the gap listed by a hundredth first, so that the listing mostly has to widen
+    alone, window = gamma_alignment._MILP_ALONE_COLUMNS, gamma_alignment._FIRST_WINDOW
+    settings = [(alone, window), (1, window), (alone, 0.01)]
+    for alone, window in settings:
         monkeypatch.setattr(gamma_alignment, "_MILP_ALONE_COLUMNS", alone)
+        monkeypatch.setattr(gamma_alignment, "_FIRST_WINDOW", window)
         for arrays, disorder in zip(continua, listed, strict=True):
             alignment = best_alignment(arrays)
             assert alignment.disorder == pytest.approx(disorder, abs=1e-9)
             assert _partition_disorder(arrays, alignment) == pytest.approx(disorder, abs=1e-9)
     assert len(exact_steps) > 0  # some LP was fractional, so the exact step was exercised
+    assert len(listings) > len(exact_steps)  # and some listing within a part of the gap widened
 
 
 @pytest.mark.slow

@@ -646,33 +646,77 @@ def _exact_where_fractional(
         comp_of_unit, weights=duals[open_units] + least[open_units], minlength=len(open_comps)
     )
     gap = upper - lower
-    thresholds = np.full(empty, -np.inf)
-    thresholds[open_units] = (gap + 1e-9 * (1 + np.abs(upper)))[comp_of_unit] + least[open_units]
-    listed, sums, ks, _, ok = price_alignments(*args, duals, thresholds, 0, limit, steps)
-    if not ok:
-        raise GammaTooLarge(
-            f"the unitary alignments within the LP's gap exceed the budget of {limit:,}"
-        )
+    tol = 1e-9 * (1 + np.abs(upper))
+    # Listing every column within the whole gap can take tens of thousands (a fractional LP
+    # whose feasible solution is far from the optimum), so first list those within a part of
+    # it: the best partition P of what is listed (with the feasible solution's columns, so
+    # that P costs at most `upper`) is optimal where it costs at most lower + that part, since
+    # every column of an optimal partition lies within its cost minus lower. Elsewhere the
+    # listing widens to P's cost minus lower, which the best partition of the wider listing
+    # then meets (it costs at most P's), up to the integer program's tolerance: a third pass,
+    # never seen, would list the whole gap as before.
+    window = gap * _FIRST_WINDOW
+    passes = 0
     c2 = n * (n - 1) // 2
-    listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
-    # A large component's program alone: the programs are independent, and one branch and
-    # bound over several large ones searches the product of their trees (ten annotators x 200
-    # units each: 1.6 s of a sample's 5.1 s together, 1.1 s alone). Small ones together, where
-    # HiGHS's set-up per call would cost more than the search (see _solve_by_lp).
-    listed_comp = labels[listed[np.arange(len(listed)), np.argmax(listed != empty, axis=1)]]
-    _, comp_index, comp_columns = np.unique(listed_comp, return_inverse=True, return_counts=True)
-    alone = comp_columns[comp_index] >= _MILP_ALONE_COLUMNS
-    best = np.zeros(len(listed), dtype=bool)
-    groups = [
-        np.flatnonzero(comp_index == k) for k in np.flatnonzero(comp_columns >= _MILP_ALONE_COLUMNS)
-    ]
-    groups.append(np.flatnonzero(~alone))
-    for rows in groups:
-        if len(rows):
-            best[rows[solve(listed[rows], listed_costs[rows])]] = True
-    return open_cols, listed[best], listed_costs[best]
+    feasible_parts = parts[open_cols][feasible]
+    feasible_costs = costs[open_cols][feasible]
+    feasible_comp = np.searchsorted(open_comps, comp[open_cols][feasible])
+    out_parts, out_costs = [], []
+    active = np.ones(len(open_comps), dtype=bool)
+    while active.any():
+        here = active[comp_of_unit]
+        thresholds = np.full(empty, -np.inf)
+        thresholds[open_units[here]] = (window + tol)[comp_of_unit[here]] + least[open_units[here]]
+        pricing = (*args[:5], open_units[here], *args[6:])
+        listed, sums, ks, _, ok = price_alignments(*pricing, duals, thresholds, 0, limit, steps)
+        if not ok:
+            raise GammaTooLarge(
+                f"the unitary alignments within the LP's gap exceed the budget of {limit:,}"
+            )
+        listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
+        seen = {row.tobytes() for row in listed}
+        extra = active[feasible_comp] & np.array(
+            [row.tobytes() not in seen for row in feasible_parts], dtype=bool
+        )
+        listed = np.concatenate((listed, feasible_parts[extra]))
+        listed_costs = np.concatenate((listed_costs, feasible_costs[extra]))
+        # A large component's program alone: the programs are independent, and one branch
+        # and bound over several large ones searches the product of their trees (ten
+        # annotators x 200 units each: 1.6 s of a sample's 5.1 s together, 1.1 s alone).
+        # Small ones together, where HiGHS's set-up per call would cost more than the search
+        # (see _solve_by_lp).
+        listed_comp = np.searchsorted(
+            open_comps, labels[listed[np.arange(len(listed)), np.argmax(listed != empty, axis=1)]]
+        )
+        comp_columns = np.bincount(listed_comp, minlength=len(open_comps))
+        alone = comp_columns[listed_comp] >= _MILP_ALONE_COLUMNS
+        best = np.zeros(len(listed), dtype=bool)
+        groups = [
+            np.flatnonzero(listed_comp == k)
+            for k in np.flatnonzero(comp_columns >= _MILP_ALONE_COLUMNS)
+        ]
+        groups.append(np.flatnonzero(~alone))
+        for rows in groups:
+            if len(rows):
+                best[rows[solve(listed[rows], listed_costs[rows])]] = True
+        value = np.bincount(
+            listed_comp[best], weights=listed_costs[best] + _TIE, minlength=len(open_comps)
+        )
+        proven = active & ((value - lower <= window + tol) | (window >= gap))
+        keep = best & proven[listed_comp]
+        out_parts.append(listed[keep])
+        out_costs.append(listed_costs[keep])
+        active &= ~proven
+        passes += 1
+        window = np.where(active, value - lower if passes == 1 else gap, window)
+    return open_cols, np.concatenate(out_parts), np.concatenate(out_costs)
 
 
+# The part of the gap listed first. On ten annotators x 200 units each, one sample's fractional
+# components listed 80 to 30,464 columns within the whole gap (a milp of 0.9 s for the
+# largest); with a quarter first, 30 samples took 45.8 / 41.1 s against 52.3 / 46.4 s for the
+# whole gap at once, runs alternated.
+_FIRST_WINDOW = 0.25
 _MILP_ALONE_COLUMNS = 1_000  # a component with this many candidates gets an integer program alone
 
 
