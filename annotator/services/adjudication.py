@@ -250,7 +250,7 @@ def changed_stretches(
         for cells in place.hidden.values():
             for c in cells:
                 s = c.span
-                for (first, last), r in zip(changed, reach):
+                for (first, last), r in zip(changed, reach, strict=True):
                     if s.token_start <= last and s.token_end >= first:
                         r[0], r[1] = min(r[0], s.token_start), max(r[1], s.token_end)
     widened = []
