@@ -327,12 +327,13 @@ def enumerate_alignments(
 
 
 @nb.njit(cache=True)
-def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no cover - compiled
+def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de, g):  # pragma: no cover - compiled
     # Least change of the reduced cost that the levels level..n-1 can still bring: adding the
     # candidate v changes it by (sum of d(t, v) over the members t - k * de) / c2 - pi_v, and
     # every pair among the units added later by at least -de / c2 (d >= 0); so with g the best
     # change per level, sorted, j more units bring at least g_1 + ... + g_j - C(j, 2) de / c2.
-    g = np.empty(n - level)
+    # (g: scratch of n floats; sorted in place by insertion, a few levels at most: a node of
+    # the search allocates nothing)
     count = 0
     for lv in range(level, n):
         best = np.inf
@@ -341,9 +342,12 @@ def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no co
             if change < best:
                 best = change
         if best < np.inf:
-            g[count] = best
+            j = count
+            while j > 0 and g[j - 1] > best:
+                g[j] = g[j - 1]
+                j -= 1
+            g[j] = best
             count += 1
-    g = np.sort(g[:count])
     least = 0.0
     prefix = 0.0
     for j in range(count):
@@ -355,15 +359,19 @@ def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no co
 
 
 @nb.njit(cache=True)
-def _order_level(order, level, lvl_ptr, acc, pi_local, k, c2, de):  # pragma: no cover
-    # this level's candidates, the one that lowers the reduced cost most first
+def _order_level(order, level, lvl_ptr, acc, pi_local, k, c2, de, change):  # pragma: no cover
+    # this level's candidates, the one that lowers the reduced cost most first (a stable
+    # insertion sort into order[level], with `change` as scratch: no allocation per node)
     lo, hi = lvl_ptr[level], lvl_ptr[level + 1]
-    change = np.empty(hi - lo)
     for i in range(lo, hi):
-        change[i - lo] = (acc[i] - k * de) / c2 - pi_local[i]
-    idx = np.argsort(change)
-    for j in range(hi - lo):
-        order[level, j] = lo + idx[j]
+        c = (acc[i] - k * de) / c2 - pi_local[i]
+        j = i - lo
+        while j > 0 and change[j - 1] > c:
+            change[j] = change[j - 1]
+            order[level, j] = order[level, j - 1]
+            j -= 1
+        change[j] = c
+        order[level, j] = i
 
 
 @nb.njit(cache=True)
@@ -447,6 +455,7 @@ def price_alignments(
     total_at = np.empty(n)
     psum_at = np.empty(n)
     lvl_ptr = np.empty(n + 1, dtype=np.int64)
+    g = np.empty(n)
     for u in chosen:
         a0 = owners[u]
         # the anchor's candidates level by level, and all their dissimilarities
@@ -477,6 +486,7 @@ def price_alignments(
         for i in range(size):
             accs[a0 + 1, i] = d_anchor[i]
         order = np.empty((n, max(size, 1)), dtype=np.int64)
+        change = np.empty(max(size, 1))
         threshold = thresholds[u]
         found = 0
         pos[:] = empty
@@ -508,7 +518,7 @@ def price_alignments(
         if level < n:
             choice[level] = -1
             added[level] = False
-            _order_level(order, level, lvl_ptr, accs[level], pi_local, k, c2, de)
+            _order_level(order, level, lvl_ptr, accs[level], pi_local, k, c2, de, change)
         while level > a0:
             steps += 1
             if steps > max_steps:
@@ -603,13 +613,13 @@ def price_alignments(
             level += 1
             if level < n:
                 now = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum
-                bound = now + _future_bound(level, n, lvl_ptr, nxt, pi_local, k, c2, de)
+                bound = now + _future_bound(level, n, lvl_ptr, nxt, pi_local, k, c2, de, g)
                 if bound > threshold + slack:
                     level -= 1  # no completion reaches the threshold: the next choice
                     continue
                 choice[level] = -1
                 added[level] = False
-                _order_level(order, level, lvl_ptr, nxt, pi_local, k, c2, de)
+                _order_level(order, level, lvl_ptr, nxt, pi_local, k, c2, de, change)
         for b in range(found if best_only else 0):
             if count == cap:
                 cap = cap * 2
