@@ -143,8 +143,9 @@ def test_typed_note_survives_escape_another_span_and_reload(site, browser):
     # Each autosave carried the version the one before returned: no refusal on the way.
     assert page.locator("#flash.error").count() == 0
     # The choice by its shown name, in the list and the editor's menu; stored as its key. The
-    # reload above raced the save its unload sent (the rows were read from the store above, once
-    # it landed): a second reload renders the stored state.
+    # reload above may race the save its unload sent (the rows were read from the store above,
+    # once it landed; test_typing_cut_off_by_a_reload_is_typed_in_again_and_saved covers the
+    # save that never lands): a second reload renders the stored state.
     page.reload()
     page.wait_for_selector("#spans li[data-span]")
     expect(page.locator(f'#spans li[data-span="{two.id}"] .attr')).to_have_text(
@@ -159,6 +160,58 @@ def test_typed_note_survives_escape_another_span_and_reload(site, browser):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("#editor").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "document_choice_attribute_phone.png"))
+    page.context.close()
+
+
+def test_typing_cut_off_by_a_reload_is_typed_in_again_and_saved(site, browser):
+    """Left over from point 3: a reload right after typing sent the save on the way out, where
+    it could die with the page (here: the browser drops it) or land after the new page was
+    read; the typing was lost, or the new page listed the span without it. Now the tab keeps
+    it, and the next load opens the span's editor, types it in again and saves it."""
+    base_url, db_path = site
+    phrase = "Propaganda-Video zeigt nordkoreanische Truppen"
+    doc = document_with(db_path, phrase)
+    span = make_span(db_path, "ben", doc, *token_range(db_path, doc, phrase)[2:])
+    page = open_as(browser, base_url, "ben", doc)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" on the reload
+    dropped = []
+
+    def drop_the_first_autosave(route):
+        if not dropped and "autosave=1" in (route.request.post_data or ""):
+            dropped.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(f"**/documents/{doc}/spans/{span.id}", drop_the_first_autosave)
+    page.click(f'#spans li[data-span="{span.id}"]')
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+    page.fill("#editor textarea[name=note]", "getippt und sofort neu geladen")
+    page.fill("#editor input[name='attr.speaker']", "KCNA")
+    page.reload()  # within the autosave's pause: the save goes out with the page
+    page.wait_for_selector(f'#editor[data-span="{span.id}"]')
+    expect(page.locator("#flash")).to_have_text(
+        "What you typed before the page went away is saved now."
+    )
+    assert dropped  # the save sent on the way out died
+    (stored,) = spans_of(db_path, doc, "ben")
+    assert (stored.note, stored.attributes, stored.version) == (
+        "getippt und sofort neu geladen",
+        {"speaker": "KCNA"},
+        2,
+    )
+    expect(page.locator(f'#spans li[data-span="{span.id}"] .note')).to_have_text(
+        "getippt und sofort neu geladen"
+    )
+    assert page.locator("#editor textarea[name=note]").input_value() == stored.note
+    page.screenshot(path=str(ARTIFACTS / "document_typing_restored_desktop.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "document_typing_restored_phone.png"))
+    # Kept once: a later reload with nothing typed neither opens the editor nor saves.
+    page.reload()
+    page.wait_for_selector("#spans li[data-span]")
+    expect(page.locator("#editor.open")).to_have_count(0)
+    assert spans_of(db_path, doc, "ben")[0].version == 2
     page.context.close()
 
 

@@ -103,6 +103,7 @@ def script_words() -> dict[str, str]:
         _("Select some text first, then press a label key."),
         _("Open a span and select its new extent, then press b."),
         _("Select the words of the gold span in the text first."),
+        _("What you typed before the page went away is saved now."),
     ]
     keys = [
         "The server refused this (%(status)s); nothing was changed.",
@@ -114,5 +115,6 @@ def script_words() -> dict[str, str]:
         "Select some text first, then press a label key.",
         "Open a span and select its new extent, then press b.",
         "Select the words of the gold span in the text first.",
+        "What you typed before the page went away is saved now.",
     ]
     return dict(zip(keys, english, strict=True))

@@ -20,10 +20,10 @@
     e.detail.headers["X-CSRFToken"] = $('meta[name="csrf-token"]').content;
   });
 
-  function flash(message) {
+  function flash(message, kind = "error") {
     const el = document.getElementById("flash");
     el.textContent = message;
-    el.className = "flash error";
+    el.className = `flash ${kind}`;
   }
 
   // The keys' requests (htmx.ajax with swap "none") override the error swap into #flash that

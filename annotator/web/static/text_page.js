@@ -106,6 +106,7 @@
   // save still waiting asks first.
   let timer = null;
   let dirty = false;
+  let unsaved = 0; // saves sent and not answered yet
   let saving = Promise.resolve();
   const editorForm = () => $("#editor form");
 
@@ -115,10 +116,56 @@
     const form = editorForm();
     if (!dirty || !form) return saving;
     dirty = false;
+    unsaved += 1;
     saving = saving.then(() => htmx.ajax("POST", form.getAttribute("hx-post"), {
       source: form, swap: "none", values: { autosave: "1" },
-    }));
+    })).finally(() => { unsaved -= 1; });
     return saving;
+  }
+
+  // What is typed and not saved when the page goes away (a reload, a link) is kept for this
+  // tab: the save sent on the way out may die with the page, or land after the next page was
+  // read, which then lists the span as it was. The next load of the same page opens that
+  // span's editor afresh from the store, types in what the store lacks and saves it, and
+  // refreshes the list.
+  const PENDING = "annotator.unsaved-edit";
+
+  function keepUnsaved() {
+    const form = editorForm();
+    const ed = $("#editor[data-span]");
+    if (!(dirty || unsaved) || !form || !ed) return;
+    const fields = Array.from(form.elements)
+      .filter((el) => el.name === "note" || el.name.startsWith("attr."))
+      .map((el) => [el.name, el.value]);
+    try {
+      sessionStorage.setItem(PENDING, JSON.stringify({ page: location.pathname, span: ed.dataset.span, fields: fields }));
+    } catch (err) { /* no storage in this tab: the save sent on the way out is all there is */ }
+  }
+
+  function restoreUnsaved() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(PENDING) || "null");
+      sessionStorage.removeItem(PENDING);
+    } catch (err) { return; }
+    const url = layout() && layout().dataset.editorUrl;
+    if (!kept || kept.page !== location.pathname || !url || !$("#editor")) return;
+    htmx.ajax("GET", `${url}?span=${encodeURIComponent(kept.span)}`, { target: "#editor", swap: "outerHTML" }).then(() => {
+      const form = editorForm();
+      const ed = $("#editor[data-span]");
+      if (!form || !ed || ed.dataset.span !== kept.span || form.querySelector("#conflict")) return;
+      let typed = false;
+      for (const [name, value] of kept.fields) {
+        const el = form.elements.namedItem(name);
+        if (el && el.value !== value) { el.value = value; typed = true; }
+      }
+      if (!typed) { htmx.trigger(document.body, "spansChanged"); return; } // it had landed
+      dirty = true;
+      saveNow().then(() => {
+        // the autosave's own answer is "saved" (a refusal or a conflict shows its own words)
+        if ($("#flash.ok") && !$("#conflict")) flash(window.word("What you typed before the page went away is saved now."), "ok");
+      });
+    });
   }
 
   document.addEventListener("input", (e) => {
@@ -134,6 +181,8 @@
   window.addEventListener("beforeunload", (e) => {
     if (dirty) { saveNow(); e.preventDefault(); e.returnValue = ""; }
   });
+  window.addEventListener("pagehide", keepUnsaved);
+  document.addEventListener("DOMContentLoaded", restoreUnsaved);
 
   // Links that open another span in the editor ("Also here", "Take theirs") wait for the save.
   document.addEventListener("htmx:confirm", (e) => {
