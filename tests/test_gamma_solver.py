@@ -77,7 +77,7 @@ def test_reduced_cost_fixing_keeps_the_best_alignment(monkeypatch) -> None:
     found = [best_alignment(arrays).disorder for arrays in continua]
     assert len(milp_calls) > 0  # the integer program ran, so the fixing was exercised
 
-    def every_column(a_mat, costs, x, duals, comp, open_cols, deadline=None):
+    def every_column(a_mat, parts, empty, costs, x, duals, comp, open_cols, deadline=None):
         return open_cols
 
     monkeypatch.setattr(gamma_alignment, "_may_be_optimal", every_column)

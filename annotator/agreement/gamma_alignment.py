@@ -568,6 +568,57 @@ def _quiet_highs(highspy):
         return highspy.Highs()
 
 
+def _exact_partition(
+    parts: np.ndarray, objective: np.ndarray, empty: int, deadline: float | None
+) -> np.ndarray | None:
+    """The columns (a mask) of a least-cost exact partition, by milp, of the units these
+    columns cover (rows of unit indices, `empty` for none); None where it found none in time."""
+    n = parts.shape[1]
+    is_real = parts != empty
+    covered = np.unique(parts[is_real])
+    cols = np.repeat(np.arange(len(parts)), n)[is_real.ravel()]
+    a_mat = coo_matrix(
+        (np.ones(len(cols)), (np.searchsorted(covered, parts[is_real]), cols)),
+        shape=(len(covered), len(parts)),
+    ).tocsr()
+    result = _milp(
+        objective,
+        constraints=LinearConstraint(a_mat, 1, 1),
+        integrality=np.ones(len(parts)),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
+    )
+    if result.status != 0 or result.x is None:
+        return None
+    return result.x > 0.5
+
+
+def _feasible_partition(
+    parts: np.ndarray,
+    objective: np.ndarray,
+    x: np.ndarray,
+    open_cols: np.ndarray,
+    empty: int,
+    deadline: float | None,
+) -> np.ndarray | None:
+    """A partition of the units of the open components by the columns at hand (a mask over
+    `parts`), to bound the gap of a fractional LP optimum x: the LP's integral columns, and the
+    units they leave partitioned exactly by the columns that cover only those (the units alone
+    are among them); None where that integer program found none in time."""
+    integral = open_cols & (x > 1 - 1e-7)
+    taken = np.zeros(empty + 1, dtype=bool)
+    taken[parts[integral]] = True
+    taken[empty] = False
+    rest = open_cols & ~integral & ~taken[parts].any(axis=1)
+    feasible = integral.copy()
+    if rest.any():
+        picked = _exact_partition(parts[rest], objective[rest], empty, deadline)
+        if picked is None:
+            return None
+        feasible[np.flatnonzero(rest)[picked]] = True
+    return feasible
+
+
 def _exact_where_fractional(
     units: Units,
     chosen: np.ndarray,
@@ -606,35 +657,14 @@ def _exact_where_fractional(
     open_units = chosen[np.isin(labels[chosen], open_comps)]
 
     def solve(p: np.ndarray, c: np.ndarray) -> np.ndarray:
-        # the exact partition, by milp, of the units these columns cover
-        is_real = p != empty
-        covered = np.unique(p[is_real])
-        cols = np.repeat(np.arange(len(p)), n)[is_real.ravel()]
-        a_mat = coo_matrix(
-            (np.ones(len(cols)), (np.searchsorted(covered, p[is_real]), cols)),
-            shape=(len(covered), len(p)),
-        ).tocsr()
-        result = _milp(
-            c + _TIE,
-            constraints=LinearConstraint(a_mat, 1, 1),
-            integrality=np.ones(len(p)),
-            bounds=Bounds(0, 1),
-            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
-        )
-        if result.status != 0 or result.x is None:
+        picked = _exact_partition(p, c + _TIE, empty, deadline)
+        if picked is None:
             raise GammaTooLarge("the time budget ran out in the integer program")
-        return result.x > 0.5
+        return picked
 
-    # the feasible solution: the LP's integral columns, and the units they leave partitioned
-    # exactly by the columns at hand that cover only those (the units alone are among them)
-    integral = open_cols & (x > 1 - 1e-7)
-    taken = np.zeros(empty + 1, dtype=bool)
-    taken[parts[integral]] = True
-    taken[empty] = False
-    rest = open_cols & ~integral & ~taken[parts].any(axis=1)
-    feasible_cols = integral.copy()
-    if rest.any():
-        feasible_cols[np.flatnonzero(rest)[solve(parts[rest], costs[rest])]] = True
+    feasible_cols = _feasible_partition(parts, costs + _TIE, x, open_cols, empty, deadline)
+    if feasible_cols is None:
+        raise GammaTooLarge("the time budget ran out in the integer program")
     feasible = feasible_cols[open_cols]
     upper = np.bincount(
         np.searchsorted(open_comps, comp[open_cols][feasible]),
@@ -767,8 +797,9 @@ def _solve_by_lp(
         comp = labels[anchor]
         fractional_comps = np.isin(comp, np.unique(comp[fractional]))
         bad = fractional_comps & _may_be_optimal(
-            a_mat, costs + _TIE, x, relaxed.eqlin.marginals, comp, fractional_comps, deadline
-        )
+            a_mat, parts, empty, costs + _TIE, x, relaxed.eqlin.marginals, comp,
+            fractional_comps, deadline,
+        )  # fmt: skip
         sub_rows = np.unique(row_of[flat[real].reshape(-1)][np.repeat(bad, n)[real]])
         sub = a_mat[sub_rows][:, np.flatnonzero(bad)]
         result = _milp(
@@ -787,6 +818,8 @@ def _solve_by_lp(
 
 def _may_be_optimal(
     a_mat,
+    parts: np.ndarray,
+    empty: int,
     costs: np.ndarray,
     x: np.ndarray,
     duals: np.ndarray,
@@ -807,29 +840,9 @@ def _may_be_optimal(
     by_col = a_mat.tocsc()
     rows_of_col = np.repeat(np.arange(len(costs)), np.diff(by_col.indptr))
     keep = open_cols.copy()
-    integral = x > 1 - 1e-7
-    taken = np.zeros(a_mat.shape[0], dtype=bool)
-    taken[by_col.indices[np.isin(rows_of_col, np.flatnonzero(integral & open_cols))]] = True
-    # columns over units left free by the integral ones: a small exact problem
-    clash = np.zeros(len(costs), dtype=bool)
-    np.logical_or.at(clash, rows_of_col, taken[by_col.indices])
-    rest = np.flatnonzero(open_cols & ~clash)
-    if len(rest):
-        rest_rows = np.unique(by_col.indices[np.isin(rows_of_col, rest)])
-        part = _milp(
-            costs[rest],
-            constraints=LinearConstraint(a_mat[rest_rows][:, rest], 1, 1),
-            integrality=np.ones(len(rest)),
-            bounds=Bounds(0, 1),
-            options={"mip_rel_gap": 0.0, "time_limit": _remaining(deadline)},
-        )
-        if part.status != 0 or part.x is None:  # no solution at hand: rule nothing out
-            return keep
-        rest_picked = np.zeros(len(costs), dtype=bool)
-        rest_picked[rest[part.x > 0.5]] = True
-    else:
-        rest_picked = np.zeros(len(costs), dtype=bool)
-    solution = (integral & open_cols) | rest_picked
+    solution = _feasible_partition(parts, costs, x, open_cols, empty, deadline)
+    if solution is None:  # no solution at hand: rule nothing out
+        return keep
     for c in np.unique(comp[open_cols]):
         cols = open_cols & (comp == c)
         rows = np.unique(by_col.indices[np.isin(rows_of_col, np.flatnonzero(cols))])
