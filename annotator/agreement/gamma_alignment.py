@@ -467,7 +467,11 @@ class _MasterLP:
 
         self._highs = _quiet_highs(highspy)
         self._deadline = deadline
-        for option, setting in (("output_flag", False), ("presolve", "off")):
+        # primal simplex: added columns leave the last basis primal feasible (on eight
+        # ten-annotator samples, 884 solves in 4.3-5.4 s CPU against 967 in 5.1-6.5 s for
+        # HiGHS's default choice, runs alternated)
+        settings = (("output_flag", False), ("presolve", "off"), ("simplex_strategy", 4))
+        for option, setting in settings:
             self._highs.setOptionValue(option, setting)
         ones = np.ones(rows)
         nothing = np.zeros(0, dtype=np.int32)
