@@ -327,20 +327,17 @@ def enumerate_alignments(
 
 
 @nb.njit(cache=True)
-def _future_bound(level, n, lvl_ptr, acc, pi_local, k, c2, de, g):  # pragma: no cover - compiled
+def _future_bound(level, n, gmin, c2, de, g):  # pragma: no cover - compiled
     # Least change of the reduced cost that the levels level..n-1 can still bring: adding the
     # candidate v changes it by (sum of d(t, v) over the members t - k * de) / c2 - pi_v, and
     # every pair among the units added later by at least -de / c2 (d >= 0); so with g the best
-    # change per level, sorted, j more units bring at least g_1 + ... + g_j - C(j, 2) de / c2.
-    # (g: scratch of n floats; sorted in place by insertion, a few levels at most: a node of
-    # the search allocates nothing)
+    # change per level (gmin[lv], inf for a level without candidates; computed where the
+    # candidates' sums are updated), sorted, j more units bring at least
+    # g_1 + ... + g_j - C(j, 2) de / c2. (g: scratch of n floats, sorted in place by
+    # insertion, a few levels at most: a node of the search allocates nothing)
     count = 0
     for lv in range(level, n):
-        best = np.inf
-        for i in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
-            change = (acc[i] - k * de) / c2 - pi_local[i]
-            if change < best:
-                best = change
+        best = gmin[lv]
         if best < np.inf:
             j = count
             while j > 0 and g[j - 1] > best:
@@ -456,6 +453,7 @@ def price_alignments(
     psum_at = np.empty(n)
     lvl_ptr = np.empty(n + 1, dtype=np.int64)
     g = np.empty(n)
+    gmin = np.empty(n)
     for u in chosen:
         a0 = owners[u]
         # the anchor's candidates level by level, and all their dissimilarities
@@ -595,8 +593,15 @@ def price_alignments(
                 psum += pi_local[i]
                 added[level] = True
                 pos[level] = cand[i]
-                for j in range(lvl_ptr[level + 1], size):
-                    nxt[j] = acc[j] + dmat[i, j]
+                for lv in range(level + 1, n):  # the sums, and each level's best change
+                    best = np.inf
+                    for j in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
+                        v = acc[j] + dmat[i, j]
+                        nxt[j] = v
+                        step = (v - k * de) / c2 - pi_local[j]
+                        if step < best:
+                            best = step
+                    gmin[lv] = best
             else:  # the empty unit: the bounds only tighten as annotators run out
                 if total > _budget(k + r, n) * de * tol:
                     continue
@@ -608,12 +613,19 @@ def price_alignments(
                         break
                 if not fits:
                     continue
-                for j in range(lvl_ptr[level + 1], size):
-                    nxt[j] = acc[j]
+                for lv in range(level + 1, n):
+                    best = np.inf
+                    for j in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
+                        v = acc[j]
+                        nxt[j] = v
+                        step = (v - k * de) / c2 - pi_local[j]
+                        if step < best:
+                            best = step
+                    gmin[lv] = best
             level += 1
             if level < n:
                 now = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum
-                bound = now + _future_bound(level, n, lvl_ptr, nxt, pi_local, k, c2, de, g)
+                bound = now + _future_bound(level, n, gmin, c2, de, g)
                 if bound > threshold + slack:
                     level -= 1  # no completion reaches the threshold: the next choice
                     continue
