@@ -50,6 +50,23 @@ Measured 2026-12-02 on 2 cores, quiet machine (load average 0.6), --budget 60, 2
   a core; alone (load 1.6) 3.58 s / 3.33 s: target < 5 s met. The six-annotator case alone:
   1.13 s / 1.09 s.
 - 10,000 documents x 3 (543,112 units): 41.5 s: target < 60 s met.
+
+Measured 2026-12-03, 10:20-11:02 UTC, code at bd2dfae, --skip-10k --budget 600, load 0.7 at
+the start (a test run shared the machine for some minutes near the end):
+- six annotators, 304 units: 1.00 s for 30 samples, 0.91 s adaptive; document by document
+  against pygamma-agreement: 1.94 s against 2,031 s of CPU, 1,050x; observed disorders equal to
+  5.5e-8. Six annotators x 320 each: 7.9 s. Ten annotators, 200 in all: 2.84 s.
+- 10 x 200 each over 10 documents: 27.2 s for 30 samples, 29.0 s adaptive (gamma 0.5614);
+  the one document of 8,000 characters, exact for the first time: 79.8 s / 71.7 s.
+- 1,000 documents x 3: 2.78 s.
+- 3 x 100 / 2 x 1,000: 0.23 / 0.22 s against pygamma's 6.8 / 17.2 s (29x / 78x).
+- Then 10 x 200 each, runs alternated with a worktree at bd2dfae (load 1.5-1.8): the current
+  code 26.7 / 24.3 s for 30 samples, bd2dfae 39.3 / 27.4 s. At the start of the session the
+  same case took 64.1 s; what changed, each measured in alternated runs: pricing at the LP's
+  own duals once its value stalls (64.1 -> 48.7 s), listing a quarter of the LP's gap first
+  (52.3 / 46.4 -> 45.8 / 41.1 s), a pricing search that allocates nothing per node (46.8 ->
+  32.0 s), then the primal simplex and one pass per node for the bound. One sample now: the
+  master LPs about 40%, pricing 35%, the exact integer step 15%. Target < 10 s NOT met.
 """
 
 from __future__ import annotations
