@@ -151,19 +151,29 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
     monkeypatch.setattr(gamma_alignment, "_ENUMERATED_ROWS", 0)  # every chunk generated
     exact_steps = _count_calls(monkeypatch, "_exact_where_fractional")
     listings = _count_listings(monkeypatch)
+    drops: list[None] = []
+    drop = gamma_alignment._MasterLP.drop
+    monkeypatch.setattr(
+        gamma_alignment._MasterLP, "drop", lambda lp, mask: drops.append(None) or drop(lp, mask)
+    )
     # the fractional components' integer programs together (small), then each alone; then
-    # the gap listed by a hundredth first, so that the listing mostly has to widen
-    alone, window = gamma_alignment._MILP_ALONE_COLUMNS, gamma_alignment._FIRST_WINDOW
-    settings = [(alone, window), (1, window), (alone, 0.01)]
-    for alone, window in settings:
+    # the gap listed by a hundredth first, so that the listing mostly has to widen; then every
+    # nonbasic column of positive reduced cost dropped from the master LP after each round
+    alone, window, above = (gamma_alignment._MILP_ALONE_COLUMNS, gamma_alignment._FIRST_WINDOW,
+                            gamma_alignment._DROP_ABOVE)  # fmt: skip
+    settings = [(alone, window, above), (1, window, above), (alone, 0.01, above),
+                (alone, window, 1e-9)]  # fmt: skip
+    for alone, window, above in settings:
         monkeypatch.setattr(gamma_alignment, "_MILP_ALONE_COLUMNS", alone)
         monkeypatch.setattr(gamma_alignment, "_FIRST_WINDOW", window)
+        monkeypatch.setattr(gamma_alignment, "_DROP_ABOVE", above)
         for arrays, disorder in zip(continua, listed, strict=True):
             alignment = best_alignment(arrays)
             assert alignment.disorder == pytest.approx(disorder, abs=1e-9)
             assert _partition_disorder(arrays, alignment) == pytest.approx(disorder, abs=1e-9)
     assert len(exact_steps) > 0  # some LP was fractional, so the exact step was exercised
     assert len(listings) > len(exact_steps)  # and some listing within a part of the gap widened
+    assert len(drops) > 0  # and columns left the master LP
 
 
 @pytest.mark.slow
