@@ -60,13 +60,18 @@ the start (a test run shared the machine for some minutes near the end):
   the one document of 8,000 characters, exact for the first time: 79.8 s / 71.7 s.
 - 1,000 documents x 3: 2.78 s.
 - 3 x 100 / 2 x 1,000: 0.23 / 0.22 s against pygamma's 6.8 / 17.2 s (29x / 78x).
-- Then 10 x 200 each, runs alternated with a worktree at bd2dfae (load 1.5-1.8): the current
-  code 26.7 / 24.3 s for 30 samples, bd2dfae 39.3 / 27.4 s. At the start of the session the
-  same case took 64.1 s; what changed, each measured in alternated runs: pricing at the LP's
-  own duals once its value stalls (64.1 -> 48.7 s), listing a quarter of the LP's gap first
-  (52.3 / 46.4 -> 45.8 / 41.1 s), a pricing search that allocates nothing per node (46.8 ->
-  32.0 s), then the primal simplex and one pass per node for the bound. One sample now: the
-  master LPs about 40%, pricing 35%, the exact integer step 15%. Target < 10 s NOT met.
+- Then 10 x 200 each, runs alternated with worktrees. A worktree's first run after a checkout
+  that changed gamma_dp.py compiles the pricing search inside the timing (the warm-up above
+  compiles only the listing), which added some 10 s to single old-code figures measured this
+  morning; with both caches warmed first (11:35 UTC, load 1.6-1.9): this stop's start
+  (5e21ef7) 59.5 / 52.2 s for 30 samples, the code after its last change 24.9 / 27.6 s, 2.1x.
+  What changed: pricing at the LP's own duals once its value stalls (pricing calls of one
+  sample 165 -> 131), listing a quarter of the LP's gap first, a pricing search that allocates
+  nothing per node (255 recorded pricing calls replayed in 1.15 s CPU instead of 3.02 s; one
+  pass per node for the bound then 0.93 s), the primal simplex, and nonbasic columns of high
+  reduced cost dropped from the master LP (LP time of eight samples 2.7-3.0 s against 4.8 s).
+  One sample now: pricing about 35%, the master LPs 30%, the exact integer step 15%.
+  Target < 10 s NOT met.
 """
 
 from __future__ import annotations
