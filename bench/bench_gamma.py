@@ -70,7 +70,8 @@ the start (a test run shared the machine for some minutes near the end):
   nothing per node (255 recorded pricing calls replayed in 1.15 s CPU instead of 3.02 s; one
   pass per node for the bound then 0.93 s), the primal simplex, and nonbasic columns of high
   reduced cost dropped from the master LP (LP time of eight samples 2.7-3.0 s against 4.8 s).
-  One sample now: pricing about 35%, the master LPs 30%, the exact integer step 15%.
+  One sample now (cProfile, three samples, 1.6 s each): pricing 39%, the master LPs 21%, the
+  exact step's integer programs 12%, the Python bookkeeping around them most of the rest.
   Target < 10 s NOT met.
 """
 
