@@ -433,14 +433,15 @@ def _solve_by_pricing(
             break
         if deadline is not None and time.monotonic() > deadline:
             raise GammaTooLarge("the time budget ran out during the alignment")
-        # Columns that the LP's duals price far above zero leave it while they are nonbasic
-        # (its basis stays valid), so that each solve scans fewer; one that pricing finds
-        # negative again comes back, as it is no longer `present`. Exact either way.
+        # Columns that the LP's duals price far above zero leave it (nonbasic ones: a basic
+        # column prices at zero, so the basis stays valid), so that each solve scans fewer;
+        # one that pricing finds negative again comes back, as it is no longer `present`.
+        # Exact either way.
         if len(parts) > 2 * len(chosen):
             col_costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
             in_duals = np.where(parts != empty, duals[np.minimum(parts, empty - 1)], 0.0)
             reduced = col_costs + _TIE - in_duals.sum(axis=1)
-            drop = ~master.basic() & (reduced > _DROP_ABOVE)
+            drop = reduced > _DROP_ABOVE
             drop[: len(chosen)] = False  # the units alone: the LP stays feasible
             if drop.any():
                 master.drop(drop)
@@ -508,13 +509,6 @@ class _MasterLP:
             indices, np.ones(len(indices)),
         )  # fmt: skip
         self._columns += count
-
-    def basic(self) -> np.ndarray:
-        """Which columns are in the last solve's basis."""
-        import highspy
-
-        kind = highspy.HighsBasisStatus.kBasic
-        return np.array([c == kind for c in self._highs.getBasis().col_status], dtype=bool)
 
     def drop(self, mask: np.ndarray) -> None:
         """Delete the columns of `mask` (nonbasic ones: the basis stays valid)."""
