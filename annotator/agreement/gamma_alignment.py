@@ -665,8 +665,9 @@ def _exact_where_fractional(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best alignments of the components whose column-generation LP optimum is fractional
     (see _solve_by_pricing): a feasible solution from the columns at hand bounds the gap,
-    every candidate within it is listed, one milp picks. Returns the columns of those
-    components (mask over `parts`) and the rows and costs picked for them.
+    the candidates within it are listed (a part of it first, see below), a milp picks.
+    Returns the columns of those components (mask over `parts`) and the rows and costs picked
+    for them.
 
     `center` holds duals y and, per anchor u, the least reduced cost m_u <= 0 of a column
     anchored there. Any alignment of a component costs sum(y) + the reduced costs of its
