@@ -157,12 +157,11 @@ def test_column_generation_finds_the_best_alignment_the_listing_finds(monkeypatc
         gamma_alignment._MasterLP, "drop", lambda lp, mask: drops.append(None) or drop(lp, mask)
     )
     # the fractional components' integer programs together (small), then each alone; then
-    # the gap listed by a hundredth first, so that the listing mostly has to widen; then every
+    # the gap listed by a hundredth first, so that the listing mostly has to widen, and every
     # nonbasic column of positive reduced cost dropped from the master LP after each round
     alone, window, above = (gamma_alignment._MILP_ALONE_COLUMNS, gamma_alignment._FIRST_WINDOW,
                             gamma_alignment._DROP_ABOVE)  # fmt: skip
-    settings = [(alone, window, above), (1, window, above), (alone, 0.01, above),
-                (alone, window, 1e-9)]  # fmt: skip
+    settings = [(alone, window, above), (1, window, above), (alone, 0.01, 1e-9)]
     for alone, window, above in settings:
         monkeypatch.setattr(gamma_alignment, "_MILP_ALONE_COLUMNS", alone)
         monkeypatch.setattr(gamma_alignment, "_FIRST_WINDOW", window)

@@ -210,8 +210,23 @@ def test_typing_cut_off_by_a_reload_is_typed_in_again_and_saved(site, browser):
     # Kept once: a later reload with nothing typed neither opens the editor nor saves.
     page.reload()
     page.wait_for_selector("#spans li[data-span]")
+    page.wait_for_load_state("networkidle")  # a restore would have asked for the editor
     expect(page.locator("#editor.open")).to_have_count(0)
     assert spans_of(db_path, doc, "ben")[0].version == 2
+    # And only right away: typing kept two minutes ago (a visit elsewhere between) is not
+    # brought back over what the store has now.
+    page.evaluate(
+        """(span) => sessionStorage.setItem("annotator.unsaved-edit", JSON.stringify({
+            page: location.pathname, span: span, fields: [["note", "alt"]],
+            at: Date.now() - 120000}))""",
+        span.id,
+    )
+    page.reload()
+    page.wait_for_selector("#spans li[data-span]")
+    page.wait_for_load_state("networkidle")  # a restore would have asked for the editor
+    expect(page.locator("#editor.open")).to_have_count(0)
+    (stored,) = spans_of(db_path, doc, "ben")
+    assert (stored.note, stored.version) == ("getippt und sofort neu geladen", 2)
     page.context.close()
 
 

@@ -127,8 +127,10 @@
   // tab: the save sent on the way out may die with the page, or land after the next page was
   // read, which then lists the span as it was. The next load of the same page opens that
   // span's editor afresh from the store, types in what the store lacks and saves it, and
-  // refreshes the list.
+  // refreshes the list. Only right away: kept longer (a visit to the queue between), it could
+  // bring back an old note over one typed since in another tab.
   const PENDING = "annotator.unsaved-edit";
+  const KEPT_FOR_MS = 60000;
 
   function keepUnsaved() {
     const form = editorForm();
@@ -138,7 +140,7 @@
       .filter((el) => el.name === "note" || el.name.startsWith("attr."))
       .map((el) => [el.name, el.value]);
     try {
-      sessionStorage.setItem(PENDING, JSON.stringify({ page: location.pathname, span: ed.dataset.span, fields: fields }));
+      sessionStorage.setItem(PENDING, JSON.stringify({ page: location.pathname, span: ed.dataset.span, fields: fields, at: Date.now() }));
     } catch (err) { /* no storage in this tab: the save sent on the way out is all there is */ }
   }
 
@@ -150,6 +152,7 @@
     } catch (err) { return; }
     const url = layout() && layout().dataset.editorUrl;
     if (!kept || kept.page !== location.pathname || !url || !$("#editor")) return;
+    if (!(Date.now() - kept.at < KEPT_FOR_MS)) return;
     htmx.ajax("GET", `${url}?span=${encodeURIComponent(kept.span)}`, { target: "#editor", swap: "outerHTML" }).then(() => {
       const form = editorForm();
       const ed = $("#editor[data-span]");
