@@ -291,6 +291,19 @@ def _remaining(deadline: float | None) -> float:
     return np.inf if deadline is None else max(deadline - time.monotonic(), 0.01)
 
 
+def _unitary_costs(sums: np.ndarray, ks: np.ndarray, n: int, de: float) -> np.ndarray:
+    """Unitary disorders of rows with summed real-pair dissimilarities `sums` and `ks` units:
+    every pair touching an empty unit costs delta_empty, over C(n, 2) pairs."""
+    c2 = n * (n - 1) // 2
+    return (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+
+
+def _reduced_costs(rows: np.ndarray, costs: np.ndarray, duals: np.ndarray, empty: int):
+    """Reduced costs (cost + tie - the duals of their units) of rows of unit indices."""
+    members = np.where(rows != empty, duals[np.minimum(rows, empty - 1)], 0.0)
+    return costs + _TIE - members.sum(axis=1)
+
+
 def _solve_chunk(
     units: Units,
     chosen: np.ndarray,
@@ -306,7 +319,6 @@ def _solve_chunk(
     n = units.n_annotators
     empty = len(units.starts)
     de = diss.delta_empty
-    c2 = n * (n - 1) // 2
     limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
     if n >= _PRICED_FROM_ANNOTATORS:
         return _solve_by_pricing(units, chosen, labels, ptr, nbr, diss, budget, deadline)
@@ -314,7 +326,7 @@ def _solve_chunk(
     if enumerated is None:  # too many to list: generate the columns the LP asks for
         return _solve_by_pricing(units, chosen, labels, ptr, nbr, diss, budget, deadline)
     parts, sums, ks = enumerated
-    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    costs = _unitary_costs(sums, ks, n, de)
     picked = np.zeros(len(parts), dtype=bool)
     by_dp = _solve_by_dp(units, chosen, labels, parts, costs + _TIE)
     left = np.ones(len(parts), dtype=bool)
@@ -367,7 +379,6 @@ def _solve_by_pricing(
     n = units.n_annotators
     empty = len(units.starts)
     de = diss.delta_empty
-    c2 = n * (n - 1) // 2
     limit = budget.candidates if budget is not None else np.iinfo(np.int64).max
     steps = int(min(limit * _STEPS_PER_CANDIDATE, np.iinfo(np.int64).max))
     row_of = np.full(empty + 1, -1)
@@ -383,7 +394,7 @@ def _solve_by_pricing(
             float(diss.alpha), float(diss.beta), float(de), _TIE)  # fmt: skip
 
     master = _MasterLP(len(chosen), deadline)
-    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    costs = _unitary_costs(sums, ks, n, de)
     master.add(row_of[parts], costs + _TIE)
     # Wentges smoothing against the tailing off of plain column generation (hundreds of
     # degenerate rounds at the same LP value): price at a mix of the LP's duals and the duals
@@ -422,9 +433,8 @@ def _solve_by_pricing(
             bound = float(mixed[chosen].sum() + least.sum())
             if bound > center_bound:
                 center, center_bound, center_rc = mixed, bound, least
-            new_costs = (new_sums + (c2 - new_ks * (new_ks - 1) // 2) * de) / c2
-            members_duals = np.where(new != empty, duals[np.minimum(new, empty - 1)], 0.0)
-            useful = new_costs + _TIE - members_duals.sum(axis=1) < -1e-9  # against the LP's
+            new_costs = _unitary_costs(new_sums, new_ks, n, de)
+            useful = _reduced_costs(new, new_costs, duals, empty) < -1e-9  # against the LP's
             useful &= np.array([row.tobytes() not in present for row in new], dtype=bool)
             if useful.any() or weight == 0.0:
                 break
@@ -438,9 +448,7 @@ def _solve_by_pricing(
         # one that pricing finds negative again comes back, as it is no longer `present`.
         # Exact either way.
         if len(parts) > 2 * len(chosen):
-            col_costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
-            in_duals = np.where(parts != empty, duals[np.minimum(parts, empty - 1)], 0.0)
-            reduced = col_costs + _TIE - in_duals.sum(axis=1)
+            reduced = _reduced_costs(parts, _unitary_costs(sums, ks, n, de), duals, empty)
             drop = reduced > _DROP_ABOVE
             drop[: len(chosen)] = False  # the units alone: the LP stays feasible
             if drop.any():
@@ -456,7 +464,7 @@ def _solve_by_pricing(
             raise GammaTooLarge(
                 f"the generated unitary alignments exceed the budget of {limit:,} candidates"
             )
-    costs = (sums + (c2 - ks * (ks - 1) // 2) * de) / c2
+    costs = _unitary_costs(sums, ks, n, de)
     picked = x > 0.5
     fractional = (x > 1e-7) & (x < 1 - 1e-7)
     out_parts, out_costs = parts[picked], costs[picked]
@@ -718,7 +726,6 @@ def _exact_where_fractional(
     # never seen, would list the whole gap as before.
     window = gap * _FIRST_WINDOW
     passes = 0
-    c2 = n * (n - 1) // 2
     feasible_parts = parts[open_cols][feasible]
     feasible_costs = costs[open_cols][feasible]
     feasible_comp = np.searchsorted(open_comps, comp[open_cols][feasible])
@@ -734,7 +741,7 @@ def _exact_where_fractional(
             raise GammaTooLarge(
                 f"the unitary alignments within the LP's gap exceed the budget of {limit:,}"
             )
-        listed_costs = (sums + (c2 - ks * (ks - 1) // 2) * args[10]) / c2
+        listed_costs = _unitary_costs(sums, ks, n, args[10])
         seen = {row.tobytes() for row in listed}
         extra = active[feasible_comp] & np.array(
             [row.tobytes() not in seen for row in feasible_parts], dtype=bool

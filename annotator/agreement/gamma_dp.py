@@ -356,6 +356,24 @@ def _future_bound(level, n, gmin, c2, de, g):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=True)
+def _next_sums(acc, nxt, dmat, i, level, n, lvl_ptr, pi_local, k, c2, de, gmin):  # pragma: no cover
+    # the candidates' summed dissimilarities to the members once candidate i joined (i < 0: the
+    # empty unit, nothing joined), and per later level the best change of the reduced cost that
+    # one of its candidates brings (for _future_bound): one pass over them
+    joined = i >= 0
+    i = max(i, 0)
+    for lv in range(level + 1, n):
+        best = np.inf
+        for j in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
+            v = acc[j] + dmat[i, j] if joined else acc[j]
+            nxt[j] = v
+            step = (v - k * de) / c2 - pi_local[j]
+            if step < best:
+                best = step
+        gmin[lv] = best
+
+
+@nb.njit(cache=True)
 def _order_level(order, level, lvl_ptr, acc, pi_local, k, c2, de, change):  # pragma: no cover
     # this level's candidates, the one that lowers the reduced cost most first (a stable
     # insertion sort into order[level], with `change` as scratch: no allocation per node)
@@ -593,15 +611,7 @@ def price_alignments(
                 psum += pi_local[i]
                 added[level] = True
                 pos[level] = cand[i]
-                for lv in range(level + 1, n):  # the sums, and each level's best change
-                    best = np.inf
-                    for j in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
-                        v = acc[j] + dmat[i, j]
-                        nxt[j] = v
-                        step = (v - k * de) / c2 - pi_local[j]
-                        if step < best:
-                            best = step
-                    gmin[lv] = best
+                _next_sums(acc, nxt, dmat, i, level, n, lvl_ptr, pi_local, k, c2, de, gmin)
             else:  # the empty unit: the bounds only tighten as annotators run out
                 if total > _budget(k + r, n) * de * tol:
                     continue
@@ -613,15 +623,7 @@ def price_alignments(
                         break
                 if not fits:
                     continue
-                for lv in range(level + 1, n):
-                    best = np.inf
-                    for j in range(lvl_ptr[lv], lvl_ptr[lv + 1]):
-                        v = acc[j]
-                        nxt[j] = v
-                        step = (v - k * de) / c2 - pi_local[j]
-                        if step < best:
-                            best = step
-                    gmin[lv] = best
+                _next_sums(acc, nxt, dmat, -1, level, n, lvl_ptr, pi_local, k, c2, de, gmin)
             level += 1
             if level < n:
                 now = (total + (c2 - k * (k - 1) // 2) * de) / c2 + tie - psum

@@ -245,14 +245,12 @@ def changed_stretches(
     """
     starts = [r.token_start for r in places]
     ends = [r.token_end for r in places]
+    hidden = [c.span for place in places for cells in place.hidden.values() for c in cells]
     reach = [list(r) for r in changed]
-    for place in places:
-        for cells in place.hidden.values():
-            for c in cells:
-                s = c.span
-                for (first, last), r in zip(changed, reach, strict=True):
-                    if s.token_start <= last and s.token_end >= first:
-                        r[0], r[1] = min(r[0], s.token_start), max(r[1], s.token_end)
+    for (first, last), r in zip(changed, reach, strict=True):
+        for s in hidden:
+            if s.token_start <= last and s.token_end >= first:
+                r[0], r[1] = min(r[0], s.token_start), max(r[1], s.token_end)
     widened = []
     for first, last in reach:
         lo, hi = bisect_left(ends, first), bisect_right(starts, last)  # places[lo:hi] overlap
