@@ -73,6 +73,21 @@ the start (a test run shared the machine for some minutes near the end):
   One sample now (cProfile, three samples, 1.6 s each): pricing 39%, the master LPs 21%, the
   exact step's integer programs 12%, the Python bookkeeping around them most of the rest.
   Target < 10 s NOT met.
+
+Measured 2026-12-03 (later), code at aba6d81, --skip-pygamma --skip-10k --budget 600, load 1.1
+(pygamma not re-run; the ratios above stand from their own runs):
+- six annotators, 304 units: 0.74 s for 30 samples, 0.68 s adaptive; the three documents
+  alone 0.39 / 0.55 / 0.44 s. Six x 320 each: 4.96 s. Ten annotators, 200 in all: 1.52 s
+  (1.53 s adaptive). 6 x 6 / 6 x 8: 0.39 / 0.34 s. 3 x 100 / 2 x 1,000: 0.11 / 0.12 s.
+- 10 x 200 each over 10 documents: 15.56 s for 30 samples, 15.82 s adaptive (gamma 0.5614,
+  SE 0.0008); runs alternated with 6d52d43 (caches warm for both): 19.18 / 18.93 s against
+  15.95 / 15.63 s, the seeded first columns 17% faster. The one 8,000-character document
+  (2,003 units, one component, not seeded): 62.7 s / 64.1 s.
+- 1,000 documents x 3: 2.63 s (2.69 s adaptive, gamma 0.7012).
+- One sample of 10 x 200 (cProfile): pricing about 45%, master LPs about 20%, the listing's
+  integer programs about 23%. Tried without gain: the master's integer program as an upper
+  bound (same gaps, 1.3 s against 0.3 s), a MIP solver started from a known solution, a first
+  window of 1/16, seeding shares of 0.35 and (0.25, 0.4). Target < 10 s NOT met.
 """
 
 from __future__ import annotations
