@@ -1,6 +1,9 @@
 """gunicorn on loopback and load clients that remember every acknowledged write.
 
-Shared by tests/test_load.py (load, crash, backup under load) and bench/bench_load.py.
+Shared by tests/test_load.py (load, crash, backup under load), test_backup.py and
+test_replication.py. bench/bench_load.py does not use it: bench/harness.py keeps its own
+database set-up, request helper and server (started through `annotator serve`), built on the
+installed package only, so about sixty lines are alike in the two files.
 Each client is its own annotator, so its spans are its own: the client's model of what it was
 told (every 2xx) must be exactly what the database holds afterwards.
 """
