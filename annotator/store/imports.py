@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from json.encoder import encode_basestring
 
 import sqlite_utils
@@ -14,7 +15,7 @@ from annotator.core.origin import manual_origin
 from annotator.store import spans as span_store
 from annotator.store.db import now
 from annotator.store.events import LAYER_IMPORT_FIELDS, record_encoded_event_values
-from annotator.store.scheme_versions import CURRENT_VERSION_SQL
+from annotator.store.scheme_versions import CURRENT_VERSION_SQL, current_scheme_version
 from annotator.store.spans import Span
 from annotator.store.users import GOLD
 
@@ -64,19 +65,29 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span], actor: str) -
     write_import_batch(db, spans, [], actor)
 
 
+class PlainLayer(list):
+    """Plain spans (`_is_plain`) of one record on one layer of one document, in text order and
+    none sharing a token, as one flat list of eight values a span: id, document id, annotator,
+    label, start, end, token start, token end (the columns of span_store.insert_plain_values).
+    What an import mostly writes, gathered without a Span per span; write_import_batch stores
+    them and their layer `import` event as it stores the same spans given as Spans."""
+
+    __slots__ = ()
+
+
 def write_import_batch(
     db: sqlite_utils.Database,
-    writes: Sequence[Span | tuple],
+    writes: Sequence[Span | PlainLayer | tuple],
     statuses: Sequence[tuple[int, str, str]],
     actor: str,
 ) -> None:
-    """Write what an import gathered over a batch of records, in three statements (the
+    """Write what an import gathered over a batch of records, in a few statements (the
     caller's transaction): the statuses (document id, annotator, status), the spans among
-    `writes`, and the events, in the order of `writes`: the status events among them
-    (`status_event` tuples), one layer `import` event per run of plain spans of one layer
-    (layer_import_event), a `create` event for any other span."""
+    `writes` (Spans, then PlainLayers), and the events, in the order of `writes`: the status
+    events among them (`status_event` tuples), one layer `import` event per PlainLayer and per
+    run of plain Spans of one layer (layer_import_event), a `create` event for any other span."""
+    stamp = now()
     if statuses:
-        stamp = now()
         db.conn.executemany(
             "INSERT INTO document_status (document_id, annotator, status, updated, "
             f"scheme_version) VALUES (?, ?, ?, ?, {CURRENT_VERSION_SQL}) "
@@ -84,19 +95,26 @@ def write_import_batch(
             "updated = excluded.updated, scheme_version = excluded.scheme_version",
             [(d, a, status, stamp) for d, a, status in statuses],
         )
-    spans = [w for w in writes if type(w) is not tuple]
+    spans = [w for w in writes if type(w) is not tuple and type(w) is not PlainLayer]
     if spans:
         span_store.insert_spans(db, spans)
+    plain = [w for w in writes if type(w) is PlainLayer]
+    scheme_version = current_scheme_version(db) if plain else None
+    if plain:
+        span_store.insert_plain_values(db, list(chain.from_iterable(plain)), stamp, scheme_version)
     if writes:
         events: list = []
         run: list[Span] = []  # consecutive plain spans of one layer: one `import` event
         key: tuple | None = None
         for w in writes:
-            if type(w) is tuple:
+            if type(w) is tuple or type(w) is PlainLayer:
                 if run:
                     events += layer_import_event(run, actor)
                     run = []
-                events += w
+                if type(w) is tuple:
+                    events += w
+                else:
+                    events += plain_layer_event(w, stamp, scheme_version, actor)
             elif _is_plain(w):
                 k = (w.document_id, w.annotator, w.created, w.updated, w.scheme_version, w.version)
                 if run and k != key:
@@ -128,27 +146,46 @@ def layer_import_event(spans: Sequence[Span], actor: str) -> tuple:
     database and a fifth of the import's time (bench/bench_import_memory.py).
     """
     first = spans[0]
+    return _layer_event(
+        (first.document_id, first.annotator, first.created, first.updated),
+        (first.scheme_version, first.version),
+        [(s.id, s.label, s.start, s.end, s.token_start, s.token_end) for s in spans],
+        actor,
+    )
+
+
+def plain_layer_event(layer: PlainLayer, stamp: str, scheme_version: int, actor: str) -> tuple:
+    """layer_import_event of a PlainLayer's spans, created and updated at `stamp`, version 1."""
+    v = layer
+    return _layer_event(
+        (v[1], v[2], stamp, stamp),
+        (scheme_version, 1),
+        zip(v[0::8], v[3::8], v[4::8], v[5::8], v[6::8], v[7::8], strict=True),
+        actor,
+    )
+
+
+def _layer_event(layer: tuple, versions: tuple, spans: Iterable[tuple], actor: str) -> tuple:
+    # spans: (id, label, start, end, token start, token end) each
+    document_id, annotator, created, _ = layer
     labels: dict[str, int] = {}
     rows = ",".join(
         [
-            f"[{_STRING(s.id)},{labels.setdefault(s.label, len(labels))},{s.start},{s.end},"
-            f"{s.token_start},{s.token_end}]"
-            for s in spans
+            f"[{_STRING(ident)},{labels.setdefault(label, len(labels))},{start},{end},"
+            f"{token_start},{token_end}]"
+            for ident, label, start, end, token_start, token_end in spans
         ]
     )
-    head = _layer_head(
-        (first.document_id, first.annotator, first.created, first.updated),
-        (first.scheme_version, first.version),
-    )
     return (
-        first.created,
+        created,
         actor,
         "import",
         "layer",
-        f"{first.document_id}:{first.annotator}",
-        first.document_id,
+        f"{document_id}:{annotator}",
+        document_id,
         None,
-        f'{head}"labels":[{",".join(map(_STRING, labels))}],"spans":[{rows}]}}',
+        f'{_layer_head(layer, versions)}"labels":[{",".join(map(_STRING, labels))}],'
+        f'"spans":[{rows}]}}',
     )
 
 

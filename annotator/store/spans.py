@@ -105,6 +105,16 @@ def insert_spans(db: sqlite_utils.Database, spans: Sequence[Span]) -> None:
             insert_values(db, _INSERT_SHARING, 8, values, shared)
 
 
+def insert_plain_values(
+    db: sqlite_utils.Database, values: list, stamp: str, scheme_version: int
+) -> None:
+    """Insert plain spans given as one flat list of eight values a span (id, document id,
+    annotator, label, start, end, token start, token end: an import's PlainLayers), without
+    attributes, note or suggestion, version 1, created and updated at `stamp`."""
+    shared = _shared(("", 1, stamp, stamp, scheme_version, None))
+    insert_values(db, _INSERT_SHARING, 8, values, shared)
+
+
 # The columns of a span without attributes or suggestion origin, its own first; the others,
 # equal over an import's batch, are bound once per statement (`_runs`).
 _INSERT_SHARING = (
