@@ -338,6 +338,41 @@ def test_layer_import_event_rebuilds_any_plain_span_record():
     assert layer_import_records(json.loads(event[7])) == [s.record() for s in spans]
 
 
+def test_a_plain_layer_is_stored_and_logged_as_its_spans_would_be(empty_db):
+    """A PlainLayer (flat values, no Span per span) gives the event layer_import_event gives
+    the same spans as Spans, and the same rows as insert_spans."""
+    from annotator.core.records import Span
+    from annotator.store.imports import PlainLayer, layer_import_event, plain_layer_event
+    from annotator.store.spans import get_span, insert_plain_values, insert_spans
+
+    stamp = "2026-12-04T01:02:03.000004+00:00"
+    empty_db.conn.execute(
+        "INSERT INTO document (id, external_id, title, text, text_sha256, lang, created) "
+        "VALUES (7, 'd7', 't', 'aa bb cc dd ee ff gg hh', 'h7', 'de', ?)",
+        [stamp],
+    )
+    empty_db.conn.execute(
+        "INSERT INTO user (name, role, created) VALUES ('bén \"x\"', 'annotator', ?)", [stamp]
+    )
+    who = 'bén "x"'
+    rows = [("a-1", "EDITORIAL_FRAMING", 0, 2, 0, 0), ('b "2" ü', "STATE_PROPAGANDA", 3, 8, 1, 2),
+            ("c-3", "EDITORIAL_FRAMING", 9, 11, 3, 3)]  # fmt: skip
+    plain = PlainLayer()
+    for ident, label, start, end, ts, te in rows:
+        plain += (ident, 7, who, label, start, end, ts, te)
+    spans = [Span(ident, 7, who, label, start, end, ts, te, created=stamp, updated=stamp,
+                  scheme_version=1) for ident, label, start, end, ts, te in rows]  # fmt: skip
+    assert plain_layer_event(plain, stamp, 1, "import") == layer_import_event(spans, "import")
+    insert_plain_values(empty_db, list(plain), stamp, 1)
+    stored = [get_span(empty_db, ident) for ident, *_ in rows]
+    assert [s.record() for s in stored] == [s.record() for s in spans]
+    empty_db.conn.execute("DELETE FROM span")
+    insert_spans(empty_db, spans)
+    assert [get_span(empty_db, ident).record() for ident, *_ in rows] == [
+        s.record() for s in stored
+    ]
+
+
 @pytest.mark.parametrize("bad", ["unknown label", "a lead's name"])
 def test_a_failure_after_several_batches_leaves_nothing_of_the_earlier_ones(empty_db, bad):
     from annotator.services import accounts
