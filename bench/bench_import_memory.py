@@ -83,6 +83,18 @@ alternated: 331.1 s against 331.0 s and 361.6 s for the table as it is; database
 2,389 MB. No gain: the secondary index then carries the 36-character id instead of the rowid.
 perf by library on a running 100k import: SQLite 4.1% of the samples early, 5.25% late;
 CPython (spaCy's tokenizer and lexeme attributes for every new pseudo-word among it) 79 / 76%.
+
+Measured 2026-12-04, same machine, quiet (load 1.0: this bench alone):
+- commit 10e22c5 (a record's plain spans go to the batch as one flat list of values, stored
+  and logged without a Span, a plainness check or a run key per span): the span half's own
+  CPU at 10k (SpanImport.add and flush, timed inside one import) 5.6 s before, 3.6 s after.
+- `--sizes 10000 100000 --repeat 2` at 10e22c5, 01:18-01:44 UTC: 10k plain 27.8 / 25.0 s,
+  spans 30.2 / 30.7 s: 92% and 81%; 100k plain 276.8 / 259.4 s, spans 371.9 / 322.4 s: 74%
+  and 80% (CPU 75%, 81%), median 77%; peak RSS with spans 203.6 / 214.8 MB, ratio 1.06. The
+  70% target is met at 100k in both pairs.
+- 100k with spans, the code before (0362912) and after (10e22c5) one after the other,
+  01:44-01:57 UTC: 381.7 s against 362.8 s, 5% faster. The rest of the step from the last
+  session's median of 67% is the quieter machine (that session ran at load up to 2).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """gunicorn on loopback and load clients that remember every acknowledged write.
 
 Shared by tests/test_load.py (load, crash, backup under load), test_backup.py and
-test_replication.py. bench/bench_load.py does not use it: bench/harness.py keeps its own
-database set-up, request helper and server (started through `annotator serve`), built on the
-installed package only, so about sixty lines are alike in the two files.
+test_replication.py. The database set-up, the word tokens, the free port and the request
+helper are bench/harness.py's (built on the installed package only), so the load tests and
+bench/bench_load.py run on the same helpers; the server here is gunicorn started directly
+(bench/harness.py's goes through `annotator serve`).
 Each client is its own annotator, so its spans are its own: the client's model of what it was
 told (every 2xx) must be exactly what the database holds afterwards.
 """
@@ -11,11 +12,9 @@ told (every 2xx) must be exactly what the database holds afterwards.
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,59 +23,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator import store
-from annotator.core.extent import judge_extent
-from annotator.services import accounts
 from annotator.services.annotations import layer_span_id
-from annotator.services.imports import import_paths
-from annotator.store import users as user_store
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-LABELS = ("STATE_PROPAGANDA", "INTEL_ESTIMATE", "EDITORIAL_FRAMING")
-PASSWORD = "load test password"
+sys.path.insert(0, str(ROOT / "bench"))
 
+from harness import LABELS, free_port, prepare_database, request, word_tokens  # noqa: E402
 
-def prepare_database(path: Path, annotators: int) -> dict[str, str]:
-    """A database with the corpus and `annotators` annotators (password PASSWORD); name -> token."""
-    db = store.connect(path)
-    import_paths(db, [CORPUS], "text")
-    tokens = {}
-    password_hash = accounts.hash_password(PASSWORD)  # one scrypt for all: setup stays fast
-    for i in range(annotators):
-        name = f"load{i:02d}"
-        user_store.add_user(db, name, "annotator", password_hash, "test")
-        tokens[name] = accounts.create_api_token(db, name, actor="test")
-    user_store.add_user(db, "boss", "lead", password_hash, "test")
-    tokens["boss"] = accounts.create_api_token(db, "boss", actor="test")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return tokens
-
-
-def word_tokens(path: Path) -> dict[int, list[int]]:
-    """Per document, the indices of the tokens a one-token span may cover: not whitespace, not
-    punctuation alone (the API refuses a span of punctuation, as the page does)."""
-    db = store.connect(path, migrate_schema=False)
-    try:
-        result = {}
-        for doc in store.list_documents(db):
-            tokens, text = store.get_tokens(db, doc.id), store.get_document(db, doc.id).text
-            result[doc.id] = [
-                i
-                for i in range(len(tokens.starts))
-                if not judge_extent(text[tokens.starts[i] : tokens.ends[i]], 1).refused
-            ]
-        return result
-    finally:
-        db.conn.close()
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["LABELS", "free_port", "prepare_database", "request", "word_tokens"]
 
 
 class Server:
@@ -156,33 +110,6 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    body: dict | None = None,
-    headers: dict | None = None,
-    timeout: float = 30,
-    conn: http.client.HTTPConnection | None = None,
-) -> tuple[int, dict | str | None, dict]:
-    """One HTTP request on loopback: (status, parsed JSON or text, headers)."""
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        data = json.dumps(body).encode() if body is not None else None
-        all_headers = {"Content-Type": "application/json"} if data is not None else {}
-        all_headers.update(headers or {})
-        conn.request(method, path, body=data, headers=all_headers)
-        response = conn.getresponse()
-        raw = response.read()
-        kind = response.getheader("Content-Type", "")
-        parsed = json.loads(raw) if raw and kind.startswith("application/json") else raw.decode()
-        return response.status, parsed, dict(response.getheaders())
-    finally:
-        if own:
-            conn.close()
 
 
 @dataclass
