@@ -91,6 +91,13 @@ Measured 2026-12-03 (later), code at aba6d81, --skip-pygamma --skip-10k --budget
 - 2026-12-04 00:41 UTC, same code, --skip-pygamma-six --only '3 x 100' --only '2 x 1,000', load
   0.1: 0.15 / 0.14 s against pygamma's 6.01 / 14.98 s in the same run (39x / 103x), same observed
   disorders.
+- 2026-12-04 02:06-02:42 UTC, the same gamma code (at 8bda2bf), --skip-10k --only 'six
+  annotators, ', in one run: six annotators, 304 units: 1.08 s for 30 samples (1.07 s adaptive),
+  2 workers; document by document in one process, 30 samples each, ours 0.63 / 0.89 / 0.75 s
+  against pygamma's 384.8 / 757.5 / 835.2 s: 2.28 s against 1,977.5 s of CPU, 868x; observed
+  disorders equal to 5.5e-8. Then (02:43, load 0.0 at the start) ten annotators, 200 in all:
+  1.93 s (1.71 s adaptive); 10 x 200 each over 10 documents: 19.03 s (21.81 s adaptive), the
+  same gamma as above (the machine slower than the day before); 1,000 documents x 3: 3.02 s.
 """
 
 from __future__ import annotations
