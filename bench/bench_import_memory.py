@@ -87,7 +87,9 @@ CPython (spaCy's tokenizer and lexeme attributes for every new pseudo-word among
 Measured 2026-12-04, same machine, quiet (load 1.0: this bench alone):
 - commit 10e22c5 (a record's plain spans go to the batch as one flat list of values, stored
   and logged without a Span, a plainness check or a run key per span): the span half's own
-  CPU at 10k (SpanImport.add and flush, timed inside one import) 5.6 s before, 3.6 s after.
+  CPU at 10k (SpanImport.add and flush, timed inside one import) 5.6 s before, 3.6 s after,
+  in two runs at different machine speeds (the whole import's CPU 33.4 and 27.1 s): the
+  before/after pair at 100k below is the figure to rely on.
 - `--sizes 10000 100000 --repeat 2` at 10e22c5, 01:18-01:44 UTC: 10k plain 27.8 / 25.0 s,
   spans 30.2 / 30.7 s: 92% and 81%; 100k plain 276.8 / 259.4 s, spans 371.9 / 322.4 s: 74%
   and 80% (CPU 75%, 81%), median 77%; peak RSS with spans 203.6 / 214.8 MB, ratio 1.06. The
