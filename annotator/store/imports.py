@@ -99,8 +99,9 @@ def write_import_batch(
     if spans:
         span_store.insert_spans(db, spans)
     plain = [w for w in writes if type(w) is PlainLayer]
-    scheme_version = current_scheme_version(db) if plain else None
+    scheme_version = None
     if plain:
+        scheme_version = current_scheme_version(db)
         span_store.insert_plain_values(db, list(chain.from_iterable(plain)), stamp, scheme_version)
     if writes:
         events: list = []

@@ -100,7 +100,7 @@ class SpanImport:
             if plain is not None:  # the common case, without a Span per span
                 self._writes.append(plain)
                 self.report.spans_added += len(plain) // 8
-                self._status(document_id, layer, record.done, True, record.rejected, repeated)
+                self._status(document_id, layer, record.done, True, record.rejected, False)
                 return
         spans = self._spans(record, document_id, layer, tokens) if record.spans else []
         if repeated:
@@ -148,28 +148,12 @@ class SpanImport:
         snapped = 0
         last_token = -1
         for i, imported in enumerate(record.spans):
-            start, end, label = imported.start, imported.end, imported.label
-            if label_map:
-                label = label_map.get(label, label)
-            if not (
-                type(start) is int
-                and type(end) is int
-                and 0 <= start < end <= length
-                and imported.attributes is None
-                and imported.note is None
-                and imported.origin is None
-                and imported.expected_text is None
-                and label in known
-            ):
+            label = label_map.get(imported.label, imported.label) if label_map else imported.label
+            on = _common_tokens(imported, label, length, known, strict, starts, ends, space)
+            if on is None or on[0] <= last_token:
                 return None
-            first = bisect_right(ends, start)  # as in _spans
-            last = bisect_left(starts, end) - 1
-            if first > last or space[first] or space[last] or first <= last_token:
-                return None
-            moved = starts[first] != start or ends[last] != end
-            if moved and strict:
-                return None
-            snapped += moved
+            first, last = on
+            snapped += starts[first] != imported.start or ends[last] != imported.end
             last_token = last
             values += (ids[i], document_id, layer, label, starts[first], ends[last], first, last)
         self.report.spans_snapped += snapped
@@ -192,48 +176,18 @@ class SpanImport:
         manual = manual_origin()
         spans: list[Span] = []
         for i, imported in enumerate(record.spans):
-            start, end, label = imported.start, imported.end, imported.label
-            if label_map:
-                label = label_map.get(label, label)
-            if (
-                type(start) is int
-                and type(end) is int
-                and 0 <= start < end <= length
-                and imported.attributes is None
-                and imported.note is None
-                and imported.origin is None
-                and imported.expected_text is None
-                and label in known
-            ):
-                # snap_to_tokens: the first token ending after start, the last starting
-                # before end; neither whitespace, so nothing to trim.
-                first = bisect_right(ends, start)
-                last = bisect_left(starts, end) - 1
-                if first <= last and not space[first] and not space[last]:
-                    snapped = (starts[first], ends[last]) != (start, end)
-                    if not (snapped and strict):
-                        self.report.spans_snapped += snapped
-                        spans.append(
-                            Span(
-                                ids[i],
-                                document_id,
-                                layer,
-                                label,
-                                starts[first],
-                                ends[last],
-                                first,
-                                last,
-                                {},
-                                "",
-                                1,
-                                "",
-                                "",
-                                None,
-                                manual.copy(),
-                                None,
-                            )
-                        )
-                        continue
+            label = label_map.get(imported.label, imported.label) if label_map else imported.label
+            on = _common_tokens(imported, label, length, known, strict, starts, ends, space)
+            if on is not None:
+                first, last = on
+                self.report.spans_snapped += (
+                    starts[first] != imported.start or ends[last] != imported.end
+                )
+                spans.append(
+                    Span(ids[i], document_id, layer, label, starts[first], ends[last], first,
+                         last, {}, "", 1, "", "", None, manual.copy(), None)
+                )  # fmt: skip
+                continue
             span = self._check(record, i, imported, document_id, layer, columns, ids[i])
             if span is not None:
                 spans.append(span)
@@ -383,6 +337,42 @@ class SpanImport:
                 )
         if done:
             self.report.layers_done += 1
+
+
+def _common_tokens(
+    imported: ImportedSpan,
+    label: str,
+    length: int,
+    known: Mapping,
+    strict: bool,
+    starts: list[int],
+    ends: list[int],
+    space: list[bool],
+) -> tuple[int, int] | None:
+    """The first and last token of the common span (integer offsets inside the text of
+    `length`, a `label` of the scheme, no attributes, note, origin or claimed text, its ends on
+    non-whitespace tokens, not moved by snapping under --strict), as snap_to_tokens gives them:
+    the first token ending after its start, the last starting before its end, neither
+    whitespace, so nothing to trim. None for any other span (`SpanImport._check` takes it)."""
+    start, end = imported.start, imported.end
+    if not (
+        type(start) is int
+        and type(end) is int
+        and 0 <= start < end <= length
+        and imported.attributes is None
+        and imported.note is None
+        and imported.origin is None
+        and imported.expected_text is None
+        and label in known
+    ):
+        return None
+    first = bisect_right(ends, start)
+    last = bisect_left(starts, end) - 1
+    if first > last or space[first] or space[last]:
+        return None
+    if strict and (starts[first] != start or ends[last] != end):
+        return None
+    return first, last
 
 
 class LayerSet:
